@@ -1,0 +1,47 @@
+// Launches Debian's chromium through playwright-core for the browser tests (never a downloaded
+// browser). Flags follow ../shared/PLATFORM.md: the closed network here refuses chromium's own
+// background connections, so those are switched off.
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.SDTEXT_CHROMIUM ?? '/usr/bin/chromium';
+
+const BASE_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * @param {{ webgpu?: boolean, extraArgs?: string[] }} [options]
+ * @returns {Promise<{ context: import('playwright-core').BrowserContext, close: () => Promise<void> }>}
+ */
+export async function launchChromium(options = {}) {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}. Install it with "apt-get install -y chromium" ` +
+        '(or set SDTEXT_CHROMIUM to another chromium binary).',
+    );
+  }
+  const userDataDir = mkdtempSync(join(tmpdir(), 'sdtext-chromium-'));
+  const args = [...BASE_ARGS, ...(options.extraArgs ?? [])];
+  if (options.webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args,
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
