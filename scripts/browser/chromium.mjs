@@ -31,7 +31,7 @@ export async function launchChromium(options = {}) {
   }
   const userDataDir = mkdtempSync(join(tmpdir(), 'sdtext-chromium-'));
   const args = [...BASE_ARGS, ...(options.extraArgs ?? [])];
-  if (options.webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan');
+  if (options.webgpu) args.push('--enable-unsafe-webgpu');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
