@@ -19,11 +19,14 @@ export async function tokenizerFromPretrained(
   const files = typeof source === 'string' ? folderSource(source) : source;
   const prefix = options.subfolder ? options.subfolder.replace(/\/+$/, '') + '/' : '';
   const where = (file: string) => `${files.name}/${prefix}${file}`;
-  const [vocab, merges, tokenizerConfig, specialTokensMap, addedTokens] = await Promise.all(
-    ['vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json'].map((f) =>
-      files.readText(prefix + f),
-    ),
-  );
+  const read = (file: string) => files.readText(prefix + file);
+  const [vocab, merges, tokenizerConfig, specialTokensMap, addedTokens] = await Promise.all([
+    read('vocab.json'),
+    read('merges.txt'),
+    read('tokenizer_config.json'),
+    read('special_tokens_map.json'),
+    read('added_tokens.json'),
+  ]);
   for (const [file, text] of [['vocab.json', vocab], ['merges.txt', merges]] as const) {
     if (text === null) throw new Error(`${where(file)} not found: a CLIP tokenizer folder needs vocab.json and merges.txt`);
   }
