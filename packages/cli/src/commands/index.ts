@@ -1,0 +1,6 @@
+import type { Command } from '../command.js';
+import { decodeCommand } from './decode.js';
+import { tokenizeCommand } from './tokenize.js';
+
+/** Every `sdtext` subcommand, in the order `sdtext --help` lists them. */
+export const COMMANDS: readonly Command[] = [tokenizeCommand, decodeCommand];

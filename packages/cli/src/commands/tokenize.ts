@@ -1,0 +1,96 @@
+import type { CLIPTokenizer, Padding } from '@sdtext/tokenizer';
+import { UsageError, type CliIO, type Command } from '../command.js';
+import { parseOptions, parsePositiveInteger } from '../parse-options.js';
+import { readTextList } from '../read-input.js';
+import { TOKENIZER_OPTION_HELP, loadTokenizer } from '../tokenizer-option.js';
+
+const USAGE = `sdtext tokenize [TEXT...] [--input FILE] [options]
+
+Tokenizes texts as Hugging Face's CLIPTokenizer does, by default padded to 77 with truncation
+(what Stable Diffusion feeds its text encoder).
+
+  --input FILE                a JSON array of strings to tokenize (after any TEXT arguments)
+  ${TOKENIZER_OPTION_HELP}
+  --padding max_length|longest|none   (default: max_length)
+  --max-length N              (default: the tokenizer's model_max_length, 77)
+  --no-truncation             keep texts longer than --max-length whole
+  --json                      print a JSON array: text, tokens, ids, input_ids, attention_mask`;
+
+const PADDINGS: Record<string, Padding> = { max_length: 'max_length', longest: 'longest', none: false };
+
+export const tokenizeCommand: Command = {
+  name: 'tokenize',
+  summary: 'text -> CLIP tokens and ids, padded like Stable Diffusion',
+  usage: USAGE,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseOptions(args, {
+      input: { type: 'string' },
+      tokenizer: { type: 'string' },
+      padding: { type: 'string' },
+      'max-length': { type: 'string' },
+      truncation: { type: 'boolean', default: true },
+      json: { type: 'boolean', default: false },
+    });
+    const paddingName = values.padding ?? 'max_length';
+    if (!Object.hasOwn(PADDINGS, paddingName)) {
+      throw new UsageError(`--padding must be max_length, longest or none, got "${paddingName}"`);
+    }
+    const maxLength = parsePositiveInteger(values['max-length'], '--max-length');
+    const texts = [...positionals, ...(values.input ? await readTextList(values.input, io.cwd) : [])];
+    if (texts.length === 0) throw new UsageError('give at least one TEXT or --input FILE');
+    const tokenizer = await loadTokenizer(values.tokenizer, io.cwd);
+
+    const batch = tokenizer.encode(texts, { padding: PADDINGS[paddingName]!, maxLength, truncation: values.truncation });
+    const rows = texts.map((text, i) => {
+      const tokens = tokenizer.tokenize(text);
+      return {
+        text,
+        tokens,
+        ids: tokenizer.convertTokensToIds(tokens),
+        input_ids: batch.inputIds[i]!,
+        attention_mask: batch.attentionMask[i]!,
+        truncation: batch.truncation[i]!,
+      };
+    });
+    if (values.json) {
+      io.stdout(JSON.stringify(rows.map(({ truncation: _, ...row }) => row)) + '\n');
+    } else {
+      for (const row of rows) io.stdout(formatRow(row, tokenizer) + '\n');
+    }
+    for (const [i, row] of rows.entries()) {
+      if (row.truncation) {
+        io.stderr(
+          `warning: text ${i + 1} was truncated to ${row.input_ids.length} tokens; CLIP never sees the last ` +
+            `${row.truncation.removedTokens}: "${row.truncation.removedText}"\n`,
+        );
+      }
+    }
+    return 0;
+  },
+};
+
+/** Runs of equal values as `v ×n`, so 64 pad ids read as one item. */
+function runLength(values: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < values.length; ) {
+    let j = i;
+    while (j < values.length && values[j] === values[i]) j++;
+    parts.push(j - i > 3 ? `${values[i]} ×${j - i}` : values.slice(i, j).join(' '));
+    i = j;
+  }
+  return parts.join(' ');
+}
+
+function formatRow(
+  row: { text: string; tokens: string[]; ids: number[]; input_ids: number[]; attention_mask: number[] },
+  tokenizer: CLIPTokenizer,
+): string {
+  const tokenView = row.tokens.map((t, i) => `${t}(${row.ids[i]})`).join(' ');
+  const real = row.attention_mask.filter((m) => m === 1).length;
+  return [
+    `${JSON.stringify(row.text)}`,
+    `  tokens (${row.tokens.length}): ${tokenView}`,
+    `  input_ids (${row.input_ids.length}, ${real} real, pad ${JSON.stringify(tokenizer.padToken)}=${tokenizer.padTokenId}): ${runLength(row.input_ids)}`,
+    `  attention_mask: ${runLength(row.attention_mask)}`,
+  ].join('\n');
+}
