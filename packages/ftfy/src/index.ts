@@ -1,1 +1,15 @@
-export {};
+export { badness, isBad } from './badness.js';
+export { fixC1Controls } from './c1-controls.js';
+export { fixCharacterWidth } from './character-width.js';
+export { DEFAULT_FIX_TEXT_OPTIONS, type FixTextOptions, type NormalizationForm } from './config.js';
+export { removeBom, removeControlChars } from './control-chars.js';
+export { decodeInconsistentUtf8, fixEncoding } from './fix-encoding.js';
+export { fixText, fixTextSegment } from './fix-text.js';
+export { unescapeHtml } from './html.js';
+export { fixLatinLigatures } from './ligatures.js';
+export { fixLineBreaks } from './line-breaks.js';
+export { isPythonSpace, pythonWhitespaceClean } from './python-whitespace.js';
+export { uncurlQuotes } from './quotes.js';
+export { fixSurrogates } from './surrogates.js';
+export { removeTerminalEscapes } from './terminal-escapes.js';
+export { replaceLossySequences, restoreByteA0 } from './byte-fixes.js';
