@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LoadProgress, ModelFiles } from './file-source.js';
+import type { ByteReader } from './safetensors/byte-reader.js';
+import { FLOAT_DTYPES, floatBytesToFloat32 } from './safetensors/dtypes.js';
+import { iterateTensorBytes, readHeader, type SafetensorsHeader } from './safetensors/reader.js';
+
+/** Keys a checkpoint may carry that the model does not load: the position_ids buffer (arange). */
+export const IGNORABLE_KEYS: readonly string[] = ['text_model.embeddings.position_ids'];
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** HF's `_add_variant`: "model.safetensors" + "fp16" -> "model.fp16.safetensors". */
+export function addVariant(fileName: string, variant?: string): string {
+  if (!variant) return fileName;
+  const parts = fileName.split('.');
+  return [...parts.slice(0, -1), variant, parts[parts.length - 1]].join('.');
+}
+
+interface OpenShard {
+  file: string;
+  reader: ByteReader;
+  header: SafetensorsHeader;
+}
+
+/** An opened checkpoint: one file or the shards of `model.safetensors.index.json`, headers read. */
+export interface OpenCheckpoint {
+  files: string[];
+  shards: OpenShard[];
+  close(): Promise<void>;
+}
+
+/**
+ * Finds and opens the weights: `model[.variant].safetensors`, else the sharded index
+ * `model.safetensors.index[.variant].json` (also accepted: `model[.variant].safetensors.index.json`).
+ */
+export async function openCheckpoint(
+  files: ModelFiles,
+  options: { variant?: string; onProgress?: (p: LoadProgress) => void } = {},
+): Promise<OpenCheckpoint> {
+  const { variant, onProgress } = options;
+  const single = addVariant('model.safetensors', variant);
+  const shards: OpenShard[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(shards.map((s) => s.reader.close()));
+  };
+  const open = async (file: string, reader: ByteReader): Promise<void> => {
+    try {
+      shards.push({ file, reader, header: await readHeader(reader) });
+    } catch (e) {
+      await reader.close();
+      throw e;
+    }
+  };
+  try {
+    const reader = await files.openBytes(single, onProgress);
+    if (reader) {
+      await open(single, reader);
+      return { files: [single], shards, close };
+    }
+    const indexNames = [addVariant('model.safetensors.index.json', variant)];
+    if (variant) indexNames.push(`model.${variant}.safetensors.index.json`);
+    for (const indexName of indexNames) {
+      const text = await files.readText(indexName);
+      if (text === null) continue;
+      const shardFiles = parseIndex(text, `${files.name}/${indexName}`);
+      for (const file of shardFiles) {
+        const r = await files.openBytes(file, onProgress);
+        if (!r) throw new CheckpointError(`${files.name}/${indexName} lists shard ${file}, which does not exist`);
+        await open(file, r);
+      }
+      return { files: shardFiles, shards, close };
+    }
+    throw new CheckpointError(
+      `${files.name}: no weights found: tried ${[single, ...indexNames].join(', ')}` +
+        (variant ? '' : ' (for an fp16 checkpoint pass variant: "fp16")') +
+        '; only safetensors checkpoints are supported',
+    );
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** The shard file names of a sharded checkpoint's index, in first-seen order. */
+function parseIndex(text: string, where: string): string[] {
+  let index: unknown;
+  try {
+    index = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  const map = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new CheckpointError(`${where}: no weight_map object`);
+  }
+  const shards = [...new Set(Object.values(map))];
+  if (shards.some((s) => typeof s !== 'string' || s.includes('..'))) throw new CheckpointError(`${where}: bad shard name in weight_map`);
+  return shards as string[];
+}
+
+const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+export type KeyFilter = readonly (string | RegExp)[];
+
+function matches(key: string, filters: KeyFilter): boolean {
+  return filters.some((f) => (typeof f === 'string' ? f === key : f.test(key)));
+}
+
+/**
+ * Strict loading, all problems at once: every expected key present with its exact shape and a
+ * float dtype; any other key is an error unless `ignore` lists it. Throws naming each key.
+ */
+export function checkCheckpoint(
+  checkpoint: OpenCheckpoint,
+  expected: ReadonlyMap<string, readonly number[]>,
+  ignore: KeyFilter,
+  where: string,
+  modelName: string,
+): void {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const { file, header } of checkpoint.shards) {
+    for (const t of header.tensors) {
+      const other = seen.get(t.name);
+      if (other !== undefined) problems.push(`duplicate key "${t.name}" in ${other} and ${file}`);
+      seen.set(t.name, file);
+      const want = expected.get(t.name);
+      if (want) {
+        if (want.length !== t.shape.length || want.some((d, i) => d !== t.shape[i])) {
+          problems.push(`wrong shape for "${t.name}": expected ${shapeStr(want)}, found ${shapeStr(t.shape)} (${file})`);
+        } else if (!FLOAT_DTYPES.includes(t.dtype)) {
+          problems.push(`"${t.name}" has dtype ${t.dtype}; weights must be F32, F16, BF16 or F64 (${file})`);
+        }
+      } else if (!matches(t.name, ignore)) {
+        problems.push(`unexpected key "${t.name}" ${shapeStr(t.shape)} (${file})`);
+      }
+    }
+  }
+  for (const [key, shape] of expected) {
+    if (!seen.has(key)) problems.push(`missing key "${key}" (expected shape ${shapeStr(shape)})`);
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 25);
+    if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
+    throw new CheckpointError(
+      `${where}: checkpoint does not match ${modelName} (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${shown.join('\n  ')}`,
+    );
+  }
+}
+
+/**
+ * Reads the expected tensors shard by shard in file order, widening each to float32 as it
+ * arrives, so only one tensor's source bytes are alive at a time (for folders and URLs).
+ */
+export async function readCheckpointTensors(
+  checkpoint: OpenCheckpoint,
+  expected: ReadonlyMap<string, readonly number[]>,
+): Promise<Map<string, tf.Tensor>> {
+  const tensors = new Map<string, tf.Tensor>();
+  try {
+    for (const { reader, header } of checkpoint.shards) {
+      for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
+        tensors.set(info.name, tf.tensor(floatBytesToFloat32(info.dtype, bytes), info.shape, 'float32'));
+      }
+      await reader.close();
+    }
+    return tensors;
+  } catch (e) {
+    for (const t of tensors.values()) t.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,73 @@
+import { hasRegisteredBackend, selectBackend, type BackendName } from './backends.js';
+import { IGNORABLE_KEYS, checkCheckpoint, openCheckpoint, readCheckpointTensors, type KeyFilter } from './checkpoint.js';
+import { isFullCLIPConfig, parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
+import { resolveModelFiles, type LoadProgress, type ModelSource } from './file-source.js';
+import type { Module } from './modules/module.js';
+import { WeightScope } from './weight-scope.js';
+
+export type { ModelSource };
+
+export interface FromPretrainedOptions {
+  /** Folder inside the source, e.g. "text_encoder" in a Stable Diffusion repo. */
+  subfolder?: string;
+  /** Weights variant: "fp16" loads `model.fp16.safetensors` (or its sharded index). */
+  variant?: string;
+  /** Backend(s) to select first (see selectBackend). Default: keep the active one, or pick the default order if none is registered. */
+  backend?: BackendName | readonly BackendName[];
+  /** Called as bytes arrive, per file. */
+  onProgress?: (p: LoadProgress) => void;
+  /** More checkpoint keys to skip (exact names or patterns), e.g. a full CLIP checkpoint's vision tower. */
+  ignoreKeys?: KeyFilter;
+  /** fetch for URL sources (defaults to globalThis.fetch). */
+  fetch?: typeof fetch;
+}
+
+/** Keys of a full CLIPModel checkpoint that a text model does not use. */
+const FULL_CLIP_EXTRA_KEYS: KeyFilter = [/^vision_model\./, 'visual_projection.weight', 'logit_scale', 'text_projection.weight'];
+
+/**
+ * Shared by the model classes' fromPretrained: read config.json, build the model on meta tensors
+ * to learn the expected keys and shapes, check the checkpoint against them (all problems in one
+ * error), read the tensors, then build the real model over them.
+ */
+export async function loadPretrained<M extends Module>(
+  source: ModelSource,
+  options: FromPretrainedOptions,
+  build: (vs: WeightScope, config: CLIPTextConfig) => M,
+): Promise<M> {
+  const files = resolveModelFiles(source, options.subfolder ?? '', options.fetch);
+  const configText = await files.readText('config.json');
+  if (configText === null) throw new Error(`${files.name}: no config.json`);
+  let configJson: unknown;
+  try {
+    configJson = JSON.parse(configText);
+  } catch (e) {
+    throw new Error(`${files.name}/config.json: not valid JSON (${(e as Error).message})`);
+  }
+  const config = parseCLIPTextConfig(configJson, `${files.name}/config.json`);
+
+  if (options.backend !== undefined) await selectBackend(options.backend);
+  else if (!hasRegisteredBackend()) await selectBackend();
+
+  const meta = WeightScope.meta();
+  const modelName = build(meta.vs, config).typeName;
+  const ignore: KeyFilter = [
+    ...IGNORABLE_KEYS,
+    ...(isFullCLIPConfig(configJson) ? FULL_CLIP_EXTRA_KEYS : []),
+    ...(options.ignoreKeys ?? []),
+  ];
+
+  const checkpoint = await openCheckpoint(files, { variant: options.variant, onProgress: options.onProgress });
+  try {
+    checkCheckpoint(checkpoint, meta.expected, ignore, `${files.name} (${checkpoint.files.join(', ')})`, modelName);
+    const tensors = await readCheckpointTensors(checkpoint, meta.expected);
+    try {
+      return build(WeightScope.fromTensors(tensors), config);
+    } catch (e) {
+      for (const t of tensors.values()) t.dispose();
+      throw e;
+    }
+  } finally {
+    await checkpoint.close();
+  }
+}

@@ -1,0 +1,34 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { CLIPTextConfig } from '../config.js';
+import type { WeightScope } from '../weight-scope.js';
+import { CLIPEncoderLayer } from './clip-encoder-layer.js';
+import { Module } from './module.js';
+import { ModuleList } from './module-list.js';
+
+/** The stack of CLIPEncoderLayers. */
+export class CLIPEncoder extends Module {
+  readonly typeName = 'CLIPEncoder';
+  readonly layers: ModuleList<CLIPEncoderLayer>;
+
+  constructor(vs: WeightScope, config: CLIPTextConfig) {
+    super(vs);
+    this.layers = new ModuleList(vs.pp('layers'), config.num_hidden_layers, (lvs) => new CLIPEncoderLayer(lvs, config));
+  }
+
+  /**
+   * x [B, S, H] -> [B, S, H]. With `hiddenStates` given, pushes HF's encoder_states: the input,
+   * then each layer's output (layers + 1 in all).
+   */
+  forward(x: tf.Tensor3D, mask: tf.Tensor4D, hiddenStates?: tf.Tensor3D[]): tf.Tensor3D {
+    hiddenStates?.push(x);
+    for (const layer of this.layers.items) {
+      x = layer.forward(x, mask);
+      hiddenStates?.push(x);
+    }
+    return x;
+  }
+
+  override children(): Module[] {
+    return [this.layers];
+  }
+}

@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { CLIPTextConfig } from '../config.js';
+import type { WeightScope } from '../weight-scope.js';
+import { Embedding } from './embedding.js';
+import { Module } from './module.js';
+
+/** Token embedding + learned absolute position embedding. */
+export class CLIPTextEmbeddings extends Module {
+  readonly typeName = 'CLIPTextEmbeddings';
+  readonly tokenEmbedding: Embedding;
+  readonly positionEmbedding: Embedding;
+
+  constructor(vs: WeightScope, config: CLIPTextConfig) {
+    super(vs);
+    this.tokenEmbedding = new Embedding(vs.pp('token_embedding'), config.vocab_size, config.hidden_size);
+    this.positionEmbedding = new Embedding(vs.pp('position_embedding'), config.max_position_embeddings, config.hidden_size);
+    // The checkpoint's `position_ids` buffer is arange(max_position_embeddings): slicing does the same.
+  }
+
+  /** ids [B, S] int32 -> [B, S, H]. */
+  forward(inputIds: tf.Tensor2D): tf.Tensor3D {
+    const seqLen = inputIds.shape[1];
+    const tokens = this.tokenEmbedding.forward(inputIds); // [B, S, H]
+    const positions = tf.slice(this.positionEmbedding.weight, [0, 0], [seqLen, -1]); // [S, H], positions 0..S-1
+    return tf.add(tokens, positions); // [B, S, H]
+  }
+
+  override children(): Module[] {
+    return [this.tokenEmbedding, this.positionEmbedding];
+  }
+}
