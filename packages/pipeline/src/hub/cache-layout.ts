@@ -1,0 +1,130 @@
+import { isMissing } from '../local-folder-source.js';
+
+const COMMIT_HASH = /^[0-9a-f]{40}$/;
+
+export function isCommitHash(revision: string): boolean {
+  return COMMIT_HASH.test(revision);
+}
+
+/** `models--owner--name`, the folder huggingface_hub gives a model repo. */
+export function repoFolderName(repoId: string): string {
+  return ['models', ...repoId.split('/')].join('--');
+}
+
+/**
+ * One repo's folder in the Hugging Face cache (https://huggingface.co/docs/hub/local-cache):
+ *   blobs/<etag>                       file contents, named by git blob id or LFS sha256
+ *   blobs/<etag>.incomplete            a transfer in progress; never read as a file
+ *   snapshots/<commit>/<path>          relative symlinks into blobs/ (copies where symlinks fail)
+ *   refs/<revision>                    the commit hash a branch or tag pointed to when last seen
+ *   .no_exist/<commit>/<path>          empty marker: the file is known to be absent at that commit
+ * Paths are joined with '/', which Node accepts on every platform.
+ */
+export class RepoCacheLayout {
+  readonly storageFolder: string;
+
+  constructor(
+    readonly cacheDir: string,
+    readonly repoId: string,
+  ) {
+    this.storageFolder = `${cacheDir.replace(/[\\/]+$/, '')}/${repoFolderName(repoId)}`;
+  }
+
+  blobPath(etag: string): string {
+    return `${this.storageFolder}/blobs/${etag}`;
+  }
+
+  snapshotPath(commitHash: string, path: string): string {
+    return `${this.storageFolder}/snapshots/${commitHash}/${path}`;
+  }
+
+  refPath(revision: string): string {
+    return `${this.storageFolder}/refs/${revision}`;
+  }
+
+  noExistPath(commitHash: string, path: string): string {
+    return `${this.storageFolder}/.no_exist/${commitHash}/${path}`;
+  }
+
+  /** The commit a revision resolves to without the network: itself if it is a hash, else refs/. */
+  async commitFor(revision: string): Promise<string | null> {
+    if (isCommitHash(revision)) return revision;
+    const { readFile } = await import('node:fs/promises');
+    try {
+      const text = (await readFile(this.refPath(revision), 'utf8')).trim();
+      return text === '' ? null : text;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Records `revision -> commit` (written only when it changed, as huggingface_hub does). */
+  async writeRef(revision: string, commitHash: string): Promise<void> {
+    if (revision === commitHash) return;
+    if ((await this.commitFor(revision)) === commitHash) return;
+    await writeAtomic(this.refPath(revision), commitHash);
+  }
+
+  async markMissing(commitHash: string, path: string): Promise<void> {
+    await writeAtomic(this.noExistPath(commitHash, path), '');
+  }
+
+  async isMarkedMissing(commitHash: string, path: string): Promise<boolean> {
+    return (await fileSize(this.noExistPath(commitHash, path))) !== null;
+  }
+
+  /** Points `snapshots/<commit>/<path>` at the blob: a relative symlink, or a copy where links fail (Windows). */
+  async link(blobPath: string, pointerPath: string): Promise<void> {
+    const fs = await import('node:fs/promises');
+    const { dirname, relative } = await import('node:path');
+    await fs.mkdir(dirname(pointerPath), { recursive: true });
+    await fs.rm(pointerPath, { force: true });
+    try {
+      await fs.symlink(relative(dirname(pointerPath), blobPath), pointerPath);
+    } catch {
+      const temp = `${pointerPath}.${randomSuffix()}.tmp`;
+      await fs.copyFile(blobPath, temp);
+      await fs.rename(temp, pointerPath);
+    }
+  }
+
+  /** Removes a pointer and the blob behind it (after an integrity failure). */
+  async evict(pointerPath: string): Promise<void> {
+    const fs = await import('node:fs/promises');
+    let target: string | null = null;
+    try {
+      target = await fs.realpath(pointerPath);
+    } catch {
+      // dangling or absent: nothing behind it to remove
+    }
+    await fs.rm(pointerPath, { force: true });
+    if (target !== null && target !== pointerPath) await fs.rm(target, { force: true });
+  }
+}
+
+/** Size of a file (following symlinks), or null when absent. */
+export async function fileSize(path: string): Promise<number | null> {
+  const { stat } = await import('node:fs/promises');
+  try {
+    const s = await stat(path);
+    return s.isFile() ? s.size : null;
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
+/** Writes through a temporary file and a rename, so readers never see half a file. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  await fs.mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomSuffix()}.tmp`;
+  await fs.writeFile(temp, text);
+  await fs.rename(temp, path);
+}
+
+function randomSuffix(): string {
+  return Math.random().toString(36).slice(2, 10);
+}

@@ -1,0 +1,97 @@
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+/** Options shared by every hub access; each falls back to the environment variable huggingface_hub reads. */
+export interface HubOptions {
+  /** Hub root URL; default `HF_ENDPOINT` or https://huggingface.co. */
+  endpoint?: string;
+  /** Access token for gated/private repos; default `HF_TOKEN` or `$HF_HOME/token`. `false` sends none. */
+  token?: string | false;
+  /** Never touch the network, use the cache only; default `HF_HUB_OFFLINE`. */
+  offline?: boolean;
+  /** Node cache root; default `HF_HUB_CACHE`, `$HF_HOME/hub` or ~/.cache/huggingface/hub. `false` disables caching. */
+  cacheDir?: string | false;
+  /** Injected fetch (tests, proxies); default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** How many times a dropped transfer is resumed before giving up (huggingface_hub: 5). */
+  retries?: number;
+}
+
+/** Environment variables, read at call time (never at import) and only where `process` exists. */
+export function env(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const value = proc?.env?.[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** huggingface_hub's `_is_true`. */
+export function isTrue(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'ON', 'YES', 'TRUE'].includes(value.toUpperCase());
+}
+
+export function hubEndpoint(options: HubOptions): string {
+  return (options.endpoint ?? env('HF_ENDPOINT') ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+}
+
+export function isOffline(options: HubOptions): boolean {
+  return options.offline ?? isTrue(env('HF_HUB_OFFLINE'));
+}
+
+/** The token from the option, `HF_TOKEN`, or the token file `huggingface-cli login` writes (Node only). */
+export async function hubToken(options: HubOptions): Promise<string | null> {
+  if (options.token === false) return null;
+  if (options.token !== undefined) return options.token;
+  const fromEnv = env('HF_TOKEN') ?? env('HUGGING_FACE_HUB_TOKEN');
+  if (fromEnv !== undefined) return fromEnv;
+  const home = await hfHome();
+  if (home === null) return null;
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const text = (await readFile(env('HF_TOKEN_PATH') ?? join(home, 'token'), 'utf8')).trim();
+    return text === '' ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+/** `HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else ~/.cache/huggingface; null outside Node. */
+export async function hfHome(): Promise<string | null> {
+  if (!isNode()) return null;
+  const home = env('HF_HOME');
+  if (home !== undefined) return home;
+  const { join } = await import('node:path');
+  const xdg = env('XDG_CACHE_HOME');
+  if (xdg !== undefined) return join(xdg, 'huggingface');
+  const { homedir } = await import('node:os');
+  return join(homedir(), '.cache', 'huggingface');
+}
+
+/** The Node cache root, or null when caching on disk is off or unavailable (browsers). */
+export async function hubCacheDir(options: HubOptions): Promise<string | null> {
+  if (options.cacheDir === false) return null;
+  if (options.cacheDir !== undefined) return options.cacheDir;
+  const direct = env('HF_HUB_CACHE') ?? env('HUGGINGFACE_HUB_CACHE');
+  if (direct !== undefined) return direct;
+  const home = await hfHome();
+  if (home === null) return null;
+  const { join } = await import('node:path');
+  return join(home, 'hub');
+}
+
+export function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+/** `{endpoint}/{repo}/resolve/{revision}/{path}`, quoted as huggingface_hub's `hf_hub_url` quotes it. */
+export function resolveUrl(endpoint: string, repoId: string, revision: string, path: string): string {
+  const file = path.split('/').map(encodeURIComponent).join('/');
+  return `${endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file}`;
+}
+
+const REPO_ID = /^[\w.-]+(\/[\w.-]+)?$/;
+
+/** Whether `value` looks like a hub repo id (`owner/name` or a legacy single name). */
+export function isRepoId(value: string): boolean {
+  return REPO_ID.test(value) && !value.includes('..') && !value.startsWith('.');
+}

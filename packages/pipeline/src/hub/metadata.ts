@@ -1,0 +1,62 @@
+import { HubError } from './errors.js';
+import { raiseForStatus } from './http.js';
+
+/** What a HEAD on `resolve/` tells about a file, as huggingface_hub's `get_hf_file_metadata` reads it. */
+export interface FileMetadata {
+  /** `X-Repo-Commit`: the commit the revision points to; null from servers that do not send it. */
+  commitHash: string | null;
+  /** `X-Linked-Etag` (LFS: the sha256) or `ETag` (git blob id), without quotes or `W/`. */
+  etag: string;
+  /** `X-Linked-Size` or `Content-Length`. */
+  size: number | null;
+  /** Where to GET the bytes: the CDN URL of an LFS redirect, or the resolved URL itself. */
+  location: string;
+}
+
+export function normalizeEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+/**
+ * HEAD without following redirects, except relative ones (a renamed repo): an LFS file answers 302 to
+ * the CDN and the headers on that 302 are the ones that describe the file.
+ */
+export async function fetchFileMetadata(
+  url: string,
+  headers: Record<string, string>,
+  fetchImpl: typeof fetch,
+  what: string,
+): Promise<FileMetadata> {
+  let current = url;
+  for (let hop = 0; hop < 10; hop++) {
+    let response = await fetchImpl(current, {
+      method: 'HEAD',
+      headers: { ...headers, 'accept-encoding': 'identity' },
+      redirect: 'manual',
+    });
+    // Browsers hide manual redirects (opaqueredirect); there we can only follow them.
+    if (response.type === 'opaqueredirect') {
+      response = await fetchImpl(current, { method: 'HEAD', headers, redirect: 'follow' });
+    }
+    raiseForStatus(response, current, what);
+    const location = response.headers.get('location');
+    const isRedirect = response.status >= 300 && response.status < 400 && location !== null;
+    if (isRedirect && location.startsWith('/') && !location.startsWith('//')) {
+      current = new URL(location, current).toString();
+      continue;
+    }
+    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+    if (etag === null) {
+      throw new HubError(`${what}: the server sent no ETag, so the file cannot be cached reliably.`, response.status, current);
+    }
+    const sizeHeader = response.headers.get('x-linked-size') ?? (isRedirect ? null : response.headers.get('content-length'));
+    const size = sizeHeader === null ? null : Number(sizeHeader);
+    return {
+      commitHash: response.headers.get('x-repo-commit'),
+      etag: normalizeEtag(etag),
+      size: size !== null && Number.isSafeInteger(size) ? size : null,
+      location: isRedirect ? new URL(location, current).toString() : current,
+    };
+  }
+  throw new HubError(`${what}: too many redirects.`, null, url);
+}

@@ -1,0 +1,28 @@
+export { type FileProgress, type FileSource, isFileSource, subfolderSource } from './file-source.js';
+export { LocalFolderSource } from './local-folder-source.js';
+export { UrlSource, type UrlSourceOptions } from './url-source.js';
+export { resolveSource } from './resolve-source.js';
+export { DEFAULT_BROWSER_CACHE, fetchWithBrowserCache, hasCacheStorage } from './browser-cache.js';
+export {
+  DEFAULT_ENDPOINT,
+  type HubOptions,
+  hubCacheDir,
+  hubEndpoint,
+  hubToken,
+  isOffline,
+  isRepoId,
+  resolveUrl,
+} from './hub/endpoint.js';
+export {
+  EntryNotFoundError,
+  GatedRepoError,
+  HubError,
+  IntegrityError,
+  LocalEntryNotFoundError,
+  RepositoryNotFoundError,
+  RevisionNotFoundError,
+} from './hub/errors.js';
+export { RepoCacheLayout, isCommitHash, repoFolderName } from './hub/cache-layout.js';
+export { type FileMetadata, fetchFileMetadata } from './hub/metadata.js';
+export { type CachedFile } from './hub/node-cache.js';
+export { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
