@@ -83,3 +83,4 @@ export {
   type WritableDtype,
 } from './safetensors/writer.js';
 export { WeightError, WeightScope, isMetaTensor, type WeightStore } from './weight-scope.js';
+export { formatTensor, type FormatTensorOptions } from './format-tensor.js';
