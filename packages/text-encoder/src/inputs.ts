@@ -30,7 +30,7 @@ function toFlat(
 ): { shape: [number, number]; data: ArrayLike<number> } {
   if (value instanceof tf.Tensor) {
     if (!dtypes.includes(value.dtype)) {
-      throw new InputError(`${what} must be a ${dtypes.join(' or ')} tensor, got ${value.dtype}`);
+      throw new InputError(`${what} must have dtype ${dtypes.join(' or ')}, got ${value.dtype}`);
     }
     if (value.rank !== 2) throw new InputError(`${what} must have shape [B, S], got [${value.shape.join(', ')}]`);
     return { shape: [value.shape[0]!, value.shape[1]!], data: value.dataSync() as ArrayLike<number> };

@@ -42,13 +42,18 @@ export type RawTensorData =
   | BigInt64Array
   | BigUint64Array;
 
+/** A fresh ArrayBuffer with `bytes` (not `bytes.slice()`: Node's Buffer.slice is a view). */
+function copyBuffer(bytes: Uint8Array): ArrayBuffer {
+  return new Uint8Array(bytes).buffer;
+}
+
 /**
  * Copies `bytes` (little-endian, as safetensors stores them) into a fresh, aligned typed array.
  * The copy matters twice: typed-array views need aligned offsets, and a view would keep the whole
  * file buffer alive.
  */
 export function decodeRaw(dtype: SafetensorsDtype, bytes: Uint8Array): RawTensorData {
-  const buf = bytes.slice().buffer;
+  const buf = copyBuffer(bytes);
   switch (dtype) {
     case 'F32':
       return new Float32Array(buf);
@@ -117,13 +122,13 @@ export function bf16BytesToFloat32(bytes: Uint8Array): Float32Array {
 export function floatBytesToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array): Float32Array {
   switch (dtype) {
     case 'F32':
-      return new Float32Array(bytes.slice().buffer);
+      return new Float32Array(copyBuffer(bytes));
     case 'F16':
       return f16BytesToFloat32(bytes);
     case 'BF16':
       return bf16BytesToFloat32(bytes);
     case 'F64':
-      return Float32Array.from(new Float64Array(bytes.slice().buffer));
+      return Float32Array.from(new Float64Array(copyBuffer(bytes)));
     default:
       throw new Error(`not a float dtype: ${dtype}`);
   }

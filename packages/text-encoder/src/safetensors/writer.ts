@@ -65,7 +65,7 @@ function buildHeader(
 }
 
 /** Serializes tensors (+ string metadata) to safetensors bytes in memory. */
-export function serializeSafetensors(tensors: SafetensorsEntries, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(tensors: SafetensorsEntries, metadata?: Record<string, string>): Uint8Array<ArrayBuffer> {
   const entries = entriesOf(tensors);
   const { head, dataLength } = buildHeader(entries, metadata);
   const out = new Uint8Array(head.length + dataLength);
