@@ -1,6 +1,8 @@
 import type { Command } from '../command.js';
 import { decodeCommand } from './decode.js';
+import { encodeCommand } from './encode.js';
+import { inspectCommand } from './inspect.js';
 import { tokenizeCommand } from './tokenize.js';
 
 /** Every `sdtext` subcommand, in the order `sdtext --help` lists them. */
-export const COMMANDS: readonly Command[] = [tokenizeCommand, decodeCommand];
+export const COMMANDS: readonly Command[] = [tokenizeCommand, decodeCommand, encodeCommand, inspectCommand];

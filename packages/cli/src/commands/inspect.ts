@@ -1,0 +1,59 @@
+import { describeCLIPTextModel, expectedWeights, loadSafetensorsHeader, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { InputError, UsageError, type CliIO, type Command } from '../command.js';
+import { findModelFolder } from '../model-folder.js';
+import { parseOptions } from '../parse-options.js';
+
+const USAGE = `sdtext inspect FOLDER
+
+Shows a CLIP text encoder's config, parameter count, weight dtype and module tree, without
+running it. FOLDER is a Stable Diffusion folder or a CLIP text model folder.`;
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'config summary, parameter count, dtype and module tree of a text encoder',
+  usage: USAGE,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { positionals } = parseOptions(args, {});
+    if (positionals.length !== 1) throw new UsageError('give exactly one FOLDER');
+    const folder = await findModelFolder(positionals[0]!, io.cwd);
+    const { readFile, readdir } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const configPath = join(folder.encoderFolder, 'config.json');
+    let config;
+    try {
+      config = parseCLIPTextConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+    } catch (error) {
+      throw new InputError((error as Error).message);
+    }
+    const weights = expectedWeights(config, { withProjection: folder.withProjection });
+    const parameters = [...weights.values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
+
+    // Dtypes as stored, read from the safetensors headers only (no weights loaded).
+    const files = (await readdir(folder.encoderFolder)).filter((f) => f.endsWith('.safetensors')).sort();
+    const dtypes: string[] = [];
+    for (const file of files) {
+      try {
+        const header = await loadSafetensorsHeader(join(folder.encoderFolder, file));
+        const counts = new Map<string, number>();
+        for (const info of header.tensors) counts.set(info.dtype, (counts.get(info.dtype) ?? 0) + 1);
+        dtypes.push(`${file}: ${[...counts].map(([d, n]) => `${d} (${n} tensor${n === 1 ? '' : 's'})`).join(', ')}`);
+      } catch (error) {
+        dtypes.push(`${file}: unreadable (${(error as Error).message})`);
+      }
+    }
+    const summary = [
+      `${folder.withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel'} in ${folder.encoderFolder}`,
+      `  hidden_size=${config.hidden_size} num_hidden_layers=${config.num_hidden_layers} num_attention_heads=${config.num_attention_heads} ` +
+        `intermediate_size=${config.intermediate_size}`,
+      `  hidden_act=${config.hidden_act} vocab_size=${config.vocab_size} max_position_embeddings=${config.max_position_embeddings} ` +
+        `layer_norm_eps=${config.layer_norm_eps} eos_token_id=${config.eos_token_id}` +
+        (folder.withProjection ? ` projection_dim=${config.projection_dim}` : ''),
+      `  parameters: ${parameters.toLocaleString('en-US')} (${(parameters / 1e6).toFixed(1)} M)`,
+      `  weights: ${dtypes.length ? dtypes.join('; ') : 'no .safetensors files'}`,
+      '',
+      describeCLIPTextModel(config, { withProjection: folder.withProjection }),
+    ];
+    io.stdout(summary.join('\n') + '\n');
+    return 0;
+  },
+};

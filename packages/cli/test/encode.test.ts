@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadSafetensors, toFloat32, toNumbers } from '@sdtext/text-encoder';
+import { runCli } from './run-cli.js';
+
+const MODELS = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'sdtext-encode-'));
+const manifest = (model: string) =>
+  JSON.parse(readFileSync(join(MODELS, model, 'manifest.json'), 'utf8')) as { cases: Record<string, { texts: string[] }> };
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function golden(model: string, testCase: string) {
+  return (await loadSafetensors(join(MODELS, model, 'outputs', `${testCase}.safetensors`))).tensors;
+}
+
+describe('sdtext encode', () => {
+  it.each([
+    { model: 'sd2-tiny', tokenizer: 'sd2' },
+    { model: 'sd1-tiny', tokenizer: 'sd1' },
+  ])('writes the golden pad77 outputs of $model from prompts', async ({ model, tokenizer }) => {
+    const out = join(dir, `${model}.safetensors`);
+    const texts = manifest(model).cases.pad77!.texts;
+    const { code, stdout, stderr } = await runCli(
+      ['encode', ...texts, '--model', join(MODELS, model, 'text_model_with_projection'), '--tokenizer', tokenizer, '--hidden-states', '--out', out],
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('last_hidden_state [4, 77, 32]');
+    const ours = (await loadSafetensors(out)).tensors;
+    const reference = await golden(model, 'pad77');
+    for (const name of ['last_hidden_state', 'pooler_output', 'hidden_states', 'text_embeds']) {
+      const a = ours.get(name)!;
+      const b = reference.get(name)!;
+      expect(a.shape, name).toEqual(b.shape);
+      expect(maxAbsDiff(toFloat32(a.dtype, a.data), toFloat32(b.dtype, b.data)), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('runs token ids and a mask from --input-ids on the cpu backend', async () => {
+    const reference = await golden('sd2-tiny', 'pad77_masked');
+    const rows = (name: string) => {
+      const t = reference.get(name)!;
+      const flat = toNumbers(t.data);
+      return Array.from({ length: t.shape[0]! }, (_, r) => flat.slice(r * t.shape[1]!, (r + 1) * t.shape[1]!));
+    };
+    const ids = join(dir, 'ids.json');
+    writeFileSync(ids, JSON.stringify({ input_ids: rows('input_ids'), attention_mask: rows('attention_mask') }));
+    const out = join(dir, 'masked.safetensors');
+    const { code } = await runCli(['encode', '--input-ids', ids, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--out', out]);
+    expect(code).toBe(0);
+    const ours = (await loadSafetensors(out)).tensors.get('last_hidden_state')!;
+    const expected = reference.get('last_hidden_state')!;
+    expect(maxAbsDiff(toFloat32(ours.dtype, ours.data), toFloat32(expected.dtype, expected.data))).toBeLessThan(1e-4);
+  });
+
+  it('prints the outputs in the seed layout', async () => {
+    const { code, stdout } = await runCli(['encode', 'a photo of a cat', '--model', join(MODELS, 'sd2-tiny/text_model')]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^input_ids: tensor\(\[\[49406,\s+320,\s+1125,/);
+    expect(stdout).toMatch(/\{'last_hidden_state': tensor\(\[\[\[-?\d\.\d{4},/);
+    expect(stdout).toContain("\n 'pooler_output': tensor([[");
+    expect(stdout).toContain('last_hidden_state: [1, 77, 32]');
+  });
+
+  it.each([
+    { args: ['a cat'], code: 2, error: '--model FOLDER is required' },
+    { args: ['a cat', '--model', 'nowhere'], code: 1, error: '--model nowhere: no such folder' },
+    { args: ['a cat', '--model', MODELS], code: 1, error: 'no config.json' },
+    { args: ['--model', join(MODELS, 'sd2-tiny/text_model')], code: 2, error: 'give at least one PROMPT or --input-ids FILE' },
+    { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'webgl'], code: 2, error: '--backend must be cpu or wasm' },
+    { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--out', 'x.bin'], code: 2, error: '--out must name a .safetensors file' },
+  ])('fails on $error', async ({ args, code, error }) => {
+    const result = await runCli(['encode', ...args], dir);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toContain(error);
+  });
+
+  it.each([
+    { json: '{"input_ids": [[49406, 49408]]}', error: 'inputIds[0][1] = 49408 is out of range' },
+    { json: '{"input_ids": [[1, 2], [3]]}', error: 'input_ids[1] has 1 entries, row 0 has 2' },
+    { json: '{"input_ids": [[1, 2.5]]}', error: 'input_ids[0][1] is 2.5, expected a non-negative integer' },
+    { json: '{"input_ids": [[1, 2]], "attention_mask": [[1, 2]]}', error: 'attention_mask[0][1] is 2, expected 0 or 1' },
+    { json: '{"input_ids": [[1, 2]], "attention_mask": [[1, 1, 1]]}', error: 'attention_mask is [1, 3], input_ids is [1, 2]' },
+    { json: `{"input_ids": [${JSON.stringify(Array(78).fill(1))}]}`, error: '78' },
+  ])('rejects bad --input-ids: $error', async ({ json, error }) => {
+    const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, json);
+    const out = join(dir, `never-${Math.random().toString(36).slice(2)}.safetensors`);
+    const result = await runCli(['encode', '--input-ids', file, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(error);
+    // Nothing half-written is left behind.
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('sdtext inspect', () => {
+  it('summarizes the model and prints its module tree', async () => {
+    const { code, stdout } = await runCli(['inspect', join(MODELS, 'sd2-tiny/text_model_with_projection')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('CLIPTextModelWithProjection in');
+    expect(stdout).toContain('hidden_size=32 num_hidden_layers=2 num_attention_heads=2 intermediate_size=128');
+    expect(stdout).toMatch(/parameters: [\d,]+ \(1\.\d M\)/);
+    expect(stdout).toContain('model.safetensors: I64 (1 tensor), F16 (36 tensors)');
+    expect(stdout).toContain('(token_embedding): Embedding(49408, 32)');
+    expect(stdout).toContain('(activation_fn): GELUActivation()');
+  });
+});
