@@ -115,6 +115,35 @@ function buildBadnessSource(): string {
   return alternatives.join('|');
 }
 
+/**
+ * Every alternative above needs at least one of these characters, so text without any of them
+ * cannot match: a cheap test that spares most text (emoji, CJK, curly quotes) the full expression.
+ */
+function buildTriggerTable(): Uint8Array {
+  const { c1, bad, currency, numeric, upperAccented, lowerAccented, box } = MOJIBAKE_CATEGORIES;
+  // Œ œ Â Ã Î Ð × Ø Ù à √ ≈ ‚ в Ђ В Г Р С ў β € Β Γ Ξ Ο
+  const extras =
+    '\u0152\u0153\u00c2\u00c3\u00ce\u00d0\u00d7\u00d8\u00d9\u00e0\u221a\u2248\u201a\u0432\u0402' +
+    '\u0412\u0413\u0420\u0421\u045e\u03b2\u20ac\u0392\u0393\u039e\u039f';
+  const table = new Uint8Array(0x10000);
+  for (const classBody of [c1, bad, currency, numeric, upperAccented, lowerAccented, box, extras]) {
+    for (let i = 0; i < classBody.length; i++) {
+      const first = classBody.charCodeAt(i);
+      const last = classBody[i + 1] === '-' && i + 2 < classBody.length ? classBody.charCodeAt(i + 2) : first;
+      for (let code = first; code <= last; code++) table[code] = 1;
+      if (last !== first) i += 2;
+    }
+  }
+  return table;
+}
+
+const TRIGGERS = buildTriggerTable();
+
+/** Whether the text contains a character that some badness alternative needs. */
+function hasTrigger(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (TRIGGERS[text.charCodeAt(i)] === 1) return true;
+  return false;
+}
 const BADNESS_SOURCE = buildBadnessSource();
 const BADNESS_RE = new RegExp(BADNESS_SOURCE, 'u');
 const BADNESS_GLOBAL_RE = new RegExp(BADNESS_SOURCE, 'gu');
@@ -124,6 +153,7 @@ const BADNESS_GLOBAL_RE = new RegExp(BADNESS_SOURCE, 'gu');
  * expression). Above 0 means some of it looks like mojibake.
  */
 export function badness(text: string): number {
+  if (!hasTrigger(text)) return 0;
   BADNESS_GLOBAL_RE.lastIndex = 0;
   let count = 0;
   while (BADNESS_GLOBAL_RE.exec(text) !== null) count++;
@@ -132,5 +162,5 @@ export function badness(text: string): number {
 
 /** True when `text` looks like it contains mojibake (ftfy's `is_bad`). */
 export function isBad(text: string): boolean {
-  return BADNESS_RE.test(text);
+  return hasTrigger(text) && BADNESS_RE.test(text);
 }

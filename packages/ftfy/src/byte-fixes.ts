@@ -49,7 +49,7 @@ export function hasAlteredUtf8(bytes: ByteString): boolean {
  * Put back bytes 0xA0 that were replaced by spaces, where that turns the bytes into UTF-8.
  * (A step inside `fixEncoding`.)
  */
-export function restoreByteA0(bytes: ByteString): ByteString {
+export function restoreByteA0Binary(bytes: ByteString): ByteString {
   const marked = bytes.replace(A_GRAVE_WORD_RE, '\xc3\xa0 ');
   return marked.replace(ALTERED_UTF8_RE, (match) => match.replace(/ /g, '\xa0'));
 }
@@ -58,6 +58,34 @@ export function restoreByteA0(bytes: ByteString): ByteString {
  * Replace UTF-8 sequences whose lost bytes a sloppy codec marked with 0x1A (or `?`) by the UTF-8
  * encoding of U+FFFD, and any other 0x1A by U+FFFD too. (A step inside `fixEncoding`.)
  */
-export function replaceLossySequences(bytes: ByteString): ByteString {
+export function replaceLossySequencesBinary(bytes: ByteString): ByteString {
   return bytes.replace(LOSSY_UTF8_RE, UTF8_REPLACEMENT);
+}
+
+/**
+ * ftfy's `restore_byte_a0` on bytes: where a space (0x20) stands for a 0xA0 that would complete a
+ * UTF-8 sequence, put the 0xA0 back.
+ */
+export function restoreByteA0(bytes: Uint8Array): Uint8Array {
+  return binaryToBytes(restoreByteA0Binary(bytesToBinary(bytes)));
+}
+
+/**
+ * ftfy's `replace_lossy_sequences` on bytes: UTF-8 sequences whose lost bytes are marked with
+ * 0x1A (or `?`) become the UTF-8 encoding of U+FFFD.
+ */
+export function replaceLossySequences(bytes: Uint8Array): Uint8Array {
+  return binaryToBytes(replaceLossySequencesBinary(bytesToBinary(bytes)));
+}
+
+function bytesToBinary(bytes: Uint8Array): ByteString {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 0x2000) out += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  return out;
+}
+
+function binaryToBytes(binary: ByteString): Uint8Array {
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }

@@ -1,5 +1,5 @@
 import { isBad } from './badness.js';
-import { hasAlteredUtf8, replaceLossySequences, restoreByteA0 } from './byte-fixes.js';
+import { hasAlteredUtf8, replaceLossySequencesBinary, restoreByteA0Binary } from './byte-fixes.js';
 import { fixC1Controls, hasC1Controls } from './c1-controls.js';
 import { CHARMAP_ENCODINGS, decodeUtf8Variants, decodeWindows1252, encodeSingleByte } from './codecs.js';
 import { type FixTextOptions, resolveOptions } from './config.js';
@@ -54,8 +54,8 @@ function fixEncodingOneStep(text: string, config: FixEncodingOptions): string {
     let bytes = encodeSingleByte(text, encoding);
     if (bytes === null) continue;
     if (encoding === 'latin-1') latin1Possible = true;
-    if (config.restoreByteA0 && hasAlteredUtf8(bytes)) bytes = restoreByteA0(bytes);
-    if (config.replaceLossySequences && encoding.startsWith('sloppy-')) bytes = replaceLossySequences(bytes);
+    if (config.restoreByteA0 && hasAlteredUtf8(bytes)) bytes = restoreByteA0Binary(bytes);
+    if (config.replaceLossySequences && encoding.startsWith('sloppy-')) bytes = replaceLossySequencesBinary(bytes);
     const fixed = decodeUtf8Variants(bytes);
     if (fixed !== null) return fixed;
   }

@@ -18,16 +18,10 @@ const MAX_ROUNDS = 64;
  * feed. Such text (most prompts) is returned as it is, without running any fixer.
  */
 function isInert(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x20) {
-      if (code > 0x7e || code === 0x26) return false;
-    } else if (code !== 0x0a && code !== 0x09 && code !== 0x0c) {
-      return false;
-    }
-  }
-  return true;
+  return INERT_RE.test(text);
 }
+
+const INERT_RE = /^[\t\n\f\x20-\x25\x27-\x7e]*$/;
 
 /**
  * Fix inconsistencies and glitches in text, the way Python's `ftfy.fix_text` (6.1.1) does: HTML
@@ -86,6 +80,37 @@ export function fixTextSegment(text: string, options?: Partial<FixTextOptions>):
   return fixSegment(text, config, config.unescapeHtml);
 }
 
+/**
+ * Code units that one of the character-level fixers (C1 controls, ligatures, width, quotes, line
+ * breaks, terminal escapes, control characters) may change. Text without any of them, and
+ * without unpaired surrogates, skips those fixers.
+ */
+const CHARACTER_FIX_UNITS: Uint8Array = (() => {
+  const table = new Uint8Array(0x10000);
+  const ranges: readonly (readonly [number, number])[] = [
+    [0x00, 0x08], [0x0b, 0x0b], [0x0d, 0x1f], [0x7f, 0x9f], // controls, CR, ESC, C1
+    [0x0132, 0x0133], [0x0149, 0x0149], [0x01c4, 0x01cc], [0x01f1, 0x01f3], [0xfb00, 0xfb06], // ligatures
+    [0x02bc, 0x02bc], [0x2018, 0x201f], // quotes
+    [0x2028, 0x2029], [0x206a, 0x206f], [0xfeff, 0xfeff], [0xfff9, 0xfffc], // breaks, format controls
+    [0x3000, 0x3000], [0xff01, 0xffef], // widths
+  ];
+  for (const [first, last] of ranges) table.fill(1, first, last + 1);
+  return table;
+})();
+
+function needsCharacterFixes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdfff) {
+      if (code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+      else return true;
+    } else if (CHARACTER_FIX_UNITS[code] === 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function fixSegment(text: string, config: FixTextOptions, unescape: boolean | 'auto'): string {
   if (isInert(text)) return text;
   if (unescape === 'auto' && text.includes('<')) unescape = false;
@@ -93,16 +118,21 @@ function fixSegment(text: string, config: FixTextOptions, unescape: boolean | 'a
     const original = text;
     if (unescape !== false) text = unescapeHtml(text);
     if (config.fixEncoding) text = fixEncodingResolved(text, config);
-    if (config.fixC1Controls) text = fixC1Controls(text);
-    if (config.fixLatinLigatures) text = fixLatinLigatures(text);
-    if (config.fixCharacterWidth) text = fixCharacterWidth(text);
-    if (config.uncurlQuotes) text = uncurlQuotes(text);
-    if (config.fixLineBreaks) text = fixLineBreaks(text);
-    if (config.fixSurrogates) text = fixSurrogates(text);
-    if (config.removeTerminalEscapes) text = removeTerminalEscapes(text);
-    if (config.removeControlChars) text = removeControlChars(text);
+    if (needsCharacterFixes(text)) text = applyCharacterFixes(text, config);
     if (config.normalization !== null) text = text.normalize(config.normalization);
     if (text === original) return text;
   }
+  return text;
+}
+
+function applyCharacterFixes(text: string, config: FixTextOptions): string {
+  if (config.fixC1Controls) text = fixC1Controls(text);
+  if (config.fixLatinLigatures) text = fixLatinLigatures(text);
+  if (config.fixCharacterWidth) text = fixCharacterWidth(text);
+  if (config.uncurlQuotes) text = uncurlQuotes(text);
+  if (config.fixLineBreaks) text = fixLineBreaks(text);
+  if (config.fixSurrogates) text = fixSurrogates(text);
+  if (config.removeTerminalEscapes) text = removeTerminalEscapes(text);
+  if (config.removeControlChars) text = removeControlChars(text);
   return text;
 }

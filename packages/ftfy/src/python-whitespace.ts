@@ -35,9 +35,19 @@ export function isPythonSpace(codePoint: number): boolean {
  * Hugging Face's CLIP tokenizer.
  */
 export function pythonWhitespaceClean(text: string): string {
+  if (isClean(text)) return text;
   const collapsed = text.replace(PYTHON_SPACE_RUNS, ' ');
   // Every run of whitespace is now one ' ', so stripping removes at most one character per end.
   const start = collapsed.charCodeAt(0) === 0x20 ? 1 : 0;
   const end = collapsed.length > start && collapsed.charCodeAt(collapsed.length - 1) === 0x20 ? collapsed.length - 1 : collapsed.length;
   return start === 0 && end === collapsed.length ? collapsed : collapsed.slice(start, end);
+}
+
+/** Leading or trailing space, two spaces in a row, or Python whitespace other than ' '. */
+// eslint-disable-next-line no-control-regex -- U+001C..U+001F are Python whitespace
+const NOT_CLEAN_RE = /^ | $| {2}|[\t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
+
+/** True when the text has no leading or trailing whitespace and only single ' ' between words. */
+function isClean(text: string): boolean {
+  return !NOT_CLEAN_RE.test(text);
 }

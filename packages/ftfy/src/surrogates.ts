@@ -8,7 +8,17 @@ const LONE_SURROGATE_RE = /\p{Cs}/gu;
  * string cannot tell such a pair from the character it encodes, so pairs are already joined.
  */
 export function fixSurrogates(text: string): string {
-  LONE_SURROGATE_RE.lastIndex = 0;
-  if (!LONE_SURROGATE_RE.test(text)) return text;
+  if (!hasLoneSurrogate(text)) return text;
   return text.replace(LONE_SURROGATE_RE, '\ufffd');
+}
+
+function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xd800 || code > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    i++;
+  }
+  return false;
 }
