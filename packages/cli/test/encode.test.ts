@@ -111,7 +111,7 @@ describe('sdtext inspect', () => {
     expect(stdout).toContain('CLIPTextModelWithProjection in');
     expect(stdout).toContain('hidden_size=32 num_hidden_layers=2 num_attention_heads=2 intermediate_size=128');
     expect(stdout).toMatch(/parameters: [\d,]+ \(1\.\d M\)/);
-    expect(stdout).toContain('model.safetensors: I64 (1 tensor), F16 (36 tensors)');
+    expect(stdout).toContain('model.safetensors: I64 (1 tensor), F16 (37 tensors)');
     expect(stdout).toContain('(token_embedding): Embedding(49408, 32)');
     expect(stdout).toContain('(activation_fn): GELUActivation()');
   });
