@@ -26,3 +26,8 @@ export { RepoCacheLayout, isCommitHash, repoFolderName } from './hub/cache-layou
 export { type FileMetadata, fetchFileMetadata } from './hub/metadata.js';
 export { type CachedFile } from './hub/node-cache.js';
 export { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
+export { type ComponentSpec, type ModelIndex, hasComponent, parseModelIndex } from './model-index.js';
+export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsToArrays } from './embeddings.js';
+export { type EncodePromptOptions, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
+export { pythonRepr, truncationWarning } from './truncation-warning.js';
+export { type EncodeArraysOptions, type PipelineKind, TextPipeline, type TextPipelineOptions } from './text-pipeline.js';
