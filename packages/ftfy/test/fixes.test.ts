@@ -83,6 +83,37 @@ describe('fixText', () => {
   });
 });
 
+// A selection of ftfy's own "in the wild" test cases that ftfy 6.1.1 fixes.
+describe('fixText on mojibake from the wild', () => {
+  it.each([
+    [
+      'Le Schtroumpf Docteur conseille g√¢teaux et baies schtroumpfantes pour un r√©gime √©quilibr√©.',
+      'Le Schtroumpf Docteur conseille gâteaux et baies schtroumpfantes pour un régime équilibré.',
+    ],
+    ['РґРѕСЂРѕРіРµ Р\u0098Р·-РїРѕРґ #С„СѓС‚Р±РѕР»', 'дороге Из-под #футбол'],
+    ['Р С—РЎР‚Р С‘РЎРЏРЎвЂљР Р…Р С•РЎРѓРЎвЂљР С‘. РІСњВ¤', 'приятности. ❤'],
+    ['#╨┐╤Ç╨░╨▓╨╕╨╗╤î╨╜╨╛╨╡╨┐╨╕╤é╨░╨╜╨╕╨╡', '#правильноепитание'],
+    ["LiĂ¨ge Avenue de l'HĂ´pital", "Liège Avenue de l'Hôpital"],
+    ['MĂĄm dost tĹ\u0099etĂ\u00adho tisĂ\u00adciletĂ\u00ad', 'Mám dost třetího tisíciletí'],
+    ['Hi guys í\u00a0½í¸\u008d', 'Hi guys 😍'],
+    ['hihi RT username: â\u0098ºí\u00a0½í¸\u0098', 'hihi RT username: ☺😘'],
+    ['Táº¡i sao giÃ¡ háº¡t sáº§u riÃªng láº¡i lÃªn giÃ¡?', 'Tại sao giá hạt sầu riêng lại lên giá?'],
+    ['The ICR has been upgraded to â€œbb+â€? from â€œbbâ€?', 'The ICR has been upgraded to "bb+\ufffd from "bb\ufffd'],
+    ['Ã¢â€\u009dâ€™(Ã¢Å’Â£Ã‹â€ºÃ¢Å’Â£)Ã¢â€\u009dÅ½', '┒(⌣˛⌣)┎'],
+    ['a bigger-than-expected Г‚ВЈ5.8bn rights issue', 'a bigger-than-expected £5.8bn rights issue'],
+    ['Ecuadorâ\u0080\u0099s â\u0080\u0098purely political decisionâ\u0080\u0099\u0085', "Ecuador's 'purely political decision'…"],
+    ['Campeonatos > III DivisÃ£o - SÃ©rie F > Jornadas Classificação', 'Campeonatos > III Divisão - Série F > Jornadas Classificação'],
+    ['wei√ü', 'weiß'],
+    ['NicolÃ¡s', 'Nicolás'],
+    ["Ã perturber la rÃ©flexion des thÃ©ologiens jusqu'Ã nos jours", "à perturber la réflexion des théologiens jusqu'à nos jours"],
+    ['com especial atenÃ§Ã£o Ã s crianÃ§as', 'com especial atenção às crianças'],
+    ['This is signiп¬Ѓcantly lower than the respective share', 'This is significantly lower than the respective share'],
+    ['ŉ Chloroplas is ŉ organel', "'n Chloroplas is 'n organel"],
+  ])('fixText(%j) === %j', (input, expected) => {
+    expect(fixText(input)).toBe(expected);
+  });
+});
+
 describe('fixEncoding', () => {
   it.each([
     ['Ã³', 'ó'],
