@@ -31,3 +31,4 @@ export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsT
 export { type EncodePromptOptions, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
 export { pythonRepr, truncationWarning } from './truncation-warning.js';
 export { type EncodeArraysOptions, type PipelineKind, TextPipeline, type TextPipelineOptions } from './text-pipeline.js';
+export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';
