@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// The smoke test runs against the workspace packages' TypeScript sources, like their own tests.
+export default defineConfig({
+  resolve: { conditions: ['@sdtext/source'] },
+  ssr: { resolve: { conditions: ['@sdtext/source'] } },
+  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 },
+});
