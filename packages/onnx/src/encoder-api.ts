@@ -1,0 +1,46 @@
+import type { CLIPTextConfig } from '@sdtext/text-encoder';
+import type { IdRows } from './inputs.js';
+
+/** A float tensor as plain data: row-major values and their dimensions. */
+export interface FloatTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface EncodeInputs {
+  /** [B][S] token ids (or one row [S]), S <= max_position_embeddings. */
+  inputIds: IdRows;
+  /** [B][S], 1 = attend, 0 = padding. The causal mask applies either way. */
+  attentionMask?: IdRows | null;
+  /** Also return the hidden state after the embeddings and after each layer (for clip skip). */
+  outputHiddenStates?: boolean;
+}
+
+/**
+ * What every engine returns, as Hugging Face names it. The arrays belong to the caller: each call
+ * returns fresh copies (also on a cache hit), so mutating them never affects later results.
+ */
+export interface EncodeOutputs {
+  /** [B, S, H], after final_layer_norm. */
+  lastHiddenState: FloatTensor;
+  /** [B, H]: lastHiddenState at each row's EOS position. */
+  poolerOutput: FloatTensor;
+  /** layers + 1 tensors [B, S, H]: embeddings, then each layer's output (the last is before final_layer_norm). */
+  hiddenStates?: FloatTensor[];
+  /** [B, projection_dim]: text_projection(poolerOutput), for CLIPTextModelWithProjection checkpoints. */
+  textEmbeds?: FloatTensor;
+}
+
+export type EngineName = 'tfjs' | 'onnx';
+
+/** The interface the pipeline and the CLI use, whichever engine runs the model. */
+export interface TextEncoderEngine {
+  readonly engine: EngineName;
+  /** Which runtime/backend runs it, e.g. "onnxruntime-node (cpu)" or "tfjs (wasm)". */
+  readonly backend: string;
+  readonly config: CLIPTextConfig;
+  /** Whether outputs include textEmbeds (a CLIPTextModelWithProjection checkpoint). */
+  readonly withProjection: boolean;
+  encode(inputs: EncodeInputs): Promise<EncodeOutputs>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,101 @@
+import { GraphBuilder, type ExternalFile } from '../onnx/graph-builder.js';
+import { DataType } from '../onnx/onnx-proto.js';
+import type { CheckpointWeights } from '../weights.js';
+import { fusedStyle } from './fused-style.js';
+import { BATCH, SEQUENCE, type ClipGraphStyle, type GraphContext } from './graph-context.js';
+import { standardStyle } from './standard-style.js';
+
+export type GraphStyleName = 'fused' | 'standard';
+const STYLES: Record<GraphStyleName, ClipGraphStyle> = { fused: fusedStyle, standard: standardStyle };
+
+export interface ClipTextGraphOptions {
+  /** 'fused': ONNX Runtime contrib ops (fast); 'standard': plain opset 17, as torch.onnx exports. */
+  style: GraphStyleName;
+  /** Weights inline in the protobuf (a file) or as in-memory external files (a session). */
+  weights: 'inline' | 'external';
+  /** Also output hidden_states.0 .. hidden_states.<layers> (for clip skip). */
+  hiddenStates: boolean;
+}
+
+export interface ClipTextGraph {
+  /** The encoded ModelProto, as chunks. */
+  chunks: Uint8Array[];
+  byteLength: number;
+  externalFiles: ExternalFile[];
+  outputNames: string[];
+}
+
+/**
+ * HF's CLIPTextModel(WithProjection) as an ONNX graph, from the config and the checkpoint:
+ * inputs input_ids and attention_mask (int64 [batch, sequence]); outputs last_hidden_state
+ * [B, S, H], pooler_output [B, H], text_embeds [B, P] (projection models) and, optionally,
+ * hidden_states.i [B, S, H]. Each weight is released from `weights.tensors` once in the graph.
+ */
+export function buildClipTextGraph(weights: CheckpointWeights, options: ClipTextGraphOptions): ClipTextGraph {
+  const { config, withProjection, tensors } = weights;
+  const style = STYLES[options.style];
+  const g = new GraphBuilder(withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel', { weights: options.weights });
+  const take: GraphContext['take'] = (key) => {
+    const t = tensors.get(key);
+    if (!t) throw new Error(`weight "${key}" missing or already used`);
+    tensors.delete(key); // the graph holds it now
+    return t;
+  };
+  const w: GraphContext['w'] = (key) => {
+    const { data, shape } = take(key);
+    return g.weight(key, data, shape);
+  };
+  const ctx: GraphContext = { g, config, take, w };
+  const H = config.hidden_size;
+  const L = config.num_hidden_layers;
+  const tm = 'text_model';
+
+  const ids = g.input('input_ids', DataType.INT64, [BATCH, SEQUENCE]);
+  const attentionMask = g.input('attention_mask', DataType.INT64, [BATCH, SEQUENCE]);
+  const outputNames: string[] = [];
+  const output = (name: string, dims: (number | string)[]): void => {
+    g.output(name, DataType.FLOAT, dims);
+    outputNames.push(name);
+  };
+
+  // Embeddings: token rows + the first S rows of the position table (position_ids = arange(S)).
+  const S1 = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [ids]), g.int64s('one', [1], true)]), g.int64s('axes', [0])]);
+  const positions = g.op('Slice', [ctx.w(`${tm}.embeddings.position_embedding.weight`), g.int64s('zero', [0]), S1]); // [S, H]
+  const tokens = g.op('Gather', [ctx.w(`${tm}.embeddings.token_embedding.weight`), ids]); // [B, S, H]
+  let x = g.op('Add', [tokens, positions], {}, { output: options.hiddenStates ? 'hidden_states.0' : undefined }); // [B, S, H]
+  if (options.hiddenStates) output('hidden_states.0', [BATCH, SEQUENCE, H]);
+
+  const mask = style.attentionMask(ctx, ids, attentionMask);
+  const norm = (l: number): string => (l < L ? `${tm}.encoder.layers.${l}.layer_norm1` : `${tm}.final_layer_norm`);
+  let h = style.layerNorm(ctx, x, norm(0)); // ln1 of layer 0 (or the final norm with no layers)
+  for (let l = 0; l < L; l++) {
+    ({ x, h } = style.encoderLayer(ctx, `${tm}.encoder.layers.${l}`, x, h, mask, norm(l + 1)));
+    if (options.hiddenStates) {
+      g.op('Identity', [x], {}, { output: `hidden_states.${l + 1}` });
+      output(`hidden_states.${l + 1}`, [BATCH, SEQUENCE, H]);
+    }
+  }
+  const last = g.op('Identity', [h], {}, { output: 'last_hidden_state' }); // [B, S, H]
+  output('last_hidden_state', [BATCH, SEQUENCE, H]);
+
+  // Pooling (HF): eos_token_id == 2 (legacy configs) -> argmax(input_ids), the first maximum;
+  // otherwise the first position equal to eos_token_id (0 when none, as torch's argmax of zeros).
+  const key = config.eos_token_id === 2 ? ids : g.op('Cast', [g.op('Equal', [ids, g.int64s('eos', [config.eos_token_id], true)])], { to: { int: DataType.INT32 } });
+  const position = g.op('ArgMax', [key], { axis: { int: 1 }, keepdims: { int: 1 }, select_last_index: { int: 0 } }); // [B, 1]
+  const pooled = g.op('GatherND', [last, position], { batch_dims: { int: 1 } }, { output: 'pooler_output' }); // [B, H]
+  output('pooler_output', [BATCH, H]);
+
+  if (withProjection) {
+    g.op('Gemm', [pooled, ctx.w('text_projection.weight')], { transB: { int: 1 } }, { output: 'text_embeds' }); // [B, P]
+    output('text_embeds', [BATCH, config.projection_dim]);
+  }
+
+  const proto = g.encode({
+    irVersion: 8,
+    opsets: style.opsets,
+    producerName: '@sdtext/onnx',
+    producerVersion: '0.1.0',
+    metadata: { hidden_act: config.hidden_act, eos_token_id: String(config.eos_token_id) },
+  });
+  return { chunks: proto.finish(), byteLength: proto.length, externalFiles: g.externalFiles, outputNames };
+}

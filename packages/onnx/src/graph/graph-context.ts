@@ -1,0 +1,33 @@
+import type { CLIPTextConfig } from '@sdtext/text-encoder';
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { WeightTensor } from '../weights.js';
+
+/** What a CLIP graph style needs: the builder, the config, and the checkpoint's weights by key. */
+export interface GraphContext {
+  g: GraphBuilder;
+  config: CLIPTextConfig;
+  /** The initializer for checkpoint key `key`, as stored (Linear weights [out, in]). */
+  w(key: string): string;
+  /** Removes and returns the tensor of `key` (for styles that re-lay weights out). */
+  take(key: string): WeightTensor;
+}
+
+/** Symbolic batch and sequence dimensions of the graph's inputs and outputs. */
+export const BATCH = 'batch';
+export const SEQUENCE = 'sequence';
+
+/** One graph style: how LayerNorm and a whole pre-LN encoder layer are spelled in ONNX ops. */
+export interface ClipGraphStyle {
+  /** The opsets the style's nodes need. */
+  readonly opsets: readonly { domain: string; version: number }[];
+  /** Prepares the attention mask once for all layers, from attention_mask int64 [B, S]. */
+  attentionMask(ctx: GraphContext, ids: string, attentionMask: string): string;
+  /** LayerNorm of x [B, S, H] with `prefix`.weight / `prefix`.bias. */
+  layerNorm(ctx: GraphContext, x: string, prefix: string): string;
+  /**
+   * One CLIPEncoderLayer: x1 = x + attn(h), x2 = x1 + mlp(ln2(x1)), where h = ln1(x) was computed
+   * before. Returns x2 and LayerNorm `nextNorm` of x2 (the next layer's ln1, or final_layer_norm),
+   * which fused styles compute together with the residual sum.
+   */
+  encoderLayer(ctx: GraphContext, prefix: string, x: string, h: string, mask: string, nextNorm: string): { x: string; h: string };
+}

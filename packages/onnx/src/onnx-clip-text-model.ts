@@ -1,0 +1,155 @@
+import type * as ort from 'onnxruntime-common';
+import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type ModelSource } from '@sdtext/text-encoder';
+import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
+import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
+import { buildClipTextGraph } from './graph/clip-text-graph.js';
+import { checkInputs } from './inputs.js';
+import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
+import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
+
+export interface OnnxModelOptions extends OnnxSessionOptions {
+  /** The embedding cache's bounds, or false for none. Default: 64 entries, 256 MiB. */
+  cache?: EmbeddingCacheOptions | false;
+}
+
+export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {}
+
+export interface OnnxFromFileOptions extends OnnxModelOptions {
+  /** Folder inside the source holding the file, e.g. "text_encoder" or "onnx". */
+  subfolder?: string;
+  /** The model file's name (default "model.onnx"). */
+  file?: string;
+  /** The text config; default: config.json beside the model file. Needed to check ids and lengths. */
+  config?: CLIPTextConfig;
+}
+
+function joinPath(...parts: string[]): string {
+  return parts.filter((p) => p !== '').join('/');
+}
+
+/**
+ * The CLIP text model on ONNX Runtime. `fromPretrained` builds the graph in TypeScript from a
+ * Hugging Face safetensors checkpoint (contrib-op fused; weights handed to ORT in memory, never
+ * serialized); `fromOnnx` runs an exported model.onnx (inputs input_ids [+ attention_mask],
+ * int64 or int32; outputs last_hidden_state, pooler_output [, text_embeds]).
+ */
+export class OnnxCLIPTextModel implements TextEncoderEngine {
+  readonly engine = 'onnx';
+  readonly backend: string;
+  readonly withProjection: boolean;
+  /** Whether the graph outputs hidden_states.0 .. hidden_states.<layers>. */
+  readonly hasHiddenStates: boolean;
+  /** The embedding cache (null when off): hits, misses and size are visible for tests and stats. */
+  readonly cache: EmbeddingCache | null;
+  private readonly idsType: 'int64' | 'int32';
+  private readonly hasMaskInput: boolean;
+  private disposed = false;
+
+  private constructor(
+    private readonly ort: OrtSession,
+    readonly config: CLIPTextConfig,
+    cache: EmbeddingCacheOptions | false | undefined,
+  ) {
+    const { session } = ort;
+    this.backend = ort.backend;
+    this.withProjection = session.outputNames.includes('text_embeds');
+    this.hasHiddenStates = session.outputNames.includes('hidden_states.0');
+    this.hasMaskInput = session.inputNames.includes('attention_mask');
+    const idsMeta = session.inputMetadata.find((m) => m.name === 'input_ids');
+    if (!idsMeta || !session.outputNames.includes('last_hidden_state')) {
+      throw new Error(`not a CLIP text model graph: inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]`);
+    }
+    this.idsType = idsMeta.isTensor && idsMeta.type === 'int32' ? 'int32' : 'int64';
+    this.cache = cache === false ? null : new EmbeddingCache(cache);
+  }
+
+  /**
+   * Loads `config.json` and `model.safetensors` (or shards, or a variant) from a folder (Node), a
+   * base URL or a FileSource, exactly as CLIPTextModel.fromPretrained does, and builds the graph.
+   */
+  static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
+    const weights = await loadCheckpointWeights(source, options);
+    const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true });
+    const bytes = concat(graph.chunks, graph.byteLength);
+    const session = await createSession(bytes, graph.externalFiles, options);
+    return new OnnxCLIPTextModel(session, weights.config, options.cache);
+  }
+
+  /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */
+  static async fromOnnx(source: ModelSource, options: OnnxFromFileOptions = {}): Promise<OnnxCLIPTextModel> {
+    const files = resolveModelFiles(source, options.subfolder ?? '', undefined);
+    let config = options.config;
+    if (!config) {
+      const text = await files.readText('config.json');
+      if (text === null) throw new Error(`${files.name}: no config.json beside the ONNX file; pass options.config`);
+      config = parseCLIPTextConfig(text, `${files.name}/config.json`);
+    }
+    const file = options.file ?? 'model.onnx';
+    let model: Uint8Array | string;
+    if (typeof source === 'string' && !/^https?:\/\//i.test(source) && (options.runtime ?? 'node') === 'node') {
+      model = joinPath(source.replace(/\/+$/, ''), options.subfolder ?? '', file); // ORT reads the file itself
+    } else {
+      const reader = await files.openBytes(file);
+      if (!reader) throw new Error(`${files.name}: no ${file}`);
+      try {
+        if (reader.size === null) throw new Error(`${files.name}/${file}: size unknown`);
+        model = await reader.read(0, reader.size);
+      } finally {
+        await reader.close();
+      }
+    }
+    const session = await createSession(model, [], options);
+    return new OnnxCLIPTextModel(session, config, options.cache);
+  }
+
+  async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
+    if (this.disposed) throw new Error('OnnxCLIPTextModel: used after dispose()');
+    if (outputHiddenStates && !this.hasHiddenStates) {
+      throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
+    }
+    const inputs = checkInputs(this.config, inputIds, attentionMask);
+    const cached = this.cache?.get(inputs.key, outputHiddenStates);
+    if (cached) return cached;
+
+    const { Tensor } = this.ort.runtime.ort;
+    const dims = [inputs.batch, inputs.seqLen];
+    const asInput = (v: BigInt64Array): ort.Tensor =>
+      this.idsType === 'int32' ? new Tensor('int32', Int32Array.from(v, Number), dims) : new Tensor('int64', v, dims);
+    const feeds: Record<string, ort.Tensor> = { input_ids: asInput(inputs.ids) };
+    if (this.hasMaskInput) feeds['attention_mask'] = asInput(inputs.mask);
+    const L = this.config.num_hidden_layers;
+    const fetches = ['last_hidden_state', 'pooler_output'];
+    if (this.withProjection) fetches.push('text_embeds');
+    if (outputHiddenStates) for (let i = 0; i <= L; i++) fetches.push(`hidden_states.${i}`);
+
+    const result = await this.ort.session.run(feeds, fetches);
+    const take = (name: string): FloatTensor => {
+      const t = result[name];
+      if (!t) throw new Error(`the session returned no ${name}`);
+      return { data: t.data as Float32Array, dims: [...t.dims] };
+    };
+    const outputs: EncodeOutputs = { lastHiddenState: take('last_hidden_state'), poolerOutput: take('pooler_output') };
+    if (this.withProjection) outputs.textEmbeds = take('text_embeds');
+    if (outputHiddenStates) outputs.hiddenStates = Array.from({ length: L + 1 }, (_, i) => take(`hidden_states.${i}`));
+    this.cache?.set(inputs.key, outputs);
+    return outputs;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.cache?.clear();
+    await this.ort.session.release();
+  }
+}
+
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

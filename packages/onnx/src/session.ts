@@ -1,0 +1,63 @@
+import type * as ort from 'onnxruntime-common';
+import type { ExternalFile } from './onnx/graph-builder.js';
+import { defaultThreads, hasWebGpu, loadRuntime, RuntimeError, type OrtRuntime, type RuntimeName, type WebExecutionProvider } from './runtime.js';
+
+export interface OnnxSessionOptions {
+  /** 'node' (onnxruntime-node, default in Node) or 'web' (onnxruntime-web: wasm, WebGPU where present). */
+  runtime?: RuntimeName;
+  /** onnxruntime-web's providers in order of preference. Default: webgpu (when navigator.gpu exists), then wasm. */
+  executionProviders?: readonly WebExecutionProvider[];
+  /** Intra-op threads (native) or wasm threads. Default: the machine's cores. */
+  threads?: number;
+  /** onnxruntime-web: where its .wasm files are served from (ort.env.wasm.wasmPaths). */
+  wasmPaths?: string;
+}
+
+export interface OrtSession {
+  runtime: OrtRuntime;
+  session: ort.InferenceSession;
+  /** e.g. "onnxruntime-node (cpu, 2 threads)". */
+  backend: string;
+}
+
+/**
+ * One session per model, made once and reused: graph optimization level "all" (ORT's own
+ * fusions, constant folding, weight prepacking), intra-op threads = cores, one inter-op thread.
+ */
+export async function createSession(
+  model: Uint8Array | string,
+  externalFiles: readonly ExternalFile[],
+  options: OnnxSessionOptions = {},
+): Promise<OrtSession> {
+  const runtime = await loadRuntime(options.runtime);
+  const threads = options.threads ?? (await defaultThreads());
+  const common: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(externalFiles.length > 0 ? { externalData: externalFiles.map((f) => ({ path: f.path, data: f.data })) } : {}),
+  };
+  if (runtime.name === 'node') {
+    const session = await runtime.ort.InferenceSession.create(model as Uint8Array, {
+      ...common,
+      executionProviders: ['cpu'],
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+    return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads)` };
+  }
+
+  const { env } = runtime.ort;
+  env.wasm.numThreads = threads; // read when the wasm module first starts
+  if (options.wasmPaths !== undefined) env.wasm.wasmPaths = options.wasmPaths;
+  const wanted = options.executionProviders ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']);
+  const tried: string[] = [];
+  for (const ep of wanted) {
+    try {
+      const session = await runtime.ort.InferenceSession.create(model as Uint8Array, { ...common, executionProviders: [ep] });
+      return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''})` };
+    } catch (e) {
+      tried.push(`${ep}: ${(e as Error).message}`);
+    }
+  }
+  throw new RuntimeError(`onnxruntime-web could not create a session; tried ${tried.join('; ')}`);
+}
