@@ -23,7 +23,11 @@ export async function fetchWithBrowserCache(request: HubRequest, cacheName: stri
   const cache = await caches.open(cacheName);
 
   const hit = await cache.match(key);
-  if (hit !== undefined) {
+  // A remembered 404 (the browser's .no_exist): trusted offline, asked again online.
+  if (hit !== undefined && hit.status === 404) {
+    if (request.offline) return null;
+    await cache.delete(key);
+  } else if (hit !== undefined) {
     const bytes = new Uint8Array(await hit.arrayBuffer());
     if (await isSound(bytes, hit.headers.get('x-sdtext-size'), hit.headers.get('x-sdtext-etag'))) {
       request.onProgress?.({ file: path, loaded: bytes.byteLength, total: bytes.byteLength });
@@ -38,7 +42,11 @@ export async function fetchWithBrowserCache(request: HubRequest, cacheName: stri
   }
 
   const response = await request.fetch(key, { headers: request.headers, redirect: 'follow' });
-  if (response.status === 404) return null;
+  if (response.status === 404) {
+    await response.body?.cancel();
+    await cache.put(key, new Response(null, { status: 404 }));
+    return null;
+  }
   raiseForStatus(response, key, `${path} in ${repoId}@${revision}`);
   const linkedSize = response.headers.get('x-linked-size');
   const expected = linkedSize !== null ? Number(linkedSize) : contentLength(response);

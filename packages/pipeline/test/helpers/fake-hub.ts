@@ -56,6 +56,8 @@ export class FakeHub {
   private readonly repos = new Map<string, FakeRepo>();
   private readonly blobs = new Map<string, Uint8Array>();
   private server: Server | null = null;
+  /** Non-hub paths served as is (a test page and its bundle, for the browser tests). */
+  readonly pages = new Map<string, { body: string | Uint8Array; type: string }>();
   url = '';
 
   addRepo(repoId: string, files: Record<string, Uint8Array | string>, options: FakeRepoOptions = {}): string {
@@ -101,6 +103,13 @@ export class FakeHub {
     const path = decodeURIComponent(url.pathname);
     const auth = req.headers.authorization ?? null;
     this.requests.push({ method: req.method ?? 'GET', path: path + (url.hash ?? ''), range: req.headers.range ?? null, authorization: auth });
+
+    const page = this.pages.get(path);
+    if (page) {
+      res.setHeader('content-type', page.type);
+      res.end(page.body);
+      return;
+    }
 
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(path);
     if (cdn) {

@@ -1,0 +1,96 @@
+// The hub client and TextPipeline in headless Debian chromium: the package's src/index.ts bundled
+// for the browser with esbuild (node: modules left out: they are imported lazily and never reached),
+// served by the fake hub, loading through Cache Storage, then again offline.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TextPipeline, disposeEmbeddings } from '../../src/index.js';
+import { FakeHub, sha256 } from '../helpers/fake-hub.js';
+import { maxAbsDiff } from '../helpers/golden.js';
+import { fixtureRepo } from '../helpers/fixture-repos.js';
+import type { BrowserHubReport, offline as offlineFn } from './page.js';
+
+const LAUNCHER = new URL('../../../../scripts/browser/chromium.mjs', import.meta.url).href;
+type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<{ context: BrowserContext; close(): Promise<void> }>;
+
+const REPO = 'sdtext-test/sd2';
+let hub: FakeHub;
+let browser: { context: BrowserContext; close(): Promise<void> };
+let page: Page;
+let bundleDir: string;
+
+beforeAll(async () => {
+  bundleDir = await mkdtemp(join(tmpdir(), 'sdtext-pipeline-browser-'));
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
+    outfile: join(bundleDir, 'page.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    conditions: ['@sdtext/source'],
+    external: ['node:*'],
+    metafile: true,
+    logLevel: 'error',
+  });
+  // node: modules may only appear as lazy dynamic imports, never as static ones.
+  const staticNode = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.path.startsWith('node:') && i.kind !== 'dynamic-import'));
+  expect(staticNode).toEqual([]);
+
+  hub = new FakeHub();
+  hub.addRepo(REPO, await fixtureRepo('sd2'));
+  hub.addRepo('sdtext-test/private', { 'model_index.json': '{}' }, { token: 'hf_secret' });
+  hub.pages.set('/', { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' });
+  hub.pages.set('/page.js', { type: 'text/javascript', body: await readFile(join(bundleDir, 'page.js')) });
+  await hub.start();
+
+  const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  await page.goto(`${hub.url}/`);
+  await page.waitForFunction(() => 'hubTest' in window);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await hub?.close();
+  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+});
+
+it('fetches through Cache Storage, encodes, then works offline from the cache', async () => {
+  const weights = await fixtureRepo('sd2');
+  const report = (await page.evaluate(
+    ([endpoint, repo]) => window.hubTest.online(endpoint!, repo!, 'text_encoder/model.safetensors'),
+    [hub.url, REPO],
+  )) as BrowserHubReport;
+  expect(report.weightsSha256).toBe(sha256(weights['text_encoder/model.safetensors'] as Uint8Array));
+  expect(report.missingIsNull).toBe(true);
+  expect(report.cachedKeys).toContain(`/${REPO}/resolve/main/text_encoder/model.safetensors`);
+  expect(report.privateError).toMatch(/^RepositoryNotFoundError: .*HF_TOKEN/);
+  expect(report.embedsShape).toEqual([1, 77, 32]);
+  expect(report.progressFiles).toContain('text_encoder/model.safetensors');
+  // The weights were fetched once: TextPipeline found them in Cache Storage.
+  expect(hub.seen('text_encoder/model.safetensors', 'GET').filter((r) => r.path.startsWith('/cdn/'))).toHaveLength(1);
+
+  hub.requests.length = 0;
+  const offline = (await page.evaluate(([endpoint, repo]) => window.hubTest.offline(endpoint!, repo!), [hub.url, REPO])) as Awaited<
+    ReturnType<typeof offlineFn>
+  >;
+  expect(hub.requests).toEqual([]);
+  expect(JSON.parse(offline.offlineText!)).toMatchObject({ hidden_size: 32 });
+  expect(offline.offlineMissingError).toMatch(/^LocalEntryNotFoundError: .*unet\/config\.json.*offline/);
+  expect(offline.embeds).toEqual(report.embeds);
+
+  // The same prompt in Node, from a disk cache, gives the same numbers.
+  const cacheDir = join(bundleDir, 'hf-cache');
+  const pipe = await TextPipeline.fromPretrained(REPO, { endpoint: hub.url, cacheDir, backend: 'cpu' });
+  const out = await pipe.encodePrompt({ prompt: 'a photo of a cat', guidance: false });
+  expect(maxAbsDiff(out.promptEmbeds.dataSync(), report.embeds)).toBeLessThan(1e-4);
+  disposeEmbeddings(out);
+  pipe.dispose();
+});
