@@ -1,0 +1,34 @@
+// Copies what the site serves but does not own into static/generated/ (gitignored):
+//  - the tiny random SD2-shaped demo encoder and its PyTorch reference outputs (models/fixtures),
+//  - tfjs-backend-wasm's .wasm binaries, which the wasm backend fetches at run time (setWasmPaths).
+import { copyFileSync, mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const siteDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = resolve(siteDir, '../..');
+const outDir = join(siteDir, 'static/generated');
+
+const tiny = join(repoDir, 'models/fixtures/models/sd2-tiny');
+const copies = [
+  [join(tiny, 'text_model/config.json'), 'models/sd2-tiny/text_model/config.json'],
+  [join(tiny, 'text_model/model.safetensors'), 'models/sd2-tiny/text_model/model.safetensors'],
+  [join(tiny, 'manifest.json'), 'models/sd2-tiny/manifest.json'],
+  [join(tiny, 'outputs/longest.safetensors'), 'models/sd2-tiny/outputs/longest.safetensors'],
+];
+
+const require = createRequire(join(siteDir, 'package.json'));
+const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+for (const file of readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) {
+  copies.push([join(wasmDist, file), `tfjs-wasm/${file}`]);
+}
+
+rmSync(outDir, { recursive: true, force: true });
+for (const [from, to] of copies) {
+  if (!existsSync(from)) throw new Error(`prepare-static: missing ${from}`);
+  const dest = join(outDir, to);
+  mkdirSync(dirname(dest), { recursive: true });
+  copyFileSync(from, dest);
+}
+console.log(`prepare-static: copied ${copies.length} files into ${outDir}`);

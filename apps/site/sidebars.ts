@@ -1,0 +1,7 @@
+import type { SidebarsConfig } from '@docusaurus/plugin-content-docs';
+
+const sidebars: SidebarsConfig = {
+  tutorial: ['setup', 'pipeline', 'tokenizer', 'text-encoder'],
+};
+
+export default sidebars;

@@ -1,0 +1,68 @@
+import React, { useCallback, useRef } from 'react';
+import { Highlight, themes } from 'prism-react-renderer';
+import { useColorMode } from '@docusaurus/theme-common';
+
+interface Props {
+  value: string;
+  onChange: (value: string) => void;
+  onRun: () => void;
+  label: string;
+}
+
+/**
+ * An editable code block: a transparent textarea over a Prism-highlighted copy of the same text
+ * (same font, padding and wrapping, so the caret sits on the highlighted letters).
+ * Shift+Enter or Ctrl+Enter runs the cell; Tab indents.
+ */
+export default function CodeEditor({ value, onChange, onRun, label }: Props): React.JSX.Element {
+  const { colorMode } = useColorMode();
+  const area = useRef<HTMLTextAreaElement>(null);
+  const onKeyDown = useCallback(
+    (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
+      if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        onRun();
+      } else if (e.key === 'Tab' && !e.shiftKey) {
+        e.preventDefault();
+        const el = e.currentTarget;
+        const { selectionStart: s, selectionEnd: t } = el;
+        onChange(`${value.slice(0, s)}  ${value.slice(t)}`);
+        requestAnimationFrame(() => {
+          el.selectionStart = el.selectionEnd = s + 2;
+        });
+      }
+    },
+    [onChange, onRun, value],
+  );
+  const theme = colorMode === 'dark' ? themes.dracula : themes.github;
+  return (
+    <div className="sd-editor" style={{ background: theme.plain.backgroundColor }}>
+      <Highlight code={value.endsWith('\n') ? `${value} ` : value} language="javascript" theme={theme}>
+        {({ tokens, getLineProps, getTokenProps }) => (
+          <pre className="sd-editor__highlight" aria-hidden="true" style={{ color: theme.plain.color }}>
+            {tokens.map((line, i) => (
+              <div key={i} {...getLineProps({ line })}>
+                {line.map((token, k) => (
+                  <span key={k} {...getTokenProps({ token })} />
+                ))}
+              </div>
+            ))}
+          </pre>
+        )}
+      </Highlight>
+      <textarea
+        ref={area}
+        className="sd-editor__input"
+        aria-label={label}
+        value={value}
+        spellCheck={false}
+        autoCapitalize="off"
+        autoComplete="off"
+        autoCorrect="off"
+        onChange={(e) => onChange(e.target.value)}
+        onKeyDown={onKeyDown}
+        style={{ caretColor: theme.plain.color }}
+      />
+    </div>
+  );
+}

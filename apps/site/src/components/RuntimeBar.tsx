@@ -1,0 +1,99 @@
+import React, { useEffect, useState } from 'react';
+import { BACKENDS } from '../lib/contracts';
+import { getState, loadEncoder, setBackendChoice, setModelChoice, subscribe, type BackendChoice, type EncoderState } from '../lib/runtime';
+
+function formatBytes(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
+}
+
+async function runAll(): Promise<void> {
+  for (const cell of Object.values(window.__sdtextCells ?? {})) await cell.run();
+}
+
+/** The page's runtime: backend (with fallback), which text encoder is loaded, and Run all. */
+export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): React.JSX.Element {
+  const [state, setState] = useState<EncoderState>(getState);
+  const [running, setRunning] = useState(false);
+  useEffect(() => {
+    setState(getState());
+    return subscribe(setState);
+  }, []);
+  const p = state.progress;
+  const percent = p?.total ? Math.min(100, (100 * p.loaded) / p.total) : null;
+  return (
+    <div className="sd-runtime" data-testid="runtime-bar" data-backend={state.backend ?? ''} data-phase={state.phase}>
+      <div className="sd-runtime__row">
+        <button
+          type="button"
+          className="button button--primary button--sm"
+          disabled={running}
+          onClick={() => {
+            setRunning(true);
+            void runAll().finally(() => setRunning(false));
+          }}
+        >
+          {running ? 'Running all…' : '▶ Run all cells'}
+        </button>
+        {encoder && (
+          <>
+            <label className="sd-runtime__field">
+              Backend{' '}
+              <select value={state.requested} onChange={(e) => void setBackendChoice(e.target.value as BackendChoice)}>
+                <option value="auto">auto (WebGPU → WebGL → wasm → cpu)</option>
+                {BACKENDS.map((b) => (
+                  <option key={b} value={b}>
+                    {b}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <span className="sd-runtime__field">
+              in use: <strong data-testid="backend-in-use">{state.backend ?? (state.phase === 'loading' ? 'starting…' : 'starts on first run')}</strong>
+            </span>
+            {state.phase === 'idle' && (
+              <button type="button" className="button button--secondary button--sm" onClick={() => void loadEncoder().catch(() => undefined)}>
+                Start now
+              </button>
+            )}
+          </>
+        )}
+      </div>
+      {encoder && state.skipped.length > 0 && <div className="sd-runtime__note">Fell back: {state.skipped.join('; ')}.</div>}
+      {encoder && (
+        <div className="sd-runtime__row sd-runtime__model">
+          {state.model === 'tiny' ? (
+            <>
+              <span>
+                <strong>Demo text encoder</strong>: a tiny, randomly initialised model with SD2&apos;s vocabulary and layout (2 layers, 32 wide,
+                3 MB, served by this site). <strong>Its numbers are not SD2&apos;s.</strong>
+              </span>
+              <button type="button" className="button button--outline button--primary button--sm" onClick={() => void setModelChoice('sd2').catch(() => undefined)}>
+                Load the real SD2 text encoder (≈680 MB, cached)
+              </button>
+            </>
+          ) : (
+            <>
+              <span>
+                <strong>SD2 base text encoder</strong> (stabilityai/stable-diffusion-2-base, fp16 branch, 23 layers, 1024 wide), kept in this
+                browser&apos;s Cache Storage after the first download.
+              </span>
+              <button type="button" className="button button--secondary button--sm" onClick={() => void setModelChoice('tiny').catch(() => undefined)}>
+                Back to the demo model
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      {encoder && p && (
+        <div className="sd-progress" role="progressbar" aria-valuenow={percent ?? undefined} aria-valuemin={0} aria-valuemax={100}>
+          <div className="sd-progress__fill" style={{ width: `${percent ?? 100}%` }} />
+          <span>
+            {p.file}: {formatBytes(p.loaded)}
+            {p.total ? ` of ${formatBytes(p.total)}` : ''}
+          </span>
+        </div>
+      )}
+      {encoder && state.error && <div className="sd-runtime__error">Could not load the text encoder: {state.error}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,188 @@
+// The page runtime: the bundled SD2 tokenizer, a tfjs backend and a text encoder (the tiny demo
+// model served by this site, or the real SD2 one from the hub). Browser only, and loaded by
+// import() from components, so neither tfjs nor the vocabulary is in a page's first download.
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type { BackendName, TextModel, Tokenizer } from './contracts';
+import { BACKENDS } from './contracts';
+
+export type Tf = typeof TfCore;
+export type BackendChoice = 'auto' | BackendName;
+export type ModelChoice = 'tiny' | 'sd2';
+
+export const SD2_REPO = 'stabilityai/stable-diffusion-2-base';
+/** The fp16 branch of the SD2 base repo: text_encoder/ holds about 680 MB of float16 safetensors. */
+export const SD2_REVISION = 'fp16';
+export const TINY_PATH = 'generated/models/sd2-tiny/';
+
+export interface Progress {
+  file: string;
+  loaded: number;
+  total: number | null;
+}
+
+export interface EncoderState {
+  phase: 'idle' | 'loading' | 'ready' | 'error';
+  /** The backend asked for (query string ?backend=, the picker, or auto). */
+  requested: BackendChoice;
+  /** The backend in use, once chosen. */
+  backend: BackendName | null;
+  /** Backends tried before the one in use, with why they failed. */
+  skipped: string[];
+  model: ModelChoice;
+  progress: Progress | null;
+  error: string | null;
+}
+
+export interface Encoder {
+  tf: Tf;
+  model: TextModel;
+  backend: BackendName;
+  modelChoice: ModelChoice;
+}
+
+let baseUrl = '/';
+let state: EncoderState = { phase: 'idle', requested: 'auto', backend: null, skipped: [], model: 'tiny', progress: null, error: null };
+const listeners = new Set<(s: EncoderState) => void>();
+let tokenizerPromise: Promise<Tokenizer> | null = null;
+let encoderPromise: Promise<Encoder> | null = null;
+let backendPromise: Promise<BackendName> | null = null;
+
+function setState(patch: Partial<EncoderState>): void {
+  state = { ...state, ...patch };
+  for (const listener of listeners) listener(state);
+}
+
+export function getState(): EncoderState {
+  return state;
+}
+
+export function subscribe(listener: (s: EncoderState) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function isChoice(value: string | null): value is BackendChoice {
+  return value === 'auto' || (BACKENDS as readonly string[]).includes(value ?? '');
+}
+
+/** Called once by the site's Root: the base URL and the backend asked for in ?backend= or before. */
+export function configureRuntime(options: { baseUrl: string }): void {
+  baseUrl = options.baseUrl;
+  const fromQuery = new URLSearchParams(window.location.search).get('backend');
+  let stored: string | null = null;
+  try {
+    stored = window.localStorage.getItem('sdtext-backend');
+  } catch {
+    stored = null;
+  }
+  const requested = isChoice(fromQuery) ? fromQuery : isChoice(stored) ? stored : 'auto';
+  let model: ModelChoice = 'tiny';
+  try {
+    model = window.localStorage.getItem('sdtext-model') === 'sd2' ? 'sd2' : 'tiny';
+  } catch {
+    model = 'tiny';
+  }
+  setState({ requested, model });
+}
+
+export function siteUrl(path: string): string {
+  return new URL(baseUrl + path.replace(/^\//, ''), window.location.href).href;
+}
+
+export function loadTokenizer(): Promise<Tokenizer> {
+  tokenizerPromise ??= import('@sdtext/tokenizer').then((m) => m.CLIPTokenizer.fromPreset('sd2') as Tokenizer);
+  return tokenizerPromise;
+}
+
+export async function loadTf(): Promise<Tf> {
+  return import('@tensorflow/tfjs-core');
+}
+
+/** Tries the requested backend first, then the rest in the usual order (webgpu, webgl, wasm, cpu). */
+async function chooseBackend(requested: BackendChoice): Promise<BackendName> {
+  const { selectBackend } = await import('@sdtext/text-encoder');
+  const order = requested === 'auto' ? [...BACKENDS] : [requested, ...BACKENDS.filter((b) => b !== requested)];
+  const skipped: string[] = [];
+  for (const candidate of order) {
+    try {
+      // The wasm backend fetches its binaries at init; this site serves them (scripts/prepare-static.mjs).
+      const got = await selectBackend([candidate], { wasmPaths: siteUrl('generated/tfjs-wasm/') });
+      setState({ skipped });
+      return got;
+    } catch (error) {
+      const attempts = (error as { attempts?: { reason: string }[] }).attempts;
+      const reason = attempts?.[0]?.reason ?? (error instanceof Error ? error.message : String(error));
+      skipped.push(`${candidate}: ${reason}`);
+    }
+  }
+  throw new Error(`No tfjs backend could start (${skipped.join('; ')})`);
+}
+
+async function loadModel(choice: ModelChoice): Promise<TextModel> {
+  const onProgress = (p: Progress): void => setState({ progress: p });
+  if (choice === 'tiny') {
+    const { CLIPTextModel } = await import('@sdtext/text-encoder');
+    return (await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model' })) as unknown as TextModel;
+  }
+  // The real SD2 base text encoder from the hub (fp16 branch); @sdtext/pipeline keeps the files in
+  // Cache Storage, so only the first load downloads them.
+  const { TextPipeline } = await import('@sdtext/pipeline');
+  const pipe = await TextPipeline.fromPretrained(SD2_REPO, { revision: SD2_REVISION, onProgress });
+  return pipe.textEncoder as unknown as TextModel;
+}
+
+export function loadEncoder(): Promise<Encoder> {
+  if (encoderPromise) return encoderPromise;
+  const requested = state.requested;
+  const modelChoice = state.model;
+  setState({ phase: 'loading', error: null, progress: null });
+  encoderPromise = (async () => {
+    const tf = await loadTf();
+    backendPromise ??= chooseBackend(requested);
+    const backend = await backendPromise;
+    setState({ backend });
+    const model = await loadModel(modelChoice);
+    setState({ phase: 'ready', progress: null });
+    return { tf, model, backend, modelChoice };
+  })();
+  encoderPromise.catch((error: unknown) => {
+    encoderPromise = null;
+    setState({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
+  });
+  return encoderPromise;
+}
+
+async function reset(): Promise<void> {
+  const previous = encoderPromise;
+  encoderPromise = null;
+  if (previous) {
+    const encoder = await previous.catch(() => null);
+    encoder?.model.dispose();
+  }
+}
+
+/** Switches backend: the model is loaded again on the new one. */
+export async function setBackendChoice(choice: BackendChoice): Promise<void> {
+  try {
+    window.localStorage.setItem('sdtext-backend', choice);
+  } catch {
+    // private mode: the choice lasts for this page only
+  }
+  const wasLoaded = encoderPromise !== null;
+  await reset();
+  backendPromise = null;
+  setState({ requested: choice, backend: null, skipped: [], phase: 'idle' });
+  if (wasLoaded) await loadEncoder();
+}
+
+/** Switches between the demo model and the real SD2 text encoder (downloaded once, then cached). */
+export async function setModelChoice(choice: ModelChoice): Promise<void> {
+  try {
+    window.localStorage.setItem('sdtext-model', choice);
+  } catch {
+    // private mode
+  }
+  await reset();
+  setState({ model: choice, phase: 'idle' });
+  await loadEncoder();
+}
