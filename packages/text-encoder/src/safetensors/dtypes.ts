@@ -151,17 +151,13 @@ export function toNumbers(data: RawTensorData): number[] {
   return Array.from(data as ArrayLike<number>);
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** float32 -> float16 bit pattern, rounding to nearest even (as numpy and PyTorch do). */
-export function float32ToHalfBits(v: number): number {
-  f32Scratch[0] = v;
-  const x = u32Scratch[0]!;
+/** float32 bits -> float16 bits, rounding to nearest even (as numpy and PyTorch do). */
+function halfBitsOf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
-  const exp = ((x >>> 23) & 0xff) - 127 + 15;
+  const exp8 = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
-  if (((x >>> 23) & 0xff) === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  if (exp8 === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
+  const exp = exp8 - 127 + 15;
   if (exp >= 0x1f) return sign | 0x7c00; // overflow -> inf
   if (exp <= 0) {
     if (exp < -10) return sign; // underflow -> signed zero
@@ -179,9 +175,19 @@ export function float32ToHalfBits(v: number): number {
   return half;
 }
 
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** One float32 value -> its float16 bit pattern. */
+export function float32ToHalfBits(v: number): number {
+  f32Scratch[0] = v;
+  return halfBitsOf(u32Scratch[0]!);
+}
+
 /** float32 values -> float16 bit patterns. */
 export function float32ToF16(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = float32ToHalfBits(values[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = halfBitsOf(bits[i]!);
   return out;
 }
