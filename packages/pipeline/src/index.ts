@@ -8,6 +8,7 @@ export {
   type HubOptions,
   hubCacheDir,
   hubEndpoint,
+  hubOptionsFromEnv,
   hubToken,
   isOffline,
   isRepoId,

@@ -6,6 +6,7 @@ import {
   IntegrityError,
   LocalEntryNotFoundError,
   RepositoryNotFoundError,
+  hubOptionsFromEnv,
   repoFolderName,
   type FileProgress,
 } from '../src/index.js';
@@ -158,9 +159,25 @@ describe('hub errors', () => {
     expect(hub.requests.at(-1)?.authorization).toBe('Bearer hf_secret');
   });
 
-  it('a server error is reported, not mistaken for a missing file', async () => {
-    hub.faults.push({ kind: 'status', file: CONFIG, status: 500, times: 1 });
+  it('a server error is reported, not mistaken for a missing file; a cached copy still serves', async () => {
+    hub.faults.push({ kind: 'status', file: CONFIG, status: 500, times: 2 });
     await expect(source().readText(CONFIG)).rejects.toThrow(/HTTP 500/);
+    await source().readText('model_index.json'); // refs/main
+    await expect(source().readText(CONFIG)).rejects.toThrow(/HTTP 500/);
+    await source().readText(CONFIG);
+    hub.faults.push({ kind: 'status', file: CONFIG, status: 503, times: 1 });
+    expect(await source().readText(CONFIG)).toBe(new TextDecoder().decode(config));
+  });
+
+  it('hubOptionsFromEnv reads the same variables as the defaults', () => {
+    expect(hubOptionsFromEnv({ HF_ENDPOINT: 'http://mirror', HF_TOKEN: 't', HF_HUB_OFFLINE: 'yes', HF_HOME: '/h' })).toEqual({
+      endpoint: 'http://mirror',
+      token: 't',
+      offline: true,
+      cacheDir: '/h/hub',
+    });
+    expect(hubOptionsFromEnv({ HF_HUB_CACHE: '/c', HF_HOME: '/h', HF_HUB_OFFLINE: '0' })).toEqual({ cacheDir: '/c', offline: false });
+    expect(hubOptionsFromEnv({})).toEqual({});
   });
 });
 

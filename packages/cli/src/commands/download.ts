@@ -1,4 +1,4 @@
-import { downloadTextComponents, type DownloadedFile, type FileProgress } from '@sdtext/pipeline';
+import { downloadTextComponents, hubOptionsFromEnv, type DownloadedFile, type FileProgress } from '@sdtext/pipeline';
 import { UsageError, type CliIO, type Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 
@@ -29,18 +29,15 @@ export const downloadCommand: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one REPO (owner/name)');
     const repo = positionals[0]!;
-    const env = io.env;
-    const cacheDir = values['cache-dir'] ?? env.HF_HUB_CACHE ?? (env.HF_HOME ? `${env.HF_HOME}/hub` : undefined);
     const progress = new ProgressReporter(io);
     const started = Date.now();
 
     const files = await downloadTextComponents(repo, {
+      ...hubOptionsFromEnv(io.env),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(values.variant !== undefined ? { variant: values.variant } : {}),
-      ...((values.endpoint ?? env.HF_ENDPOINT) !== undefined ? { endpoint: values.endpoint ?? env.HF_ENDPOINT } : {}),
-      ...(env.HF_TOKEN !== undefined ? { token: env.HF_TOKEN } : {}),
-      ...(env.HF_HUB_OFFLINE !== undefined ? { offline: ['1', 'ON', 'YES', 'TRUE'].includes(env.HF_HUB_OFFLINE.toUpperCase()) } : {}),
-      ...(cacheDir !== undefined ? { cacheDir } : {}),
+      ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+      ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
       onFileStart: (path) => progress.start(path),
       onProgress: (p) => progress.update(p),
       onFileDone: (file) => progress.done(file),

@@ -16,6 +16,26 @@ export interface HubOptions {
   retries?: number;
 }
 
+/**
+ * Hub options from an explicit environment (a CLI's injected `env`), with the same variables and
+ * precedence as the defaults read from `process.env`: HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE,
+ * HF_HUB_CACHE, HF_HOME. Unset variables leave the option out.
+ */
+export function hubOptionsFromEnv(vars: Readonly<Record<string, string | undefined>>): HubOptions {
+  const get = (name: string): string | undefined => (vars[name] === '' ? undefined : vars[name]);
+  const options: HubOptions = {};
+  const endpoint = get('HF_ENDPOINT');
+  if (endpoint !== undefined) options.endpoint = endpoint;
+  const token = get('HF_TOKEN') ?? get('HUGGING_FACE_HUB_TOKEN');
+  if (token !== undefined) options.token = token;
+  const offline = get('HF_HUB_OFFLINE');
+  if (offline !== undefined) options.offline = isTrue(offline);
+  const home = get('HF_HOME');
+  const cacheDir = get('HF_HUB_CACHE') ?? get('HUGGINGFACE_HUB_CACHE') ?? (home === undefined ? undefined : `${home}/hub`);
+  if (cacheDir !== undefined) options.cacheDir = cacheDir;
+  return options;
+}
+
 /** Environment variables, read at call time (never at import) and only where `process` exists. */
 export function env(name: string): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

@@ -63,6 +63,15 @@ async function fetchToCacheOnce(layout: RepoCacheLayout, request: HubRequest): P
       return null;
     }
     if (isConnectionError(error)) return fromCacheOnly(layout, request, `the hub is unreachable (${describe(error)})`);
+    // A hub outage (5xx) still serves what is cached, as huggingface_hub does; otherwise its error stands.
+    if (error instanceof HubError && error.status !== null && error.status >= 500) {
+      try {
+        return await fromCacheOnly(layout, request, error.message);
+      } catch (cacheError) {
+        if (cacheError instanceof LocalEntryNotFoundError) throw error;
+        throw cacheError;
+      }
+    }
     throw error;
   }
 
