@@ -1,3 +1,4 @@
+import { importNodeFs } from './node-fs.js';
 import { memoryReader, openByteReader, readerFromResponse, type ByteProgress, type ByteReader } from './safetensors/byte-reader.js';
 
 /** Loading progress of one file (`total` null when unknown). Same shape as FileSource's. */
@@ -50,7 +51,7 @@ export function folderFiles(dir: string): ModelFiles {
   return {
     name: dir,
     async readText(path) {
-      const fs = await import('node:fs');
+      const fs = await importNodeFs();
       try {
         return await fs.promises.readFile(join(dir, path), 'utf8');
       } catch (e) {
@@ -59,7 +60,7 @@ export function folderFiles(dir: string): ModelFiles {
       }
     },
     async openBytes(path, onProgress) {
-      const fs = await import('node:fs');
+      const fs = await importNodeFs();
       const full = join(dir, path);
       try {
         await fs.promises.stat(full);

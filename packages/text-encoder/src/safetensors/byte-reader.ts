@@ -1,3 +1,4 @@
+import { importNodeFs } from '../node-fs.js';
 /** Where safetensors bytes come from: a file path (Node), a URL (fetch), bytes in memory or a Blob. */
 export type ByteSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
@@ -88,7 +89,7 @@ function blobReader(blob: Blob, name: string, onProgress?: (p: ByteProgress) => 
 
 async function fileReader(path: string, name: string, onProgress?: (p: ByteProgress) => void): Promise<ByteReader> {
   // Imported here, not at the top, so the package bundles for browsers.
-  const fs = await import('node:fs');
+  const fs = await importNodeFs();
   const handle = await fs.promises.open(path, 'r');
   const size = (await handle.stat()).size;
   let closed = false;

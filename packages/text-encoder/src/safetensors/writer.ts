@@ -1,3 +1,4 @@
+import { importNodeFs } from '../node-fs.js';
 import { SAFETENSORS_DTYPE_BYTES, float32ToF16, type SafetensorsDtype } from './dtypes.js';
 
 /** Dtypes the writer accepts. Float32 data given for an F16 entry is rounded to nearest even. */
@@ -89,7 +90,7 @@ export async function writeSafetensorsFile(
   tensors: SafetensorsEntries,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  const fs = await import('node:fs');
+  const fs = await importNodeFs();
   const entries = entriesOf(tensors);
   const { head } = buildHeader(entries, metadata);
   const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
