@@ -58,7 +58,8 @@ describe('fromPretrained', () => {
 
   it('loads a variant (model.fp16.safetensors)', async () => {
     const dir = folder({ 'text_encoder/config.json': config, 'text_encoder/model.fp16.safetensors': serializeSafetensors(entries()) });
-    await same(await CLIPTextModel.fromPretrained(dir, { subfolder: 'text_encoder', variant: 'fp16' }));
+    await same(await CLIPTextModel.fromPretrained(dir, { subfolder: 'text_encoder', variant: 'fp16', backend: ['cpu'] }));
+    expect(tf.getBackend()).toBe('cpu');
     await expect(CLIPTextModel.fromPretrained(dir, { subfolder: 'text_encoder' })).rejects.toThrow(
       /no weights found: tried model\.safetensors, model\.safetensors\.index\.json \(for an fp16 checkpoint pass variant: "fp16"\)/,
     );
