@@ -56,3 +56,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function fmt(x: number, digits = 0): string {
   return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x);
 }
+
+/** CPU time of this process (all its threads, user + system) in milliseconds since `since`. */
+export function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}

@@ -10,6 +10,9 @@ export const RESULTS_DIR = `${BENCH_DIR}results/`;
 /** The folder holding SD2's tokenizer in Hugging Face's formats, for the peers (hf-tokenizer-folder.ts writes it). */
 export const HF_TOKENIZER_NAME = 'clip-sd2-tokenizer';
 export const HF_TOKENIZER_DIR = `${CACHE_DIR}${HF_TOKENIZER_NAME}/`;
+/** The random full-size SD2 text encoder that scripts/make-random-checkpoint.mjs writes (gitignored). */
+export const SD2_RANDOM_DIR = `${REPO_DIR}models/generated/sd2-random`;
+export const SD2_RANDOM_WEIGHTS = `${SD2_RANDOM_DIR}/text_encoder/model.fp16.safetensors`;
 export const GOLDEN_CASES = `${REPO_DIR}models/fixtures/tokenizer/cases.json`;
 
 interface GoldenCases {

@@ -95,6 +95,7 @@ const result = {
   libraries,
   throughput,
   ratios: Object.fromEntries(peers.map((n) => [n, ours / throughput[n]!.promptsPerSecond])),
+  ratiosByCpuTime: Object.fromEntries(peers.map((n) => [n, throughput.sdtext!.promptsPerCpuSecond / throughput[n]!.promptsPerCpuSecond])),
   coldStart,
   exactness,
   linearTime,
@@ -102,21 +103,24 @@ const result = {
   sink: throughputSink() % 7,
 };
 
+const oursCpu = throughput.sdtext!.promptsPerCpuSecond;
 const rows = LIBRARIES.map((n: LibraryName) => [
   n,
   fmt(throughput[n]!.promptsPerSecond),
   n === 'sdtext' ? '1.00' : fmt(ours / throughput[n]!.promptsPerSecond, 2),
+  fmt(throughput[n]!.promptsPerCpuSecond),
+  n === 'sdtext' ? '1.00' : fmt(oursCpu / throughput[n]!.promptsPerCpuSecond, 2),
   fmt(coldStart[n]!.importToFirstIdsMs, 1),
   n === 'sdtext' ? '1.00' : fmt(coldStart.sdtext!.importToFirstIdsMs / coldStart[n]!.importToFirstIdsMs, 2),
   `${exactness[n]!.sameAsOurs}/${texts.length}`,
   `${exactness[n]!.sameAsReference}/${texts.length}`,
 ]);
-console.log('\n' + table(['library', 'prompts/s', 'ours/peer speed', 'cold start ms', 'ours/peer time', 'ids = ours', 'ids = Python'], rows));
+console.log('\n' + table(['library', 'prompts/s', 'ours/peer', 'prompts/CPU-s', 'ours/peer (CPU)', 'cold start ms', 'ours/peer time', 'ids = ours', 'ids = Python'], rows));
 console.log(
   '\n' +
     table(
-      ['input (no spaces)', 'bytes', 'ms', 'ms per MB'],
-      linearTime.map((r: LinearTimeRow) => [r.kind, fmt(r.bytes), fmt(r.ms, 1), fmt(r.msPerMB, 1)]),
+      ['input', 'bytes', 'ms', 'ms per MB', 'CPU ms per MB'],
+      linearTime.map((r: LinearTimeRow) => [r.kind, fmt(r.bytes), fmt(r.ms, 1), fmt(r.msPerMB, 1), fmt(r.cpuMsPerMB, 1)]),
     ),
 );
 console.log('\n' + table(['target', 'value', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'NO'])));

@@ -3,14 +3,17 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LIBRARIES, loadTokenizer, type LibraryName, type LoadedTokenizer } from './libraries.js';
-import { median } from './machine.js';
+import { cpuMs, median } from './machine.js';
 import type { ColdStartSample } from './tokenizer-cold-start.js';
 
 export interface ThroughputResult {
-  /** Median over rounds of prompts per second. */
+  /** Median over rounds of prompts per second (wall clock). */
   promptsPerSecond: number;
+  /** Median over rounds of prompts per CPU second of this process (steadier on a busy machine). */
+  promptsPerCpuSecond: number;
   /** Each round's prompts per second, in round order. */
   rounds: number[];
+  roundsCpu: number[];
 }
 
 /**
@@ -23,23 +26,29 @@ export async function measureThroughput(
   texts: readonly string[],
   options: { rounds: number; secondsPerRound: number },
 ): Promise<Record<string, ThroughputResult>> {
-  const rounds = new Map<LibraryName, number[]>(tokenizers.map((t) => [t.name, []]));
+  const rounds = new Map<LibraryName, { wall: number[]; cpu: number[] }>(tokenizers.map((t) => [t.name, { wall: [], cpu: [] }]));
   for (let round = -1; round < options.rounds; round++) {
     for (let k = 0; k < tokenizers.length; k++) {
       const tokenizer = tokenizers[(k + Math.max(0, round)) % tokenizers.length]!;
       const rate = await promptsPerSecond(tokenizer, texts, options.secondsPerRound);
-      if (round >= 0) rounds.get(tokenizer.name)!.push(rate);
+      if (round >= 0) {
+        rounds.get(tokenizer.name)!.wall.push(rate.wall);
+        rounds.get(tokenizer.name)!.cpu.push(rate.cpu);
+      }
     }
   }
   const result: Record<string, ThroughputResult> = {};
-  for (const [name, rates] of rounds) result[name] = { promptsPerSecond: median(rates), rounds: rates };
+  for (const [name, { wall, cpu }] of rounds) {
+    result[name] = { promptsPerSecond: median(wall), promptsPerCpuSecond: median(cpu), rounds: wall, roundsCpu: cpu };
+  }
   return result;
 }
 
 let sink = 0;
 
-async function promptsPerSecond(tokenizer: LoadedTokenizer, texts: readonly string[], seconds: number): Promise<number> {
+async function promptsPerSecond(tokenizer: LoadedTokenizer, texts: readonly string[], seconds: number): Promise<{ wall: number; cpu: number }> {
   let prompts = 0;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   do {
@@ -48,7 +57,7 @@ async function promptsPerSecond(tokenizer: LoadedTokenizer, texts: readonly stri
     prompts += ids.length;
     elapsed = performance.now() - start;
   } while (elapsed < seconds * 1000);
-  return (prompts / elapsed) * 1000;
+  return { wall: (prompts / elapsed) * 1000, cpu: (prompts / cpuMs(cpuStart)) * 1000 };
 }
 
 /** Whatever the loops computed, so no engine can prove it unused. */
@@ -138,6 +147,9 @@ export interface LinearTimeRow {
   /** Median over repetitions, each on a fresh text (so no cache helps). */
   ms: number;
   msPerMB: number;
+  /** The same in CPU time of this process. */
+  cpuMs: number;
+  cpuMsPerMB: number;
   samplesMs: number[];
 }
 
@@ -198,15 +210,21 @@ export async function measureLinearTime(
   for (const kind of kinds) {
     for (const bytes of sizes) {
       const samples: number[] = [];
-      for (let r = 0; r < repetitions; r++) {
+      const cpuSamples: number[] = [];
+      // Small inputs get more repetitions: their times are short and noisier.
+      const reps = bytes <= 10_000 ? repetitions * 3 : repetitions;
+      for (let r = 0; r < reps; r++) {
         const text = longText(kind, bytes, seed++, prose);
+        const cpuStart = process.cpuUsage();
         const start = performance.now();
         const ids = await ours.encode([text]);
         samples.push(performance.now() - start);
+        cpuSamples.push(cpuMs(cpuStart));
         sink += ids[0]![1]!;
       }
       const ms = median(samples);
-      rows.push({ kind, bytes, ms, msPerMB: ms / (bytes / 1e6), samplesMs: samples });
+      const cpu = median(cpuSamples);
+      rows.push({ kind, bytes, ms, msPerMB: ms / (bytes / 1e6), cpuMs: cpu, cpuMsPerMB: cpu / (bytes / 1e6), samplesMs: samples });
     }
   }
   return rows;

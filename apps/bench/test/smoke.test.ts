@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureHfTokenizerFolder } from '../src/hf-tokenizer-folder.js';
 import { LIBRARIES, MAX_LENGTH, loadTokenizer, type LoadedTokenizer } from '../src/libraries.js';
-import { goldenPrompts } from '../src/paths.js';
+import { SD2_TEXT_CONFIG } from '@sdtext/text-encoder';
+import { forwardFlops, kernelBreakdown, matMulShapes, measureMatMul, safetensorsParameterCount, timeForward } from '../src/encoder-bench.js';
+import { REPO_DIR, SD2_RANDOM_WEIGHTS, goldenPrompts } from '../src/paths.js';
 import { measureColdStart, measureExactness, measureLinearTime, measureThroughput } from '../src/tokenizer-bench.js';
 
 const { texts, referenceIds } = goldenPrompts();
@@ -56,5 +58,40 @@ describe('tokenizer bench (smoke)', () => {
   it.runIf(fs.existsSync(COLD_START_CHILD))('cold start runs each library in a child process', async () => {
     const cold = await measureColdStart(LIBRARIES, 1, COLD_START_CHILD);
     for (const name of LIBRARIES) expect(cold[name]!.samples[0]!.idsLength).toBe(MAX_LENGTH);
+  });
+});
+
+describe('encoder bench (smoke)', () => {
+  const TINY = `${REPO_DIR}models/fixtures/models/sd2-tiny`;
+
+  it('times a forward pass and the matMul shapes on tfjs-wasm (tiny fixture model)', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { CLIPTextModel, selectBackend } = await import('@sdtext/text-encoder');
+    await selectBackend('wasm');
+    const model = await CLIPTextModel.fromPretrained(TINY, { subfolder: 'text_model' });
+    const ids = texts.slice(0, 2).map(() => [49406, 320, 1125, 49407, ...new Array<number>(73).fill(0)]);
+    const forward = await timeForward(model, ids);
+    expect(forward.ms).toBeGreaterThan(0);
+    const out = model.forward({ inputIds: ids });
+    expect(out.lastHiddenState.shape).toEqual([2, 77, model.config.hidden_size]);
+    out.lastHiddenState.dispose();
+    out.poolerOutput.dispose();
+    const rate = await measureMatMul(tf, 8, 16, 32, { transposeB: false, samples: 1, repeat: 1 });
+    expect(rate.flops).toBe(2 * 8 * 16 * 32);
+    const shapes = await matMulShapes(tf, model.config, 2, 77, 1);
+    expect(shapes).toHaveLength(7);
+    const kernels = await kernelBreakdown(tf, model, ids);
+    expect(kernels.some((k) => k.kernel === 'BatchMatMul')).toBe(true);
+    model.dispose();
+  });
+
+  it('counts about 90 GFLOP for the SD2 encoder at 2 x 77', () => {
+    expect(forwardFlops(SD2_TEXT_CONFIG, 2, 77) / 1e9).toBeCloseTo(90.3, 0);
+  });
+
+  // The full-size random checkpoint is written by scripts/make-random-checkpoint.mjs (gitignored):
+  // only where it exists is the encoder bench's input checked (its header; no weights are loaded).
+  it.runIf(fs.existsSync(SD2_RANDOM_WEIGHTS))('reads the random SD2 checkpoint header: 340M parameters', () => {
+    expect(safetensorsParameterCount(SD2_RANDOM_WEIGHTS) / 1e6).toBeCloseTo(340.4, 0);
   });
 });
