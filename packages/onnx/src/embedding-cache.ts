@@ -76,6 +76,15 @@ export class EmbeddingCache {
     }
   }
 
+  /** The cached outputs for `key`, or `compute`'s, stored; either way the caller gets its own copy. */
+  async through(key: string, needHiddenStates: boolean, compute: () => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
+    const hit = this.get(key, needHiddenStates);
+    if (hit) return hit;
+    const outputs = await compute();
+    this.set(key, outputs);
+    return outputs; // fresh arrays from the engine; the cache kept its own copy
+  }
+
   delete(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;

@@ -3,7 +3,9 @@ import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type Model
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
-import { checkInputs } from './inputs.js';
+import { checkInputs, type CheckedInputs } from './inputs.js';
+import { collectGarbage, writeTempModelFolder } from './model-folder.js';
+import { defaultRuntime } from './runtime.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
 
@@ -12,7 +14,15 @@ export interface OnnxModelOptions extends OnnxSessionOptions {
   cache?: EmbeddingCacheOptions | false;
 }
 
-export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {}
+export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {
+  /**
+   * How onnxruntime-node gets the weights: 'temp-folder' (default in Node) writes the graph and
+   * weights to a temporary folder that ORT memory-maps (lowest peak memory; removed once the
+   * session exists); 'memory' hands them over as in-memory external data (ORT copies them).
+   * onnxruntime-web always uses 'memory'.
+   */
+  weightTransfer?: 'temp-folder' | 'memory';
+}
 
 export interface OnnxFromFileOptions extends OnnxModelOptions {
   /** Folder inside the source holding the file, e.g. "text_encoder" or "onnx". */
@@ -70,8 +80,18 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
     const weights = await loadCheckpointWeights(source, options);
     const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true });
-    const bytes = concat(graph.chunks, graph.byteLength);
-    const session = await createSession(bytes, graph.externalFiles, options);
+    const runtime = options.runtime ?? defaultRuntime();
+    if (runtime === 'node' && (options.weightTransfer ?? 'temp-folder') === 'temp-folder') {
+      const folder = await writeTempModelFolder(graph.chunks, graph.externalFiles);
+      try {
+        await collectGarbage(); // free the JS copies before ORT maps its own
+        const session = await createSession(folder.modelPath, [], { ...options, runtime });
+        return new OnnxCLIPTextModel(session, weights.config, options.cache);
+      } finally {
+        await folder.remove(); // ORT has read (or mapped) everything by now
+      }
+    }
+    const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, { ...options, runtime });
     return new OnnxCLIPTextModel(session, weights.config, options.cache);
   }
 
@@ -108,9 +128,11 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
     }
     const inputs = checkInputs(this.config, inputIds, attentionMask);
-    const cached = this.cache?.get(inputs.key, outputHiddenStates);
-    if (cached) return cached;
+    const run = (): Promise<EncodeOutputs> => this.run(inputs, outputHiddenStates);
+    return this.cache ? this.cache.through(inputs.key, outputHiddenStates, run) : run();
+  }
 
+  private async run(inputs: CheckedInputs, outputHiddenStates: boolean): Promise<EncodeOutputs> {
     const { Tensor } = this.ort.runtime.ort;
     const dims = [inputs.batch, inputs.seqLen];
     const asInput = (v: BigInt64Array): ort.Tensor =>
@@ -131,7 +153,6 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     const outputs: EncodeOutputs = { lastHiddenState: take('last_hidden_state'), poolerOutput: take('pooler_output') };
     if (this.withProjection) outputs.textEmbeds = take('text_embeds');
     if (outputHiddenStates) outputs.hiddenStates = Array.from({ length: L + 1 }, (_, i) => take(`hidden_states.${i}`));
-    this.cache?.set(inputs.key, outputs);
     return outputs;
   }
 

@@ -36,13 +36,22 @@ export async function createSession(
     ...(externalFiles.length > 0 ? { externalData: externalFiles.map((f) => ({ path: f.path, data: f.data })) } : {}),
   };
   if (runtime.name === 'node') {
-    const session = await runtime.ort.InferenceSession.create(model as Uint8Array, {
+    const nodeOptions: ort.InferenceSession.SessionOptions = {
       ...common,
       executionProviders: ['cpu'],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
-    });
+    };
+    let session: ort.InferenceSession;
+    try {
+      session =
+        typeof model === 'string'
+          ? await runtime.ort.InferenceSession.create(model, nodeOptions)
+          : await runtime.ort.InferenceSession.create(model, nodeOptions);
+    } catch (e) {
+      throw new RuntimeError(`onnxruntime-node could not create a session: ${(e as Error).message}`);
+    }
     return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads)` };
   }
 
@@ -53,7 +62,11 @@ export async function createSession(
   const tried: string[] = [];
   for (const ep of wanted) {
     try {
-      const session = await runtime.ort.InferenceSession.create(model as Uint8Array, { ...common, executionProviders: [ep] });
+      const webOptions = { ...common, executionProviders: [ep] };
+      const session =
+        typeof model === 'string'
+          ? await runtime.ort.InferenceSession.create(model, webOptions)
+          : await runtime.ort.InferenceSession.create(model, webOptions);
       return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''})` };
     } catch (e) {
       tried.push(`${ep}: ${(e as Error).message}`);

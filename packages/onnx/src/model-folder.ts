@@ -1,0 +1,55 @@
+import type { ExternalFile } from './onnx/graph-builder.js';
+
+/**
+ * Writes a model and its external weight files into a fresh temporary folder (Node), dropping
+ * each weight from `files` once written, so JavaScript lets go of it. Loading by path lets ONNX
+ * Runtime memory-map the weights and free them after prepacking: about 1.2 GB peak for SD2
+ * against 3 GB when the same session is made from in-memory buffers (which the binding copies).
+ * Returns the model's path and a function that removes the folder.
+ */
+export async function writeTempModelFolder(
+  model: readonly Uint8Array[],
+  files: ExternalFile[],
+): Promise<{ modelPath: string; remove: () => Promise<void> }> {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'sdtext-onnx-'));
+  const remove = (): Promise<void> => fs.promises.rm(dir, { recursive: true, force: true });
+  try {
+    while (files.length > 0) {
+      const file = files.shift()!;
+      await fs.promises.writeFile(path.join(dir, file.path), file.data);
+    }
+    const modelPath = path.join(dir, 'model.onnx');
+    const handle = await fs.promises.open(modelPath, 'w');
+    try {
+      for (const chunk of model) await handle.write(chunk);
+    } finally {
+      await handle.close();
+    }
+    return { modelPath, remove };
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+}
+
+/**
+ * Runs a full garbage collection (Node). The checkpoint's float32 arrays (1.4 GB for SD2) are
+ * unreachable once written, but V8 only collects them when its own heap asks for it, and ORT's
+ * native allocations are invisible to it: without this, both sets are alive at once while the
+ * session is made. `gc` comes from a fresh vm context with --expose-gc, not the global scope.
+ */
+export async function collectGarbage(): Promise<void> {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed();
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  try {
+    (vm.runInNewContext('gc') as () => void)();
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
+}
