@@ -72,8 +72,8 @@ describe('sdtext encode', () => {
   });
 
   it.each([
-    { args: ['a cat'], code: 2, error: '--model FOLDER is required' },
-    { args: ['a cat', '--model', 'nowhere'], code: 1, error: '--model nowhere: no such folder' },
+    { args: ['a cat'], code: 2, error: '--model REPO_OR_FOLDER is required' },
+    { args: ['a cat', '--model', './nowhere'], code: 1, error: '--model ./nowhere: no such folder, and not a hub repo id' },
     { args: ['a cat', '--model', MODELS], code: 1, error: 'no config.json' },
     { args: ['--model', join(MODELS, 'sd2-tiny/text_model')], code: 2, error: 'give at least one PROMPT or --input-ids FILE' },
     { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'webgl'], code: 2, error: '--backend must be cpu or wasm' },
@@ -101,6 +101,18 @@ describe('sdtext encode', () => {
     // Nothing half-written is left behind.
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('sdtext encode --model REPO', () => {
+  it('names the missing file when offline and the repo is not cached', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'sdtext-hub-cache-'));
+    const result = await runCli(['encode', 'a cat', '--model', 'stabilityai/stable-diffusion-2-base'], dir, {
+      HF_HUB_OFFLINE: '1',
+      HF_HUB_CACHE: cache,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('model_index.json');
   });
 });
 

@@ -8,40 +8,52 @@ import {
 } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
-import { findModelFolder, loadTextModel } from '../model-folder.js';
 import { parseOptions } from '../parse-options.js';
-import { TOKENIZER_OPTION_HELP, loadTokenizer } from '../tokenizer-option.js';
+import { ProgressReporter } from '../progress.js';
+import { loadTextModel } from '../text-model-source.js';
+import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
 
-const USAGE = `sdtext encode [PROMPT...] --model FOLDER [options]
+const USAGE = `sdtext encode [PROMPT...] --model REPO_OR_FOLDER [options]
 
 Runs the CLIP text encoder on prompts (tokenized and padded to 77, as Stable Diffusion does) or on
 token ids, and prints the outputs in PyTorch's layout or writes them to a safetensors file.
 
-  --model FOLDER              a Stable Diffusion folder (model_index.json, text_encoder/, tokenizer/)
-                              or a CLIP text model folder (config.json + model.safetensors)
+  --model REPO_OR_FOLDER      a hub repo id (stabilityai/stable-diffusion-2-base), a Stable Diffusion
+                              or CLIP folder, or a bare CLIP text model folder (config.json + weights)
+  --revision R, --variant V   hub revision (default main) and weights variant (e.g. fp16)
   --input-ids FILE            JSON {"input_ids": [[...]], "attention_mask": [[...]]} instead of prompts
-  ${TOKENIZER_OPTION_HELP.replace('(default: sd2)', "(default: the model's tokenizer/, else sd2)")}
+  ${TOKENIZER_OPTION_HELP.replace('(default: sd2)', '(bare text model folders only; default: sd2)')}
   --backend cpu|wasm          tfjs backend (default: wasm)
   --hidden-states             also output every layer's hidden state
-  --out FILE.safetensors      write float32 last_hidden_state, pooler_output, hidden_states
-                              [layers+1, B, S, H] and text_embeds (projection models)`;
+  --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
+  --clip-skip N               negative_prompt_embeds (negative prompt "" unless given; clip skip
+                              takes hidden_states[-(N + 1)] through the final LayerNorm)
+  --out FILE.safetensors      write the outputs as float32: last_hidden_state, pooler_output,
+                              hidden_states [layers+1, B, S, H], text_embeds (projection models),
+                              prompt_embeds, negative_prompt_embeds
+
+Environment: HF_TOKEN, HF_ENDPOINT, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE=1, as Python's huggingface_hub.`;
 
 const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
 
 export const encodeCommand: Command = {
   name: 'encode',
-  summary: 'prompts or ids -> text encoder outputs (last_hidden_state, pooler_output, ...)',
+  summary: 'prompts or ids -> text encoder outputs and prompt embeddings',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {
       model: { type: 'string' },
+      revision: { type: 'string' },
+      variant: { type: 'string' },
       'input-ids': { type: 'string' },
       tokenizer: { type: 'string' },
       backend: { type: 'string' },
       'hidden-states': { type: 'boolean', default: false },
+      'negative-prompt': { type: 'string' },
+      'clip-skip': { type: 'string' },
       out: { type: 'string' },
     });
-    if (!values.model) throw new UsageError('--model FOLDER is required');
+    if (!values.model) throw new UsageError('--model REPO_OR_FOLDER is required');
     const backend = (values.backend ?? 'wasm') as BackendName;
     if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be cpu or wasm, got "${values.backend}"`);
     if (positionals.length > 0 && values['input-ids']) throw new UsageError('give PROMPTs or --input-ids FILE, not both');
@@ -49,44 +61,58 @@ export const encodeCommand: Command = {
     if (values.out !== undefined && !values.out.endsWith('.safetensors')) {
       throw new UsageError(`--out must name a .safetensors file, got "${values.out}"`);
     }
-
-    const folder = await findModelFolder(values.model, io.cwd);
-    let inputs: IdsInput;
-    if (values['input-ids']) {
-      inputs = await readIdsFile(values['input-ids'], io.cwd);
-    } else {
-      const tokenizer = await loadTokenizer(values.tokenizer ?? folder.tokenizerFolder ?? undefined, io.cwd);
-      // Stable Diffusion pads to 77 and passes no attention mask (diffusers' encode_prompt).
-      const encoded = tokenizer.encode(positionals, { padding: 'max_length', maxLength: tokenizer.modelMaxLength, truncation: true });
-      encoded.truncation.forEach((cut, i) => {
-        if (cut) io.stderr(`warning: prompt ${i + 1} was truncated; CLIP never sees the last ${cut.removedTokens} tokens: "${cut.removedText}"\n`);
-      });
-      inputs = { inputIds: encoded.inputIds, attentionMask: null };
+    let clipSkip: number | undefined;
+    if (values['clip-skip'] !== undefined) {
+      if (!/^\d+$/.test(values['clip-skip'])) throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
+      clipSkip = Number(values['clip-skip']);
     }
+    const wantsPromptEmbeds = values['negative-prompt'] !== undefined || clipSkip !== undefined;
+    if (wantsPromptEmbeds && values['input-ids']) {
+      throw new UsageError('--negative-prompt and --clip-skip work on PROMPTs, not on --input-ids');
+    }
+    const idsFile = values['input-ids'] ? await readIdsFile(values['input-ids'], io.cwd) : null;
 
-    const model = await loadTextModel(folder, backend);
+    const progress = new ProgressReporter(io);
+    const model = await loadTextModel(values.model, io, {
+      backend,
+      onProgress: (p) => progress.update(p),
+      ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
+      ...(values.revision !== undefined ? { revision: values.revision } : {}),
+      ...(values.variant !== undefined ? { variant: values.variant } : {}),
+    });
+    progress.finish();
     try {
-      let outputs: CLIPTextOutputs & { textEmbeds?: tf.Tensor2D };
-      try {
-        outputs = model.forward({ inputIds: inputs.inputIds, attentionMask: inputs.attentionMask, outputHiddenStates: values['hidden-states'] });
-      } catch (error) {
-        throw new InputError((error as Error).message);
+      let inputs: IdsInput;
+      if (idsFile) {
+        inputs = idsFile;
+      } else {
+        // Stable Diffusion pads to 77 and passes no attention mask (diffusers' encode_prompt).
+        const { tokenizer } = model;
+        const encoded = tokenizer.encode(positionals, { padding: 'max_length', maxLength: tokenizer.modelMaxLength, truncation: true });
+        encoded.truncation.forEach((cut, i) => {
+          if (cut) io.stderr(`warning: prompt ${i + 1} was truncated; CLIP never sees the last ${cut.removedTokens} tokens: "${cut.removedText}"\n`);
+        });
+        inputs = { inputIds: encoded.inputIds, attentionMask: null };
       }
-      const named: [string, tf.Tensor][] = [
-        ['last_hidden_state', outputs.lastHiddenState],
-        ['pooler_output', outputs.poolerOutput],
-      ];
-      if (outputs.hiddenStates) named.push(['hidden_states', tf.stack(outputs.hiddenStates)]);
-      if (outputs.textEmbeds) named.push(['text_embeds', outputs.textEmbeds]);
-      const tensors = new Map<string, SafetensorsEntry>();
-      for (const [name, tensor] of named) tensors.set(name, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
-      tf.dispose([...named.map(([, t]) => t), ...(outputs.hiddenStates ?? [])]);
+
+      const tensors = await runEncoder(model.textEncoder, inputs, values['hidden-states']);
+      if (wantsPromptEmbeds) {
+        const embeddings = await model.encodePrompt({
+          prompt: positionals,
+          ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
+          ...(clipSkip !== undefined ? { clipSkip } : {}),
+          // The truncation warning was printed above, for the raw outputs.
+          onWarning: () => undefined,
+        });
+        tensors.set('prompt_embeds', embeddings.promptEmbeds);
+        if (embeddings.negativePromptEmbeds) tensors.set('negative_prompt_embeds', embeddings.negativePromptEmbeds);
+        if (embeddings.pooledPromptEmbeds) tensors.set('pooled_prompt_embeds', embeddings.pooledPromptEmbeds);
+        if (embeddings.negativePooledPromptEmbeds) tensors.set('negative_pooled_prompt_embeds', embeddings.negativePooledPromptEmbeds);
+      }
 
       if (values.out) {
-        await writeSafetensorsFile(values.out.startsWith('/') ? values.out : `${io.cwd}/${values.out}`, tensors, {
-          format: 'pt',
-          producer: 'sdtext encode',
-        });
+        const { resolve } = await import('node:path');
+        await writeSafetensorsFile(resolve(io.cwd, values.out), tensors, { format: 'pt', producer: 'sdtext encode' });
         const shapes = [...tensors].map(([name, t]) => `${name} [${t.shape.join(', ')}]`).join(', ');
         io.stdout(`wrote ${values.out}: ${shapes}\n`);
       } else {
@@ -99,16 +125,42 @@ export const encodeCommand: Command = {
   },
 };
 
-/** The seed's view: the inputs, then `pprint(outputs)` with PyTorch's tensor layout, plus shapes. */
-function formatOutputs(inputs: IdsInput, tensors: Map<string, SafetensorsEntry>): string {
-  const flat = (rows: number[][]) => rows.flat();
+/** The encoder's outputs as float32 arrays, by their Hugging Face names. */
+async function runEncoder(
+  textEncoder: { forward(inputs: { inputIds: number[][]; attentionMask: number[][] | null; outputHiddenStates: boolean }): CLIPTextOutputs & { textEmbeds?: tf.Tensor2D } },
+  inputs: IdsInput,
+  hiddenStates: boolean,
+): Promise<Map<string, SafetensorsEntry & { data: Float32Array }>> {
+  let outputs: CLIPTextOutputs & { textEmbeds?: tf.Tensor2D };
+  try {
+    outputs = textEncoder.forward({ inputIds: inputs.inputIds, attentionMask: inputs.attentionMask, outputHiddenStates: hiddenStates });
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  const named: [string, tf.Tensor][] = [
+    ['last_hidden_state', outputs.lastHiddenState],
+    ['pooler_output', outputs.poolerOutput],
+  ];
+  if (outputs.hiddenStates) named.push(['hidden_states', tf.stack(outputs.hiddenStates)]);
+  if (outputs.textEmbeds) named.push(['text_embeds', outputs.textEmbeds]);
+  const tensors = new Map<string, SafetensorsEntry & { data: Float32Array }>();
+  try {
+    for (const [name, tensor] of named) tensors.set(name, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
+  } finally {
+    tf.dispose([...named.map(([, t]) => t), ...(outputs.hiddenStates ?? [])]);
+  }
+  return tensors;
+}
+
+/** The seed's view: the inputs, then `pprint(outputs)` with PyTorch's tensor layout, then shapes. */
+function formatOutputs(inputs: IdsInput, tensors: Map<string, SafetensorsEntry & { data: Float32Array }>): string {
   const shape = [inputs.inputIds.length, inputs.inputIds[0]!.length];
-  const lines = [`input_ids: ${formatTensor(flat(inputs.inputIds), shape, { kind: 'int' })}`];
-  if (inputs.attentionMask) lines.push(`attention_mask: ${formatTensor(flat(inputs.attentionMask), shape, { kind: 'int' })}`);
+  const lines = [`input_ids: ${formatTensor(inputs.inputIds.flat(), shape, { kind: 'int' })}`];
+  if (inputs.attentionMask) lines.push(`attention_mask: ${formatTensor(inputs.attentionMask.flat(), shape, { kind: 'int' })}`);
   lines.push('');
-  const printed = [...tensors].filter(([name]) => name !== 'hidden_states');
-  const body = printed
-    .map(([name, t]) => `'${name}': ${formatTensor(t.data as Float32Array, t.shape)}`)
+  const body = [...tensors]
+    .filter(([name]) => name !== 'hidden_states')
+    .map(([name, t]) => `'${name}': ${formatTensor(t.data, t.shape)}`)
     .join(',\n ');
   lines.push(`{${body}}`, '');
   for (const [name, t] of tensors) lines.push(`${name}: [${t.shape.join(', ')}]`);

@@ -1,8 +1,9 @@
 import type { Command } from '../command.js';
 import { decodeCommand } from './decode.js';
+import { downloadCommand } from './download.js';
 import { encodeCommand } from './encode.js';
 import { inspectCommand } from './inspect.js';
 import { tokenizeCommand } from './tokenize.js';
 
 /** Every `sdtext` subcommand, in the order `sdtext --help` lists them. */
-export const COMMANDS: readonly Command[] = [tokenizeCommand, decodeCommand, encodeCommand, inspectCommand];
+export const COMMANDS: readonly Command[] = [tokenizeCommand, decodeCommand, encodeCommand, inspectCommand, downloadCommand];

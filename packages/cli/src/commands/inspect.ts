@@ -1,6 +1,5 @@
 import { describeCLIPTextModel, expectedWeights, loadSafetensorsHeader, parseCLIPTextConfig } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
-import { findModelFolder } from '../model-folder.js';
 import { parseOptions } from '../parse-options.js';
 
 const USAGE = `sdtext inspect FOLDER
@@ -15,16 +14,25 @@ export const inspectCommand: Command = {
   async run(args: string[], io: CliIO): Promise<number> {
     const { positionals } = parseOptions(args, {});
     if (positionals.length !== 1) throw new UsageError('give exactly one FOLDER');
-    const folder = await findModelFolder(positionals[0]!, io.cwd);
-    const { readFile, readdir } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const configPath = join(folder.encoderFolder, 'config.json');
+    const { readFile, readdir, stat } = await import('node:fs/promises');
+    const { join, resolve } = await import('node:path');
+    const root = resolve(io.cwd, positionals[0]!);
+    if (!(await stat(root).catch(() => null))?.isDirectory()) throw new InputError(`${positionals[0]}: no such folder`);
+    // A Stable Diffusion folder keeps its text encoder in text_encoder/.
+    const isPipeline = (await stat(join(root, 'model_index.json')).catch(() => null)) !== null;
+    const encoderFolder = isPipeline ? join(root, 'text_encoder') : root;
+    const configPath = join(encoderFolder, 'config.json');
+    let configJson: { architectures?: unknown };
     let config;
     try {
-      config = parseCLIPTextConfig(JSON.parse(await readFile(configPath, 'utf8')), configPath);
+      configJson = JSON.parse(await readFile(configPath, 'utf8')) as { architectures?: unknown };
+      config = parseCLIPTextConfig(configJson, configPath);
     } catch (error) {
-      throw new InputError((error as Error).message);
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new InputError(missing ? `${configPath} not found: expected a Stable Diffusion or CLIP text model folder` : (error as Error).message);
     }
+    const withProjection = Array.isArray(configJson.architectures) && configJson.architectures.includes('CLIPTextModelWithProjection');
+    const folder = { encoderFolder, withProjection };
     const weights = expectedWeights(config, { withProjection: folder.withProjection });
     const parameters = [...weights.values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
 

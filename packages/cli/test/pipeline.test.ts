@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSafetensors, toFloat32 } from '@sdtext/text-encoder';
+// The pipeline package's fixture repos and fake hub (a real HTTP server on 127.0.0.1).
+import { FakeHub } from '../../pipeline/test/helpers/fake-hub.js';
+import { fixtureRepo, writeRepo } from '../../pipeline/test/helpers/fixture-repos.js';
+import { runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sdtext-cli-pipeline-'));
+
+async function outputs(file: string): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const { tensors } = await loadSafetensors(file);
+  return new Map([...tensors].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t.dtype, t.data) }]));
+}
+
+describe('sdtext encode on a Stable Diffusion folder', () => {
+  let sd2: string;
+  beforeAll(async () => {
+    sd2 = await writeRepo(join(dir, 'sd2'), await fixtureRepo('sd2'));
+  });
+
+  it('adds prompt_embeds and negative_prompt_embeds with --negative-prompt', async () => {
+    const out = join(dir, 'sd2-negative.safetensors');
+    const { code, stderr } = await runCli(['encode', 'a photo of a cat', 'a dog', '--model', sd2, '--negative-prompt', 'blurry', '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const t = await outputs(out);
+    expect(t.get('prompt_embeds')!.shape).toEqual([2, 77, 32]);
+    expect(t.get('negative_prompt_embeds')!.shape).toEqual([2, 77, 32]);
+    // SD 1.x/2.x without clip skip: the prompt embeddings are the last hidden state.
+    expect(t.get('prompt_embeds')!.data).toEqual(t.get('last_hidden_state')!.data);
+    expect(t.get('negative_prompt_embeds')!.data.slice(0, 77 * 32)).toEqual(t.get('negative_prompt_embeds')!.data.slice(77 * 32));
+  });
+
+  it('--clip-skip takes an earlier layer', async () => {
+    const out = join(dir, 'sd2-skip.safetensors');
+    const { code } = await runCli(['encode', 'a photo of a cat', '--model', sd2, '--clip-skip', '1', '--out', out]);
+    expect(code).toBe(0);
+    const t = await outputs(out);
+    expect(t.get('prompt_embeds')!.shape).toEqual([1, 77, 32]);
+    expect(t.get('prompt_embeds')!.data).not.toEqual(t.get('last_hidden_state')!.data);
+  });
+
+  it('rejects --tokenizer for repos that bring their own, and a bad --clip-skip', async () => {
+    expect((await runCli(['encode', 'a', '--model', sd2, '--tokenizer', 'sd1'])).stderr).toContain('--tokenizer only applies to a bare text model folder');
+    expect((await runCli(['encode', 'a', '--model', sd2, '--clip-skip', 'two'])).stderr).toContain('--clip-skip must be a non-negative integer');
+  });
+});
+
+describe('sdtext download and encode from a hub', () => {
+  const hub = new FakeHub();
+  const cache = mkdtempSync(join(tmpdir(), 'sdtext-cli-hub-cache-'));
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    await hub.start();
+    hub.addRepo('tiny/sd2', await fixtureRepo('sd2'));
+    env = { HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache };
+  });
+  afterAll(() => hub.close());
+
+  it('downloads into the Hugging Face cache layout and prints the snapshot folder', async () => {
+    const { code, stdout, stderr } = await runCli(['download', 'tiny/sd2'], dir, env);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(new RegExp(`^${cache}/models--tiny--sd2/snapshots/[0-9a-f]{40}$`));
+    expect(stderr).toMatch(/downloaded {2}text_encoder\/model\.safetensors/);
+    const again = await runCli(['download', 'tiny/sd2'], dir, env);
+    expect(again.stderr).toMatch(/cached {6}text_encoder\/model\.safetensors/);
+  });
+
+  it('encodes a hub repo id, and works offline from the cache', async () => {
+    const online = await runCli(['encode', 'a photo of a cat', '--model', 'tiny/sd2', '--out', join(dir, 'hub.safetensors')], dir, env);
+    expect(online.code).toBe(0);
+    const offline = await runCli(['encode', 'a photo of a cat', '--model', 'tiny/sd2', '--out', join(dir, 'offline.safetensors')], dir, {
+      ...env,
+      HF_HUB_OFFLINE: '1',
+    });
+    expect(offline.code).toBe(0);
+    const [a, b] = await Promise.all([outputs(join(dir, 'hub.safetensors')), outputs(join(dir, 'offline.safetensors'))]);
+    expect(a.get('last_hidden_state')!.data).toEqual(b.get('last_hidden_state')!.data);
+  });
+
+  it('fails clearly on an unknown repo', async () => {
+    const { code, stderr } = await runCli(['download', 'tiny/missing'], dir, env);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/tiny\/missing/);
+  });
+});
