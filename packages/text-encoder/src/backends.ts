@@ -73,12 +73,24 @@ export async function selectBackend(
       await loadBackend(name, options);
       if (!(await tf.setBackend(name))) throw new Error('initialization failed (tf.setBackend returned false)');
       await tf.ready();
+      checkPrecision(name);
       return name;
     } catch (e) {
       attempts.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });
     }
   }
   throw new BackendSelectionError(attempts);
+}
+
+/**
+ * WebGL on a device without float32 render targets computes in float16: token ids above 2048 gather
+ * the wrong embedding rows and the -3.4e38 attention mask becomes NaN. Refuse it, so the search
+ * moves on to a backend that gives the right numbers.
+ */
+function checkPrecision(name: BackendName): void {
+  if (name === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) {
+    throw new Error('this device renders only float16 textures (WEBGL_RENDER_FLOAT32_ENABLED is false): CLIP would compute wrong embeddings; use webgpu or wasm');
+  }
 }
 
 /** Whether any of our backends is registered with tfjs-core (so tfjs has something to run on). */
