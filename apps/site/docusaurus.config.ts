@@ -32,10 +32,18 @@ interface NodeModuleFactory {
   hooks: { beforeResolve: { tap(name: string, fn: (data: { request: string }) => void): void } };
 }
 
+/** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
+const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?@tensorflow|packages[\\/](tokenizer|text-encoder|pipeline|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors))/;
+
 function browserRuntimePlugin(): Plugin {
   return {
     name: 'sdtext-browser-runtime',
-    configureWebpack(_config, isServer) {
+    configureWebpack(config, isServer) {
+      const splitChunks = config.optimization?.splitChunks;
+      const common = splitChunks ? splitChunks.cacheGroups?.common : undefined;
+      if (common && typeof common === 'object' && !(common instanceof RegExp)) {
+        common.test = (module) => !LAZY_CODE.test(module.nameForCondition() ?? '');
+      }
       const alias: Record<string, false> = {};
       for (const name of NODE_BUILTINS) {
         alias[name] = false;
@@ -59,7 +67,7 @@ const config: Config = {
   baseUrl: '/',
   trailingSlash: false,
   onBrokenLinks: 'throw',
-  favicon: undefined,
+  favicon: 'img/favicon.svg',
   i18n: { defaultLocale: 'en', locales: ['en'] },
   markdown: { format: 'mdx', hooks: { onBrokenMarkdownLinks: 'throw' } },
   presets: [

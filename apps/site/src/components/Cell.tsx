@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import clsx from 'clsx';
 import CodeEditor from './CodeEditor';
-import type { CellResult } from '../lib/runner';
+import type { CellResult, runCell as RunCell } from '../lib/runner';
 import { compareWithSeed, type SeedComparison } from '../lib/compare';
 
 export interface CellRecord {
@@ -35,7 +35,7 @@ interface Props {
   note?: string;
 }
 
-const loadRunner = (): Promise<typeof import('../lib/runner')> => import('../lib/runner');
+const loadRunner = (): Promise<{ runCell: typeof RunCell }> => import('../lib/runner');
 
 /** A runnable cell: editable code, a Run button, the live output and the seed's printed output. */
 export default function Cell({ id, code, seed, compare = 'exact', note }: Props): React.JSX.Element {

@@ -5,14 +5,14 @@ const DEFAULTS = ['a highres photo of a woman wearing a red dress', ['a', ...Arr
 
 /** The batch the tokenizer builds with padding="max_length", truncation: ids and attention mask per slot. */
 export default function MaskGrid({ prompts = DEFAULTS }: { prompts?: string[] }): React.JSX.Element {
-  const { tokenizer } = useTokenizer();
+  const { ref, tokenizer } = useTokenizer<HTMLDivElement>();
   const [texts, setTexts] = useState(prompts);
   const batch = useMemo(
     () => tokenizer?.encode(texts, { padding: 'max_length', maxLength: tokenizer.modelMaxLength, truncation: true }) ?? null,
     [tokenizer, texts],
   );
   return (
-    <div className="sd-widget" data-testid="mask-grid">
+    <div className="sd-widget" data-testid="mask-grid" ref={ref}>
       {texts.map((t, row) => (
         <label key={row} className="sd-widget__label">
           Prompt {row + 1}

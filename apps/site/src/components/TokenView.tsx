@@ -9,7 +9,7 @@ const DEFAULT_TEXT = 'a highres photo of a woman wearing a red dress';
  * truncation cuts.
  */
 export default function TokenView({ initial = DEFAULT_TEXT }: { initial?: string }): React.JSX.Element {
-  const { tokenizer, error } = useTokenizer();
+  const { ref, tokenizer, error } = useTokenizer<HTMLDivElement>();
   const [text, setText] = useState(initial);
   const view = useMemo(() => {
     if (!tokenizer) return null;
@@ -19,7 +19,7 @@ export default function TokenView({ initial = DEFAULT_TEXT }: { initial?: string
     return { tokens, ids, budget, max: tokenizer.modelMaxLength, bos: tokenizer.bosTokenId, eos: tokenizer.eosTokenId };
   }, [tokenizer, text]);
   return (
-    <div className="sd-widget" data-testid="token-view">
+    <div className="sd-widget" data-testid="token-view" ref={ref}>
       <label className="sd-widget__label">
         Type a prompt
         <textarea className="sd-widget__text" value={text} rows={2} onChange={(e) => setText(e.target.value)} />

@@ -17,7 +17,8 @@ export interface CellResult {
 }
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
-const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => AsyncFn;
+// Read at run time: a build that transpiles `async` must not hand back plain Function.
+const AsyncFunction = new Function('return (async function () {}).constructor')() as new (...args: string[]) => AsyncFn;
 
 function isTfTensor(v: unknown): v is Tensor {
   return (

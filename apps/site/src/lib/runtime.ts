@@ -94,8 +94,13 @@ export function loadTokenizer(): Promise<Tokenizer> {
   return tokenizerPromise;
 }
 
+/** tfjs-core, with the chained ops (`t.slice(...)`, `t.reshape(...)`) that the full tfjs bundle registers. */
 export async function loadTf(): Promise<Tf> {
-  return import('@tensorflow/tfjs-core');
+  const [tf] = await Promise.all([
+    import('@tensorflow/tfjs-core'),
+    import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops'),
+  ]);
+  return tf;
 }
 
 /** Tries the requested backend first, then the rest in the usual order (webgpu, webgl, wasm, cpu). */

@@ -7,6 +7,7 @@ export default function Root({ children }: { children: React.ReactNode }): React
   useEffect(() => {
     void import('../lib/runtime').then((m) => {
       m.configureRuntime({ baseUrl: siteConfig.baseUrl });
+      performance.mark('sdtext-hydrated');
       document.documentElement.dataset.hydrated = 'true';
     });
   }, [siteConfig.baseUrl]);

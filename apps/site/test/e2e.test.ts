@@ -1,0 +1,273 @@
+// End to end, in Debian chromium (playwright-core, scripts/browser/chromium.mjs): serves the built
+// site with `docusaurus serve` on 127.0.0.1, opens every tutorial page, clicks every cell's Run and
+// holds the outputs against what the seed printed (tokenizer cells exactly) and the demo encoder
+// against its PyTorch reference (models/fixtures/models/sd2-tiny, case "longest", within 1e-3),
+// on WebGL and on WebGPU. Fails on console errors. Screenshots and the page JS weight go to
+// artifacts/site/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCLIPTextTransformer, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import * as seed from '../src/seed/outputs';
+import { expectedFromSeed } from '../src/lib/compare';
+import { readSafetensors } from '../src/lib/safetensors';
+
+const SITE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = resolve(SITE, '../..');
+const ARTIFACTS = join(REPO, 'artifacts/site');
+const TINY = join(REPO, 'models/fixtures/models/sd2-tiny');
+const LAUNCHER = new URL('../../../scripts/browser/chromium.mjs', import.meta.url).href;
+type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<{ context: BrowserContext; close(): Promise<void> }>;
+
+const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder'] as const;
+const BACKENDS = ['webgl', 'webgpu'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+interface CellRun {
+  status: string;
+  output: string;
+  value: unknown;
+}
+
+const tinyConfig = parseCLIPTextConfig(JSON.parse(readFileSync(join(TINY, 'text_model/config.json'), 'utf8')), 'sd2-tiny');
+const H = tinyConfig.hidden_size;
+
+/** What each cell must print. Every cell on a page must be listed here. */
+const CHECKS: Record<string, (run: CellRun, backend: Backend) => void> = {
+  'setup-backend': (r, backend) => expect(r.output).toContain(`backend: ${backend}`),
+  'pipeline-tokenizer': (r) => expect(r.output.replace(/name_or_path='[^']*'/, "name_or_path='…'")).toBe(expectedFromSeed(seed.tokenizerSummary, 'name-or-path')),
+  'pipeline-text-encoder': (r) => {
+    expect(r.output).toContain(`'hidden_size': ${H}`);
+    expect(r.output).toContain("SD2:    {'vocab_size': 49408, 'max_position_embeddings': 77, 'hidden_size': 1024, 'intermediate_size': 4096, 'num_hidden_layers': 23");
+  },
+  'tok-tokenize': (r) => expect(r.output).toBe(seed.tokenize),
+  'tok-ids': (r) => expect(r.output).toBe(seed.convertTokensToIds),
+  'tok-pad': (r) => expect(r.output).toBe(seed.padTruncate),
+  'tok-decode': (r) => expect(r.output).toBe(seed.decode),
+  'tok-vocab-size': (r) => expect(r.output).toBe(seed.vocabSize),
+  'tok-special': (r) => expect(r.output).toBe(seed.specialTokensMap),
+  'tok-decoder': (r) => expect(r.output).toBe(seed.decoderLookup),
+  'tok-unknown': (r) => expect(r.output).toBe(seed.tokenizeUnknown),
+  'tok-call': (r) => expect(r.output).toBe(seed.callAbcd),
+  'tok-idx2token': (r) => expect(r.output).toBe(seed.idToToken),
+  'tok-punct': (r) => expect(r.output).toMatch(/^\['a<\/w>', 'cat<\/w>', ',<\/w>'/),
+  'enc-call': (r) => {
+    expect(r.output.startsWith(expectedFromSeed(`${seed.encoderInputs}\n${seed.encoderOutputs}`, 'prefix'))).toBe(true);
+    expect(r.output).toContain("{'last_hidden_state': tensor([[[");
+    expect(r.output).toContain("'pooler_output': tensor([[");
+    expect(r.value).toEqual({ shapes: [[2, 11, H], [2, H]] });
+  },
+  'enc-pad77': (r) => {
+    expect(r.output.startsWith(expectedFromSeed(seed.pad77Inputs, 'prefix'))).toBe(true);
+    expect(r.output).toContain(`shapes: [2, 11, ${H}] [2, 77, ${H}]`);
+    expect(r.output).toContain('first 11 positions equal: True');
+    expect(r.output).toContain('pooler_output equal: True');
+  },
+  'enc-tree': (r) => expect(r.output).toBe(seed.textModelTree),
+  'enc-tree-loaded': (r) => expect(r.output).toBe(describeCLIPTextTransformer(tinyConfig)),
+  'enc-pooler': (r) => {
+    expect(r.output).toContain('EOS positions: [6, 10]');
+    expect(r.output).toContain('pooler_output == last_hidden_state[b, eos[b]]: True');
+  },
+  'enc-reference': (r) => {
+    expect(r.output).toContain('input_ids equal: True');
+    const value = r.value as { texts: string[]; lastHiddenState: number[][][]; poolerOutput: number[][] };
+    const manifest = JSON.parse(readFileSync(join(TINY, 'manifest.json'), 'utf8')) as { cases: { longest: { texts: string[] } } };
+    expect(value.texts).toEqual(manifest.cases.longest.texts);
+    const ref = readSafetensors(readFileSync(join(TINY, 'outputs/longest.safetensors')));
+    for (const [name, got] of [['last_hidden_state', value.lastHiddenState], ['pooler_output', value.poolerOutput]] as const) {
+      const want = ref.get(name);
+      if (!want) throw new Error(`reference has no ${name}`);
+      const flat = (got as unknown[]).flat(2) as number[];
+      expect(flat.length).toBe(want.data.length);
+      const worst = flat.reduce((m, v, i) => Math.max(m, Math.abs(v - (want.data[i] ?? NaN))), 0);
+      expect(worst, `${name} max |diff|`).toBeLessThan(1e-3);
+    }
+  },
+};
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+let server: ChildProcess;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(SITE, 'build/tutorial/tokenizer/index.html')) && !existsSync(join(SITE, 'build/tutorial/tokenizer.html'))) {
+    throw new Error('apps/site/build is missing: run `pnpm --filter @sdtext/site build` first (turbo runs it before test)');
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(process.execPath, [join(SITE, 'node_modules/@docusaurus/core/bin/docusaurus.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--no-open'], {
+    cwd: SITE,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/tutorial/setup`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('docusaurus serve did not start');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+});
+
+afterAll(() => {
+  server?.kill();
+});
+
+function watchConsole(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
+  return errors;
+}
+
+async function open(page: Page, path: string, backend: Backend): Promise<void> {
+  await page.goto(`${base}/tutorial/${path}?backend=${backend}`);
+  await page.waitForSelector('html[data-hydrated="true"]');
+}
+
+async function runCells(page: Page): Promise<Map<string, CellRun>> {
+  const ids = await page.$$eval('[data-cell]', (els) => els.map((e) => e.getAttribute('data-cell') ?? ''));
+  const runs = new Map<string, CellRun>();
+  for (const id of ids) {
+    const cell = page.locator(`[data-cell="${id}"]`);
+    await cell.locator('button.sd-run').click();
+    await page.waitForSelector(`[data-cell="${id}"]:is([data-status="done"], [data-status="error"])`, { timeout: 120_000 });
+    const run = await page.evaluate((cellId) => {
+      const record = window.__sdtextCells?.[cellId];
+      return { status: record?.status ?? 'missing', output: record?.output ?? '', value: record?.value ?? null, error: record?.error ?? null };
+    }, id);
+    expect(run.error, `cell ${id} failed`).toBeNull();
+    // The output area shows exactly what the runner printed.
+    expect(await cell.locator('[data-testid="cell-output"]').textContent()).toBe(run.output);
+    runs.set(id, run);
+  }
+  return runs;
+}
+
+describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
+    browser = await launchChromium({ webgpu: backend === 'webgpu' });
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    errors = watchConsole(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it.each(PAGES)('%s: every cell runs and prints what the seed printed', async (path) => {
+    await open(page, path, backend);
+    const runs = await runCells(page);
+    expect(runs.size).toBeGreaterThan(0);
+    for (const [id, run] of runs) {
+      const check = CHECKS[id];
+      if (!check) throw new Error(`cell ${id} has no check in test/e2e.test.ts`);
+      check(run, backend);
+      if (await page.locator(`[data-cell="${id}"] [data-testid="seed-output"]`).count()) {
+        // The page's own verdict agrees.
+        await expect(page.locator(`[data-cell="${id}"] .sd-verdict--same`).count()).resolves.toBe(1);
+      }
+    }
+    if (path !== 'tokenizer') {
+      expect(await page.locator('[data-testid="backend-in-use"]').textContent()).toBe(backend);
+    }
+    if (path === 'tokenizer') {
+      expect(await page.locator('[data-testid="token-view"] .sd-chip').count()).toBe(13);
+      expect(await page.locator('[data-testid="mask-grid"] .sd-mask__cell--on').count()).toBe(13 + 77);
+    }
+    if (path === 'text-encoder') {
+      await page.locator('[data-testid="heatmap"] button').click();
+      await page.waitForSelector('[data-testid="heatmap"] canvas', { timeout: 60_000 });
+      await page.locator('[data-testid="similarity"] button').click();
+      await page.waitForSelector('[data-testid="similarity"] td', { timeout: 60_000 });
+      expect(await page.locator('[data-testid="similarity"] td').count()).toBe(25);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, `${backend}-${path}.png`), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
+
+interface JsFile {
+  url: string;
+  bytes: number;
+  gzip: number;
+}
+
+/** The .js files the page fetched, split at the moment it became interactive (hydrated). */
+async function scriptsLoaded(page: Page): Promise<{ before: string[]; after: string[] }> {
+  return page.evaluate(() => {
+    const mark = performance.getEntriesByName('sdtext-hydrated')[0]?.startTime ?? Infinity;
+    const js = performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.endsWith('.js'));
+    return {
+      before: js.filter((e) => e.startTime <= mark).map((e) => e.name),
+      after: js.filter((e) => e.startTime > mark).map((e) => e.name),
+    };
+  });
+}
+
+async function measure(urls: string[]): Promise<{ files: number; bytes: number; gzip: number; list: JsFile[] }> {
+  const list = await Promise.all(
+    urls.map(async (url) => {
+      const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+      return { url: url.replace(base, ''), bytes: body.length, gzip: gzipSync(body).length };
+    }),
+  );
+  return { files: list.length, bytes: list.reduce((a, x) => a + x.bytes, 0), gzip: list.reduce((a, x) => a + x.gzip, 0), list };
+}
+
+describe('page weight', () => {
+  it('measures the JS a tutorial page downloads before it is interactive', async () => {
+    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
+    const browser = await launchChromium();
+    try {
+      const report: Record<string, unknown> = {};
+      for (const path of ['tokenizer', 'text-encoder']) {
+        const page = await browser.context.newPage();
+        await page.goto(`${base}/tutorial/${path}?backend=webgl`);
+        await page.waitForSelector('html[data-hydrated="true"]');
+        const { before } = await scriptsLoaded(page);
+        // Then the lazy part: the first cell's run (tokenizer; plus tfjs and the model on the encoder page).
+        const first = await page.$eval('[data-cell]', (e) => e.getAttribute('data-cell') ?? '');
+        await page.locator(`[data-cell="${first}"] button.sd-run`).click();
+        await page.waitForSelector(`[data-cell="${first}"][data-status="done"]`, { timeout: 120_000 });
+        const { after } = await scriptsLoaded(page);
+        report[path] = { beforeInteractive: await measure(before), onFirstRun: await measure(after) };
+        await page.close();
+      }
+      writeFileSync(join(ARTIFACTS, 'page-weight.json'), `${JSON.stringify(report, null, 2)}\n`);
+      const tokenizer = report.tokenizer as { beforeInteractive: { gzip: number; list: JsFile[] } };
+      // Docusaurus + React + the page only: neither tfjs nor the vocabulary is in the first download.
+      expect(tokenizer.beforeInteractive.list.map((f) => f.url).join(' ')).not.toMatch(/tfjs/);
+      expect(tokenizer.beforeInteractive.gzip).toBeLessThan(250_000);
+    } finally {
+      await browser.close();
+    }
+  });
+});
