@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CheckpointError, InputError, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddingCache, OnnxCLIPTextModel, loadTextEncoder, type EncodeOutputs, type LoadedTextEncoder } from '../src/index.js';
+import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
+
+const SD2 = path.join(FIXTURES, 'sd2-tiny');
+
+describe('loadTextEncoder', () => {
+  const engines: Record<string, LoadedTextEncoder> = {};
+  beforeAll(async () => {
+    engines['onnx'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection', engine: 'onnx' });
+    engines['tfjs'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection', engine: 'tfjs', backend: 'cpu' });
+    engines['auto'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection' });
+  });
+  afterAll(async () => {
+    for (const e of Object.values(engines)) await e.dispose();
+  });
+
+  it('picks the engine asked for, and onnx for auto in Node', () => {
+    expect(engines['onnx']!.engine).toBe('onnx');
+    expect(engines['onnx']!.backend).toMatch(/^onnxruntime-node \(cpu, \d+ threads\)$/);
+    expect(engines['tfjs']!.engine).toBe('tfjs');
+    expect(engines['tfjs']!.backend).toBe('tfjs (cpu)');
+    expect(engines['auto']!.engine).toBe('onnx');
+    expect(engines['auto']!.fallbackReason).toBeUndefined();
+  });
+
+  it('gives the same outputs on both engines (textEmbeds and hidden states included)', async () => {
+    const g = await loadCase('sd2-tiny', 'pad77_masked');
+    const inputs = { inputIds: g.inputIds, attentionMask: g.attentionMask, outputHiddenStates: true };
+    const a = await engines['onnx']!.encode(inputs);
+    const b = await engines['tfjs']!.encode(inputs);
+    expect(a.lastHiddenState.dims).toEqual(b.lastHiddenState.dims);
+    expect(maxAbsDiff(a.lastHiddenState.data, b.lastHiddenState.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.textEmbeds!.data, b.textEmbeds!.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.textEmbeds!.data, g.tensor('text_embeds').data)).toBeLessThan(1e-4);
+    expect(a.hiddenStates).toHaveLength(3);
+    a.hiddenStates!.forEach((h, i) => expect(maxAbsDiff(h.data, b.hiddenStates![i]!.data)).toBeLessThan(1e-4));
+  });
+
+  it('rejects an unknown engine by listing the valid ones', async () => {
+    await expect(loadTextEncoder(SD2, { engine: 'torch' as 'onnx' })).rejects.toThrow(/engine must be one of "tfjs", "onnx", "auto"/);
+  });
+
+  it('reports checkpoint problems as the tfjs loader does, without falling back', async () => {
+    await expect(loadTextEncoder(SD2, { subfolder: 'text_model', variant: 'fp16' })).rejects.toThrow(CheckpointError);
+    await expect(loadTextEncoder(path.join(SD2, 'nowhere'))).rejects.toThrow(/no config\.json/);
+  });
+});
+
+describe('embedding cache', () => {
+  let model: OnnxCLIPTextModel;
+  beforeAll(async () => {
+    model = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model', cache: { maxEntries: 2 } });
+  });
+  afterAll(() => model.dispose());
+
+  const empty = [[49406, 49407, ...Array<number>(75).fill(49407)]]; // the empty negative prompt
+  const other = (k: number): number[][] => [[49406, 320 + k, 49407, ...Array<number>(74).fill(49407)]];
+
+  it('computes an identical (ids, mask) once, and hands out copies the caller may mutate', async () => {
+    const cache = model.cache!;
+    const first = await model.encode({ inputIds: empty });
+    const expected = first.lastHiddenState.data.slice();
+    first.lastHiddenState.data.fill(123); // the caller owns its arrays
+    const misses = cache.misses;
+    const second = await model.encode({ inputIds: empty });
+    expect(cache.misses).toBe(misses);
+    expect(cache.hits).toBeGreaterThanOrEqual(1);
+    expect(maxAbsDiff(second.lastHiddenState.data, expected)).toBe(0);
+    expect(second.lastHiddenState.data).not.toBe(first.lastHiddenState.data);
+  });
+
+  it('keys on the mask too, and computes hidden states when a cached entry lacks them', async () => {
+    const cache = model.cache!;
+    await model.encode({ inputIds: empty });
+    let misses = cache.misses;
+    await model.encode({ inputIds: empty, attentionMask: [[1, 1, ...Array<number>(75).fill(0)]] });
+    expect(cache.misses).toBe(misses + 1);
+    misses = cache.misses;
+    const withHidden = await model.encode({ inputIds: empty, outputHiddenStates: true });
+    expect(cache.misses).toBe(misses + 1);
+    expect(withHidden.hiddenStates).toHaveLength(3);
+    const again = await model.encode({ inputIds: empty });
+    expect(cache.misses).toBe(misses + 1);
+    expect(again.hiddenStates).toBeUndefined();
+  });
+
+  it('is bounded: least recently used entries go first', async () => {
+    const cache = model.cache!;
+    cache.clear();
+    for (let k = 0; k < 5; k++) await model.encode({ inputIds: other(k) });
+    expect(cache.size).toBe(2);
+    const misses = cache.misses;
+    await model.encode({ inputIds: other(4) });
+    expect(cache.misses).toBe(misses);
+    await model.encode({ inputIds: other(0) });
+    expect(cache.misses).toBe(misses + 1);
+  });
+
+  it('bounds bytes as well as entries', () => {
+    const cache = new EmbeddingCache({ maxEntries: 100, maxBytes: 1000 });
+    const entry = (n: number): EncodeOutputs => ({
+      lastHiddenState: { data: new Float32Array(n), dims: [n] },
+      poolerOutput: { data: new Float32Array(1), dims: [1] },
+    });
+    for (let k = 0; k < 10; k++) cache.set(`k${k}`, entry(99)); // 400 bytes each
+    expect(cache.size).toBe(2);
+    expect(cache.byteSize).toBeLessThanOrEqual(1000);
+    cache.set('huge', entry(1000)); // over the bound alone: not stored
+    expect(cache.get('huge', false)).toBeUndefined();
+  });
+});
+
+describe('bad inputs', () => {
+  let model: OnnxCLIPTextModel;
+  beforeAll(async () => {
+    model = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model' });
+  });
+  afterAll(() => model.dispose());
+
+  it.each([
+    [{ inputIds: [[49406, 49408]] }, /inputIds\[0\]\[1\] = 49408 is out of range: ids must be in \[0, 49408\)/],
+    [{ inputIds: [[49406, -1]] }, /inputIds\[0\]\[1\] = -1 is out of range/],
+    [{ inputIds: [[1.5]] }, /not an integer id/],
+    [{ inputIds: [Array<number>(78).fill(1)] }, /sequence length 78 exceeds max_position_embeddings \(77\): truncate the ids/],
+    [{ inputIds: [[1, 2], [3]] }, /rows differ in length/],
+    [{ inputIds: [] }, /must not be empty/],
+    [{ inputIds: [[1, 2]], attentionMask: [[1]] }, /attentionMask has shape \[1, 1\], but inputIds has \[1, 2\]/],
+    [{ inputIds: [[1, 2]], attentionMask: [[1, 2]] }, /attentionMask\[0\]\[1\] = 2: must be 0 or 1/],
+  ])('%j', async (inputs, message) => {
+    await expect(model.encode(inputs)).rejects.toThrow(InputError);
+    await expect(model.encode(inputs)).rejects.toThrow(message);
+  });
+
+  it('says clearly when an exported graph has no hidden states', async () => {
+    const config = parseCLIPTextConfig(fs.readFileSync(path.join(SD2, 'text_model', 'config.json'), 'utf8'));
+    const exported = await OnnxCLIPTextModel.fromOnnx(path.join(SD2, 'onnx'), { config });
+    await expect(exported.encode({ inputIds: [[49406, 49407]], outputHiddenStates: true })).rejects.toThrow(/no hidden_states outputs/);
+    await exported.dispose();
+  });
+
+  it('refuses use after dispose', async () => {
+    const m = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model' });
+    await m.dispose();
+    await expect(m.encode({ inputIds: [[49406]] })).rejects.toThrow(/after dispose/);
+  });
+});
