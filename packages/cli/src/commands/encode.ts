@@ -72,6 +72,9 @@ export const encodeCommand: Command = {
     }
     const idsFile = values['input-ids'] ? await readIdsFile(values['input-ids'], io.cwd) : null;
 
+    // tfjs's cpu backend greets Node users with an advert for tfjs-node on stderr; PROD mode (a
+    // finished application, as this command is) keeps stderr for our own warnings.
+    tf.env().set('PROD', true);
     const progress = new ProgressReporter(io);
     const model = await loadTextModel(values.model, io, {
       backend,
