@@ -209,6 +209,7 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
       await page.waitForSelector('[data-testid="similarity"] td', { timeout: 60_000 });
       expect(await page.locator('[data-testid="similarity"] td').count()).toBe(25);
     }
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, `${backend}-${path}.png`), fullPage: true });
     expect(errors).toEqual([]);
   });

@@ -39,7 +39,7 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
             <label className="sd-runtime__field">
               Backend{' '}
               <select value={state.requested} onChange={(e) => void setBackendChoice(e.target.value as BackendChoice)}>
-                <option value="auto">auto (WebGPU → WebGL → wasm → cpu)</option>
+                <option value="auto">auto: the first that starts</option>
                 {BACKENDS.map((b) => (
                   <option key={b} value={b}>
                     {b}
