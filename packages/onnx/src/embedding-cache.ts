@@ -1,20 +1,10 @@
 import type { EncodeOutputs, FloatTensor } from './encoder-api.js';
 
 export interface EmbeddingCacheOptions {
-  /** Most entries kept (default 64). 0 turns the cache off. */
+  /** Most rows kept (default 256). 0 keeps none (identical rows within one batch are still computed once). */
   maxEntries?: number;
   /** Most bytes of float data kept (default 256 MiB). */
   maxBytes?: number;
-}
-
-const copy = (t: FloatTensor): FloatTensor => ({ data: t.data.slice(), dims: [...t.dims] });
-
-/** Fresh arrays for the caller: the cache's own arrays never leave it. */
-export function copyOutputs(o: EncodeOutputs): EncodeOutputs {
-  const out: EncodeOutputs = { lastHiddenState: copy(o.lastHiddenState), poolerOutput: copy(o.poolerOutput) };
-  if (o.hiddenStates) out.hiddenStates = o.hiddenStates.map(copy);
-  if (o.textEmbeds) out.textEmbeds = copy(o.textEmbeds);
-  return out;
 }
 
 function bytesOf(o: EncodeOutputs): number {
@@ -22,21 +12,53 @@ function bytesOf(o: EncodeOutputs): number {
   return all.reduce((n, t) => n + t.data.byteLength, 0);
 }
 
+/** Row `b` of a batch-major tensor, as a batch of one. */
+function row(t: FloatTensor, b: number): FloatTensor {
+  const size = t.data.length / t.dims[0]!;
+  return { data: t.data.slice(b * size, (b + 1) * size), dims: [1, ...t.dims.slice(1)] };
+}
+
+/** Batches of one, stacked along the batch axis. */
+function stack(ts: readonly FloatTensor[]): FloatTensor {
+  const data = new Float32Array(ts.reduce((n, t) => n + t.data.length, 0));
+  let at = 0;
+  for (const t of ts) {
+    data.set(t.data, at);
+    at += t.data.length;
+  }
+  return { data, dims: [ts.length, ...ts[0]!.dims.slice(1)] };
+}
+
+function rowOf(o: EncodeOutputs, b: number): EncodeOutputs {
+  const out: EncodeOutputs = { lastHiddenState: row(o.lastHiddenState, b), poolerOutput: row(o.poolerOutput, b) };
+  if (o.hiddenStates) out.hiddenStates = o.hiddenStates.map((h) => row(h, b));
+  if (o.textEmbeds) out.textEmbeds = row(o.textEmbeds, b);
+  return out;
+}
+
+function stackRows(rows: readonly EncodeOutputs[], hiddenStates: boolean): EncodeOutputs {
+  const out: EncodeOutputs = { lastHiddenState: stack(rows.map((r) => r.lastHiddenState)), poolerOutput: stack(rows.map((r) => r.poolerOutput)) };
+  if (hiddenStates) out.hiddenStates = rows[0]!.hiddenStates!.map((_, i) => stack(rows.map((r) => r.hiddenStates![i]!)));
+  if (rows[0]!.textEmbeds) out.textEmbeds = stack(rows.map((r) => r.textEmbeds!));
+  return out;
+}
+
 /**
- * An LRU of encoder outputs keyed by (ids, mask): the same prompt (the empty negative prompt
- * above all) is computed once. Bounded by entries and by bytes. Entries are stored privately
- * and handed out as copies, so callers may mutate what they get.
+ * An LRU of encoder outputs per batch row, keyed by the row's ids and mask: a prompt (the empty
+ * negative prompt above all) is computed once, whatever batch it comes in. Bounded by rows and
+ * by bytes. Rows are stored privately; every call returns new arrays, which callers may mutate.
  */
 export class EmbeddingCache {
   private readonly entries = new Map<string, { outputs: EncodeOutputs; bytes: number }>();
   private bytes = 0;
   readonly maxEntries: number;
   readonly maxBytes: number;
+  /** Rows served from the cache, and rows computed. */
   hits = 0;
   misses = 0;
 
   constructor(options: EmbeddingCacheOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 64;
+    this.maxEntries = options.maxEntries ?? 256;
     this.maxBytes = options.maxBytes ?? 256 * 2 ** 20;
   }
 
@@ -48,27 +70,21 @@ export class EmbeddingCache {
     return this.bytes;
   }
 
-  /** A copy of the entry for `key`, if it has what is asked for (hidden states when `needHiddenStates`). */
-  get(key: string, needHiddenStates: boolean): EncodeOutputs | undefined {
+  /** The row stored under `key` (not copied), if it has what is asked for. Marks it recently used. */
+  private lookup(key: string, needHiddenStates: boolean): EncodeOutputs | undefined {
     const entry = this.entries.get(key);
-    if (!entry || (needHiddenStates && !entry.outputs.hiddenStates)) {
-      this.misses++;
-      return undefined;
-    }
+    if (!entry || (needHiddenStates && !entry.outputs.hiddenStates)) return undefined;
     this.entries.delete(key); // re-insert: Map order is the recency order
     this.entries.set(key, entry);
-    this.hits++;
-    const out = copyOutputs(entry.outputs);
-    if (!needHiddenStates) delete out.hiddenStates;
-    return out;
+    return entry.outputs;
   }
 
-  /** Stores a private copy of `outputs`, evicting the least recently used entries to fit. */
-  set(key: string, outputs: EncodeOutputs): void {
+  /** Stores `outputs` (a batch of one, kept by reference), evicting least recently used rows to fit. */
+  private store(key: string, outputs: EncodeOutputs): void {
     const bytes = bytesOf(outputs);
     this.delete(key);
     if (this.maxEntries <= 0 || bytes > this.maxBytes) return;
-    this.entries.set(key, { outputs: copyOutputs(outputs), bytes });
+    this.entries.set(key, { outputs, bytes });
     this.bytes += bytes;
     for (const [oldest] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
@@ -76,13 +92,35 @@ export class EmbeddingCache {
     }
   }
 
-  /** The cached outputs for `key`, or `compute`'s, stored; either way the caller gets its own copy. */
-  async through(key: string, needHiddenStates: boolean, compute: () => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
-    const hit = this.get(key, needHiddenStates);
-    if (hit) return hit;
-    const outputs = await compute();
-    this.set(key, outputs);
-    return outputs; // fresh arrays from the engine; the cache kept its own copy
+  /**
+   * The outputs for a batch whose rows have `keys`: cached rows are reused, identical rows are
+   * computed once, and `compute(rows)` runs only the distinct missing rows (indices into the
+   * batch, in order), as one batch. The result is new arrays in the batch's order.
+   */
+  async encode(keys: readonly string[], needHiddenStates: boolean, compute: (rows: number[]) => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
+    const found = new Map<string, EncodeOutputs>();
+    const missing: number[] = [];
+    for (const [b, key] of keys.entries()) {
+      if (found.has(key) || missing.some((m) => keys[m] === key)) continue;
+      const hit = this.lookup(key, needHiddenStates);
+      if (hit) {
+        found.set(key, hit);
+        this.hits++;
+      } else {
+        missing.push(b);
+      }
+    }
+    if (missing.length > 0) {
+      const computed = await compute(missing);
+      missing.forEach((b, i) => {
+        const r = rowOf(computed, i);
+        found.set(keys[b]!, r);
+        this.store(keys[b]!, r);
+      });
+      this.misses += missing.length;
+    }
+    const rows = keys.map((k) => found.get(k)!);
+    return stackRows(rows, needHiddenStates); // stacking copies: nothing the cache holds is handed out
   }
 
   delete(key: string): void {

@@ -1,7 +1,7 @@
 export type { EncodeInputs, EncodeOutputs, EngineName, FloatTensor, TextEncoderEngine } from './encoder-api.js';
 export type { OnnxSessionOptions } from './session.js';
 export { ENGINE_CHOICES, loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
-export { EmbeddingCache, copyOutputs, type EmbeddingCacheOptions } from './embedding-cache.js';
+export { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 export { GraphBuilder, type ExternalFile } from './onnx/graph-builder.js';
 export { OnnxCLIPTextModel, type OnnxFromFileOptions, type OnnxFromPretrainedOptions, type OnnxModelOptions } from './onnx-clip-text-model.js';
 export { RuntimeError, defaultRuntime, loadRuntime, type OrtRuntime, type RuntimeName, type WebExecutionProvider } from './runtime.js';

@@ -9,8 +9,19 @@ export interface CheckedInputs {
   seqLen: number;
   ids: BigInt64Array; // [B * S]
   mask: BigInt64Array; // [B * S], all ones when no mask was given
-  /** The ids and mask as numbers, for the cache key. */
-  key: string;
+  /** Per row: its length, ids and mask as text, the embedding cache's key. */
+  rowKeys: string[];
+}
+
+/** The rows `rows` of checked inputs (for computing only what the cache lacks). */
+export function selectRows(inputs: CheckedInputs, rows: readonly number[]): CheckedInputs {
+  const S = inputs.seqLen;
+  const pick = (a: BigInt64Array): BigInt64Array => {
+    const out = new BigInt64Array(rows.length * S);
+    rows.forEach((b, i) => out.set(a.subarray(b * S, (b + 1) * S), i * S));
+    return out;
+  };
+  return { batch: rows.length, seqLen: S, ids: pick(inputs.ids), mask: pick(inputs.mask), rowKeys: rows.map((b) => inputs.rowKeys[b]!) };
 }
 
 function rowsOf(value: IdRows, what: string): { rows: readonly (readonly number[])[]; seqLen: number } {
@@ -61,5 +72,9 @@ export function checkInputs(config: CLIPTextConfig, inputIds: IdRows, attentionM
       }),
     );
   }
-  return { batch, seqLen, ids, mask, key: `${batch}x${seqLen}:${ids.join(',')}|${mask.join('')}` };
+  const rowKeys = Array.from({ length: batch }, (_, b) => {
+    const at = (a: BigInt64Array): BigInt64Array => a.subarray(b * seqLen, (b + 1) * seqLen);
+    return `${seqLen}:${at(ids).join(',')}|${at(mask).join('')}`;
+  });
+  return { batch, seqLen, ids, mask, rowKeys };
 }

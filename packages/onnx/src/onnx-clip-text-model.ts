@@ -3,14 +3,14 @@ import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type Model
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
-import { checkInputs, type CheckedInputs } from './inputs.js';
+import { checkInputs, selectRows, type CheckedInputs } from './inputs.js';
 import { collectGarbage, writeTempModelFolder } from './model-folder.js';
 import { defaultRuntime } from './runtime.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
 
 export interface OnnxModelOptions extends OnnxSessionOptions {
-  /** The embedding cache's bounds, or false for none. Default: 64 entries, 256 MiB. */
+  /** The embedding cache's bounds, or false to keep nothing. Default: 256 rows, 256 MiB. */
   cache?: EmbeddingCacheOptions | false;
 }
 
@@ -49,8 +49,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   readonly withProjection: boolean;
   /** Whether the graph outputs hidden_states.0 .. hidden_states.<layers>. */
   readonly hasHiddenStates: boolean;
-  /** The embedding cache (null when off): hits, misses and size are visible for tests and stats. */
-  readonly cache: EmbeddingCache | null;
+  /** The embedding cache (hits, misses and size are visible for tests and stats). */
+  readonly cache: EmbeddingCache;
   private readonly idsType: 'int64' | 'int32';
   private readonly hasMaskInput: boolean;
   private disposed = false;
@@ -70,7 +70,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       throw new Error(`not a CLIP text model graph: inputs [${session.inputNames.join(', ')}], outputs [${session.outputNames.join(', ')}]`);
     }
     this.idsType = idsMeta.isTensor && idsMeta.type === 'int32' ? 'int32' : 'int64';
-    this.cache = cache === false ? null : new EmbeddingCache(cache);
+    this.cache = new EmbeddingCache(cache === false ? { maxEntries: 0 } : cache);
   }
 
   /**
@@ -128,8 +128,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
     }
     const inputs = checkInputs(this.config, inputIds, attentionMask);
-    const run = (): Promise<EncodeOutputs> => this.run(inputs, outputHiddenStates);
-    return this.cache ? this.cache.through(inputs.key, outputHiddenStates, run) : run();
+    return this.cache.encode(inputs.rowKeys, outputHiddenStates, (rows) => this.run(selectRows(inputs, rows), outputHiddenStates));
   }
 
   private async run(inputs: CheckedInputs, outputHiddenStates: boolean): Promise<EncodeOutputs> {
@@ -159,7 +158,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.cache?.clear();
+    this.cache.clear();
     await this.ort.session.release();
   }
 }

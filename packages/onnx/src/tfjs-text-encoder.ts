@@ -9,7 +9,7 @@ import {
 } from '@sdtext/text-encoder';
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
-import { checkInputs } from './inputs.js';
+import { checkInputs, selectRows } from './inputs.js';
 import { configHasProjection } from './weights.js';
 
 export interface TfjsTextEncoderOptions extends FromPretrainedOptions {
@@ -26,14 +26,14 @@ async function plain(t: tf.Tensor): Promise<FloatTensor> {
 /** The tfjs engine (@sdtext/text-encoder's CLIPTextModel) behind the common TextEncoderEngine interface. */
 export class TfjsTextEncoder implements TextEncoderEngine {
   readonly engine = 'tfjs';
-  readonly cache: EmbeddingCache | null;
+  readonly cache: EmbeddingCache;
 
   private constructor(
     private readonly model: CLIPTextModel | CLIPTextModelWithProjection,
     readonly withProjection: boolean,
     cache: EmbeddingCacheOptions | false | undefined,
   ) {
-    this.cache = cache === false ? null : new EmbeddingCache(cache);
+    this.cache = new EmbeddingCache(cache === false ? { maxEntries: 0 } : cache);
   }
 
   static async fromPretrained(source: ModelSource, options: TfjsTextEncoderOptions = {}): Promise<TfjsTextEncoder> {
@@ -54,8 +54,11 @@ export class TfjsTextEncoder implements TextEncoderEngine {
 
   async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
     const inputs = checkInputs(this.config, inputIds, attentionMask);
-    const run = async (): Promise<EncodeOutputs> => {
-      const out = this.model.forward({ inputIds, attentionMask, outputHiddenStates });
+    const run = async (rows: number[]): Promise<EncodeOutputs> => {
+      const part = selectRows(inputs, rows);
+      const asRows = (a: BigInt64Array): number[][] =>
+        Array.from({ length: part.batch }, (_, b) => Array.from(a.subarray(b * part.seqLen, (b + 1) * part.seqLen), Number));
+      const out = this.model.forward({ inputIds: asRows(part.ids), attentionMask: attentionMask ? asRows(part.mask) : undefined, outputHiddenStates });
       const all: tf.Tensor[] = [out.lastHiddenState, out.poolerOutput, ...(out.hiddenStates ?? [])];
       try {
         const result: EncodeOutputs = { lastHiddenState: await plain(out.lastHiddenState), poolerOutput: await plain(out.poolerOutput) };
@@ -70,11 +73,11 @@ export class TfjsTextEncoder implements TextEncoderEngine {
         tf.dispose(all);
       }
     };
-    return this.cache ? this.cache.through(inputs.key, outputHiddenStates, run) : run();
+    return this.cache.encode(inputs.rowKeys, outputHiddenStates, run);
   }
 
   async dispose(): Promise<void> {
-    this.cache?.clear();
+    this.cache.clear();
     this.model.dispose();
   }
 }

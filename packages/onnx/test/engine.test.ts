@@ -53,64 +53,86 @@ describe('loadTextEncoder', () => {
 describe('embedding cache', () => {
   let model: OnnxCLIPTextModel;
   beforeAll(async () => {
-    model = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model', cache: { maxEntries: 2 } });
+    model = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model', cache: { maxEntries: 3 } });
   });
   afterAll(() => model.dispose());
 
-  const empty = [[49406, 49407, ...Array<number>(75).fill(49407)]]; // the empty negative prompt
-  const other = (k: number): number[][] => [[49406, 320 + k, 49407, ...Array<number>(74).fill(49407)]];
+  const empty = [49406, 49407, ...Array<number>(75).fill(49407)]; // the empty negative prompt
+  const prompt = (k: number): number[] => [49406, 320 + k, 49407, ...Array<number>(74).fill(49407)];
 
-  it('computes an identical (ids, mask) once, and hands out copies the caller may mutate', async () => {
-    const cache = model.cache!;
-    const first = await model.encode({ inputIds: empty });
+  it('computes a row once, in whatever batch it comes, and hands out arrays the caller may mutate', async () => {
+    const cache = model.cache;
+    const first = await model.encode({ inputIds: [empty] });
     const expected = first.lastHiddenState.data.slice();
     first.lastHiddenState.data.fill(123); // the caller owns its arrays
     const misses = cache.misses;
-    const second = await model.encode({ inputIds: empty });
-    expect(cache.misses).toBe(misses);
-    expect(cache.hits).toBeGreaterThanOrEqual(1);
-    expect(maxAbsDiff(second.lastHiddenState.data, expected)).toBe(0);
-    expect(second.lastHiddenState.data).not.toBe(first.lastHiddenState.data);
+    const batch = await model.encode({ inputIds: [prompt(1), empty] }); // SD's [prompt, negative]
+    expect(cache.misses).toBe(misses + 1); // only the prompt row ran
+    expect(batch.lastHiddenState.dims).toEqual([2, 77, 32]);
+    const H = 77 * 32;
+    expect(maxAbsDiff(batch.lastHiddenState.data.subarray(H), expected)).toBe(0);
+    // ...and the prompt row equals the prompt run alone
+    const alone = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model', cache: false });
+    const ref = await alone.encode({ inputIds: [prompt(1), empty] });
+    await alone.dispose();
+    expect(maxAbsDiff(batch.lastHiddenState.data, ref.lastHiddenState.data)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(batch.poolerOutput.data, ref.poolerOutput.data)).toBeLessThan(1e-6);
   });
 
-  it('keys on the mask too, and computes hidden states when a cached entry lacks them', async () => {
-    const cache = model.cache!;
-    await model.encode({ inputIds: empty });
+  it('computes identical rows of one batch once, even with the cache off', async () => {
+    const off = await OnnxCLIPTextModel.fromPretrained(SD2, { subfolder: 'text_model', cache: false });
+    try {
+      const out = await off.encode({ inputIds: [prompt(7), prompt(7), empty] });
+      expect(off.cache.misses).toBe(2);
+      expect(off.cache.size).toBe(0);
+      const H = 77 * 32;
+      expect(maxAbsDiff(out.lastHiddenState.data.subarray(0, H), out.lastHiddenState.data.subarray(H, 2 * H))).toBe(0);
+    } finally {
+      await off.dispose();
+    }
+  });
+
+  it('keys on the mask too, and computes hidden states when a cached row lacks them', async () => {
+    const cache = model.cache;
+    await model.encode({ inputIds: [empty] });
     let misses = cache.misses;
-    await model.encode({ inputIds: empty, attentionMask: [[1, 1, ...Array<number>(75).fill(0)]] });
+    await model.encode({ inputIds: [empty], attentionMask: [[1, 1, ...Array<number>(75).fill(0)]] });
     expect(cache.misses).toBe(misses + 1);
     misses = cache.misses;
-    const withHidden = await model.encode({ inputIds: empty, outputHiddenStates: true });
+    const withHidden = await model.encode({ inputIds: [empty], outputHiddenStates: true });
     expect(cache.misses).toBe(misses + 1);
     expect(withHidden.hiddenStates).toHaveLength(3);
-    const again = await model.encode({ inputIds: empty });
+    const again = await model.encode({ inputIds: [empty] });
     expect(cache.misses).toBe(misses + 1);
     expect(again.hiddenStates).toBeUndefined();
   });
 
-  it('is bounded: least recently used entries go first', async () => {
-    const cache = model.cache!;
+  it('is bounded: least recently used rows go first', async () => {
+    const cache = model.cache;
     cache.clear();
-    for (let k = 0; k < 5; k++) await model.encode({ inputIds: other(k) });
-    expect(cache.size).toBe(2);
+    for (let k = 0; k < 5; k++) await model.encode({ inputIds: [prompt(k)] });
+    expect(cache.size).toBe(3);
     const misses = cache.misses;
-    await model.encode({ inputIds: other(4) });
+    await model.encode({ inputIds: [prompt(4)] });
     expect(cache.misses).toBe(misses);
-    await model.encode({ inputIds: other(0) });
+    await model.encode({ inputIds: [prompt(0)] });
     expect(cache.misses).toBe(misses + 1);
   });
 
-  it('bounds bytes as well as entries', () => {
+  it('bounds bytes as well as rows', async () => {
     const cache = new EmbeddingCache({ maxEntries: 100, maxBytes: 1000 });
-    const entry = (n: number): EncodeOutputs => ({
-      lastHiddenState: { data: new Float32Array(n), dims: [n] },
-      poolerOutput: { data: new Float32Array(1), dims: [1] },
+    const rows = (n: number, width: number): EncodeOutputs => ({
+      lastHiddenState: { data: new Float32Array(n * width), dims: [n, width] },
+      poolerOutput: { data: new Float32Array(n), dims: [n, 1] },
     });
-    for (let k = 0; k < 10; k++) cache.set(`k${k}`, entry(99)); // 400 bytes each
+    for (let k = 0; k < 10; k++) await cache.encode([`k${k}`], false, async (r) => rows(r.length, 99)); // 400 bytes a row
     expect(cache.size).toBe(2);
     expect(cache.byteSize).toBeLessThanOrEqual(1000);
-    cache.set('huge', entry(1000)); // over the bound alone: not stored
-    expect(cache.get('huge', false)).toBeUndefined();
+    await cache.encode(['huge'], false, async (r) => rows(r.length, 1000)); // over the bound alone: not kept
+    expect(cache.size).toBe(2);
+    const misses = cache.misses;
+    await cache.encode(['huge'], false, async (r) => rows(r.length, 1000));
+    expect(cache.misses).toBe(misses + 1);
   });
 });
 
