@@ -2,26 +2,15 @@ import type * as ort from 'onnxruntime-common';
 import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type ModelSource } from '@sdtext/text-encoder';
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
-import { buildClipTextGraph } from './graph/clip-text-graph.js';
 import { checkInputs, selectRows, type CheckedInputs } from './inputs.js';
-import { collectGarbage, writeTempModelFolder } from './model-folder.js';
-import { defaultRuntime } from './runtime.js';
+import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions } from './checkpoint-session.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
-import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
+
+export type { OnnxFromPretrainedOptions };
 
 export interface OnnxModelOptions extends OnnxSessionOptions {
   /** The embedding cache's bounds, or false to keep nothing. Default: 256 rows, 256 MiB. */
   cache?: EmbeddingCacheOptions | false;
-}
-
-export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {
-  /**
-   * How onnxruntime-node gets the weights: 'temp-folder' (default in Node) writes the graph and
-   * weights to a temporary folder that ORT memory-maps (lowest peak memory; removed once the
-   * session exists); 'memory' hands them over as in-memory external data (ORT copies them).
-   * onnxruntime-web always uses 'memory'.
-   */
-  weightTransfer?: 'temp-folder' | 'memory';
 }
 
 export interface OnnxFromFileOptions extends OnnxModelOptions {
@@ -59,6 +48,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     private readonly ort: OrtSession,
     readonly config: CLIPTextConfig,
     cache: EmbeddingCacheOptions | false | undefined,
+    /** 'checkpoint' (built from safetensors now), 'compiled-cache' (a built entry reused) or 'onnx-file'. */
+    readonly loadedFrom: LoadedFrom,
   ) {
     const { session } = ort;
     this.backend = ort.backend;
@@ -78,21 +69,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
    * base URL or a FileSource, exactly as CLIPTextModel.fromPretrained does, and builds the graph.
    */
   static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
-    const weights = await loadCheckpointWeights(source, options);
-    const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true });
-    const runtime = options.runtime ?? defaultRuntime();
-    if (runtime === 'node' && (options.weightTransfer ?? 'temp-folder') === 'temp-folder') {
-      const folder = await writeTempModelFolder(graph.chunks, graph.externalFiles);
-      try {
-        await collectGarbage(); // free the JS copies before ORT maps its own
-        const session = await createSession(folder.modelPath, [], { ...options, runtime });
-        return new OnnxCLIPTextModel(session, weights.config, options.cache);
-      } finally {
-        await folder.remove(); // ORT has read (or mapped) everything by now
-      }
-    }
-    const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, { ...options, runtime });
-    return new OnnxCLIPTextModel(session, weights.config, options.cache);
+    const { session, config, loadedFrom } = await checkpointSession(source, options);
+    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom);
   }
 
   /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */
@@ -119,7 +97,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       }
     }
     const session = await createSession(model, [], options);
-    return new OnnxCLIPTextModel(session, config, options.cache);
+    return new OnnxCLIPTextModel(session, config, options.cache, 'onnx-file');
   }
 
   async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
@@ -161,15 +139,4 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     this.cache.clear();
     await this.ort.session.release();
   }
-}
-
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

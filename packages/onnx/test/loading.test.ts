@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OnnxCLIPTextModel } from '../src/index.js';
+import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-loading-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function lastHiddenStateError(model: OnnxCLIPTextModel): Promise<number> {
+  const g = await loadCase('sd2-tiny', 'pad77_masked');
+  const out = await model.encode({ inputIds: g.inputIds, attentionMask: g.attentionMask });
+  return maxAbsDiff(out.lastHiddenState.data, g.tensor('last_hidden_state').data);
+}
+
+describe('weight transfer', () => {
+  it("'memory' (in-memory external data) agrees with the temporary folder", async () => {
+    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { weightTransfer: 'memory' });
+    expect(m.loadedFrom).toBe('checkpoint');
+    expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+    await m.dispose();
+  });
+
+  it('leaves no temporary folder behind', async () => {
+    const tempDir = path.join(tmp, 'temp');
+    fs.mkdirSync(tempDir);
+    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { tempDir });
+    expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+    await m.dispose();
+    expect(fs.readdirSync(tempDir)).toEqual([]);
+  });
+});
+
+describe('compiled cache', () => {
+  it('builds an entry once, reuses it, and rebuilds when the checkpoint changes', async () => {
+    const checkpoint = path.join(tmp, 'checkpoint');
+    fs.cpSync(path.join(FIXTURES, 'sd2-tiny', 'text_model'), checkpoint, { recursive: true });
+    const cacheDir = path.join(tmp, 'compiled');
+
+    const first = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir });
+    expect(first.loadedFrom).toBe('checkpoint');
+    expect(await lastHiddenStateError(first)).toBeLessThan(1e-4);
+    await first.dispose();
+    const entries = fs.readdirSync(cacheDir);
+    expect(entries).toHaveLength(1);
+    expect(fs.existsSync(path.join(cacheDir, entries[0]!, 'meta.json'))).toBe(true);
+
+    const second = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir });
+    expect(second.loadedFrom).toBe('compiled-cache');
+    expect(second.config.hidden_size).toBe(32);
+    expect(await lastHiddenStateError(second)).toBeLessThan(1e-4);
+    await second.dispose();
+
+    // Other load settings are another entry.
+    const projection = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir, withProjection: false });
+    expect(projection.loadedFrom).toBe('checkpoint');
+    await projection.dispose();
+
+    // A changed config.json (here: pooling at the first EOS) is a new key, not a stale hit.
+    const config = JSON.parse(fs.readFileSync(path.join(checkpoint, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(checkpoint, 'config.json'), JSON.stringify({ ...config, eos_token_id: 49407 }));
+    const changed = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir });
+    expect(changed.loadedFrom).toBe('checkpoint');
+    expect(changed.config.eos_token_id).toBe(49407);
+    await changed.dispose();
+    expect(fs.readdirSync(cacheDir).filter((n) => !n.includes('.tmp-'))).toHaveLength(3);
+  });
+});
