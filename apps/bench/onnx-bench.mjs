@@ -24,6 +24,7 @@ const GENERATED = path.join(root, 'models/generated');
 const CHECKPOINT = path.join(GENERATED, 'sd2-random'); // text_encoder/ config.json + model.fp16.safetensors
 const EXPORT_ID = 'sd2-random-onnx'; // config.json + onnx/model.onnx, for transformers.js
 const ONNX_DIST = path.join(root, 'packages/onnx/dist/index.js');
+const COMPILED = path.join(GENERATED, '.onnx-compiled'); // @sdtext/onnx compiledCacheDir for the bench
 const TFJS_DIST = path.join(root, 'packages/text-encoder/dist/index.js');
 
 const { values: args } = parseArgs({
@@ -46,15 +47,42 @@ const idsOf = (batch) =>
   Array.from({ length: batch }, (_, b) => Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 320 + b + s : 49407)));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+async function onnxEngine(name, extra) {
+  const { OnnxCLIPTextModel } = await import(pathToFileURL(ONNX_DIST).href);
+  return {
+    name,
+    async load() {
+      const m = await OnnxCLIPTextModel.fromPretrained(CHECKPOINT, { subfolder: 'text_encoder', variant: 'fp16', threads, cache: false, ...extra });
+      if (extra.compiledCacheDir && m.loadedFrom !== 'compiled-cache') throw new Error(`expected a compiled-cache hit, got ${m.loadedFrom}`);
+      return async (batch) => (await m.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+    },
+  };
+}
+
 /** Each engine: load() -> forward(batch) -> Promise<Float32Array of last_hidden_state>. */
 const ENGINES = {
   async onnx() {
+    return onnxEngine('@sdtext/onnx (safetensors, fused graph)', {});
+  },
+  /** The same, loading a compiled-cache entry made by an earlier load (see the 'compile' child). */
+  async 'onnx-compiled'() {
+    return onnxEngine('@sdtext/onnx, compiled cache hit', { compiledCacheDir: COMPILED });
+  },
+  /** SD's batch [new prompt, empty negative prompt] with the embedding cache on: the negative row is computed once. */
+  async 'onnx-row-cache'() {
     const { OnnxCLIPTextModel } = await import(pathToFileURL(ONNX_DIST).href);
     return {
-      name: '@sdtext/onnx (safetensors, fused graph)',
+      name: '@sdtext/onnx, embedding cache: [new prompt, cached ""]',
       async load() {
-        const m = await OnnxCLIPTextModel.fromPretrained(CHECKPOINT, { subfolder: 'text_encoder', variant: 'fp16', threads, cache: false });
-        return async (batch) => (await m.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+        const m = await OnnxCLIPTextModel.fromPretrained(CHECKPOINT, { subfolder: 'text_encoder', variant: 'fp16', threads });
+        const empty = Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : 49407));
+        let n = 0;
+        return async (batch) => {
+          n++; // a prompt never seen before, every call
+          const prompt = Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 1000 + ((n * 131 + s) % 40000) : 49407));
+          const rows = batch === 1 ? [prompt] : [prompt, empty];
+          return (await m.encode({ inputIds: rows })).lastHiddenState.data;
+        };
       },
     };
   },
@@ -105,6 +133,13 @@ const ENGINES = {
 
 async function child(kind) {
   if (kind === 'forward') return forwardChild();
+  if (kind === 'compile') {
+    // Makes the compiled-cache entry the 'onnx-compiled' child then loads.
+    const { OnnxCLIPTextModel } = await import(pathToFileURL(ONNX_DIST).href);
+    const m = await OnnxCLIPTextModel.fromPretrained(CHECKPOINT, { subfolder: 'text_encoder', variant: 'fp16', threads, compiledCacheDir: COMPILED });
+    console.log(JSON.stringify({ kind, loadedFrom: m.loadedFrom }));
+    return;
+  }
   const engine = await ENGINES[kind]();
   const baseline = memory();
   let t = performance.now();
@@ -118,7 +153,7 @@ async function child(kind) {
 }
 
 async function forwardChild() {
-  const kinds = ['onnx', 'transformers', ...(args['no-tfjs'] ? [] : ['tfjs'])];
+  const kinds = ['onnx', 'onnx-row-cache', 'transformers', ...(args['no-tfjs'] ? [] : ['tfjs'])];
   const runs = Number(args.runs);
   const engines = {};
   for (const kind of kinds) {
@@ -128,7 +163,7 @@ async function forwardChild() {
   // Same inputs, same weights: the engines must agree (a sanity check, not the parity test).
   const ref = await engines.transformers.forward(2);
   const agreement = {};
-  for (const kind of kinds) {
+  for (const kind of kinds.filter((k) => k !== 'onnx-row-cache')) {
     const out = await engines[kind].forward(2);
     let m = 0;
     for (let i = 0; i < out.length; i++) m = Math.max(m, Math.abs(out[i] - ref[i]));
@@ -174,7 +209,8 @@ async function main() {
     if (r.status !== 0) throw new Error('export failed');
   }
   const load1 = os.loadavg()[0];
-  const kinds = ['onnx', 'transformers', ...(args['no-tfjs'] ? [] : ['tfjs'])];
+  const kinds = ['onnx', 'onnx-compiled', 'transformers', ...(args['no-tfjs'] ? [] : ['tfjs'])];
+  runChild('compile');
   const loads = {};
   for (const kind of kinds) {
     console.error(`load + peak RSS: ${kind} ...`);
@@ -185,33 +221,39 @@ async function main() {
   const load2 = os.loadavg()[0];
 
   const f = (kind, b) => median(fwd.times[`${kind} ${b}`]);
-  const rows = kinds.map((kind) => ({
+  const rowKinds = ['onnx', 'onnx-compiled', 'onnx-row-cache', 'transformers', ...(args['no-tfjs'] ? [] : ['tfjs'])];
+  const rows = rowKinds.map((kind) => ({
     kind,
-    name: fwd.names[kind],
-    loadS: loads[kind].loadMs / 1000,
-    peakMB: loads[kind].after.peakMB,
-    fwd2: f(kind, 2),
-    fwd1: f(kind, 1),
+    name: loads[kind]?.name ?? fwd.names[kind],
+    loadS: loads[kind] ? loads[kind].loadMs / 1000 : NaN,
+    peakMB: loads[kind] ? loads[kind].after.peakMB : NaN,
+    fwd2: fwd.times[`${kind} 2`] ? f(kind, 2) : NaN,
+    fwd1: fwd.times[`${kind} 1`] ? f(kind, 1) : NaN,
     agree: fwd.agreement[kind],
   }));
   const tj = rows.find((r) => r.kind === 'transformers');
-  const x = (a, b) => `${(a / b).toFixed(2)}x`;
+  const x = (a, b) => (Number.isNaN(a) ? '-' : `${(a / b).toFixed(2)}x`);
+  const v = (a, text) => (Number.isNaN(a) ? '-' : text);
   const table = [
     '| engine | load | peak RSS | forward 2x77 | forward 1x77 | vs transformers.js: load / peak / fwd 2x77 / fwd 1x77 |',
     '|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.loadS.toFixed(1)} s | ${(r.peakMB / 1024).toFixed(2)} GB | ${r.fwd2.toFixed(0)} ms | ${r.fwd1.toFixed(0)} ms | ${x(r.loadS, tj.loadS)} / ${x(r.peakMB, tj.peakMB)} / ${x(r.fwd2, tj.fwd2)} / ${x(r.fwd1, tj.fwd1)} |`,
+        `| ${r.name} | ${v(r.loadS, `${r.loadS.toFixed(1)} s`)} | ${v(r.peakMB, `${(r.peakMB / 1024).toFixed(2)} GB`)} | ${v(r.fwd2, `${r.fwd2.toFixed(0)} ms`)} | ${v(r.fwd1, `${r.fwd1.toFixed(0)} ms`)} | ${x(r.loadS, tj.loadS)} / ${x(r.peakMB, tj.peakMB)} / ${x(r.fwd2, tj.fwd2)} / ${x(r.fwd1, tj.fwd1)} |`,
     ),
   ].join('\n');
   const onnx = rows.find((r) => r.kind === 'onnx');
+  const compiled = rows.find((r) => r.kind === 'onnx-compiled');
+  const rowCache = rows.find((r) => r.kind === 'onnx-row-cache');
   const verdict = [
     `forward 2x77 ${x(onnx.fwd2, tj.fwd2)} (target <= 1.0x): ${onnx.fwd2 <= tj.fwd2 ? 'met' : 'NOT met'}`,
     `forward 1x77 ${x(onnx.fwd1, tj.fwd1)} (target <= 1.0x): ${onnx.fwd1 <= tj.fwd1 ? 'met' : 'NOT met'}`,
     `load ${x(onnx.loadS, tj.loadS)} (target <= 0.25x): ${onnx.loadS <= 0.25 * tj.loadS ? 'met' : 'NOT met'}`,
     `peak RSS ${x(onnx.peakMB, tj.peakMB)} (target <= 0.8x): ${onnx.peakMB <= 0.8 * tj.peakMB ? 'met' : 'NOT met'}`,
+    `compiled cache hit: load ${x(compiled.loadS, tj.loadS)}, peak RSS ${x(compiled.peakMB, tj.peakMB)}`,
+    `embedding cache, SD's [new prompt, cached negative] batch: forward ${x(rowCache.fwd2, tj.fwd2)} of transformers.js' 2x77`,
   ];
-  const agreement = rows.map((r) => `${r.kind} ${r.agree.toExponential(1)}`).join(', ');
+  const agreement = rows.filter((r) => r.agree !== undefined && r.kind !== 'onnx-row-cache').map((r) => `${r.kind} ${r.agree.toExponential(1)}`).join(', ');
   const section = [
     '<!-- onnx-bench:start (written by apps/bench/onnx-bench.mjs --write-doc) -->',
     '## ONNX engine',
