@@ -5,6 +5,7 @@
 // on WebGL and on WebGPU. Fails on console errors. Screenshots and the page JS weight go to
 // artifacts/site/.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCLIPTextTransformer, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { CLIPTokenizer, bundledClipVocabulary } from '@sdtext/tokenizer';
 import * as seed from '../src/seed/outputs';
 import { expectedFromSeed } from '../src/lib/compare';
 import { readSafetensors } from '../src/lib/safetensors';
@@ -132,10 +134,13 @@ afterAll(() => {
   server?.kill();
 });
 
-function watchConsole(page: Page): string[] {
+/** Console errors of the page; `allow404From`: an origin whose 404s are expected (optional files). */
+function watchConsole(page: Page, allow404From?: string): string[] {
   const errors: string[] = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`${page.url()}: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    if (allow404From && msg.location().url.startsWith(allow404From) && msg.text().includes('404')) return;
+    errors.push(`${page.url()}: ${msg.text()} (${msg.location().url})`);
   });
   page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
   return errors;
@@ -242,6 +247,100 @@ async function measure(urls: string[]): Promise<{ files: number; bytes: number; 
   );
   return { files: list.length, bytes: list.reduce((a, x) => a + x.bytes, 0), gzip: list.reduce((a, x) => a + x.gzip, 0), list };
 }
+
+/**
+ * stabilityai/stable-diffusion-2-base's fp16 branch as a local hub (the demo weights under SD2's
+ * name, the tokenizer folder rebuilt from the bundled vocabulary), cross-origin like huggingface.co.
+ */
+function fakeHub(): { files: Map<string, Buffer>; requests: string[] } {
+  const prefix = '/stabilityai/stable-diffusion-2-base/resolve/fp16/';
+  const { tokens, merges } = bundledClipVocabulary();
+  const lines = ['#version: 0.2'];
+  for (let i = 0; i < merges.length; i += 3) lines.push(`${tokens[merges[i] ?? 0]} ${tokens[merges[i + 1] ?? 0]}`);
+  const files = new Map<string, Buffer>([
+    ['model_index.json', Buffer.from(JSON.stringify({ _class_name: 'StableDiffusionPipeline', tokenizer: ['transformers', 'CLIPTokenizer'], text_encoder: ['transformers', 'CLIPTextModel'] }))],
+    ['tokenizer/vocab.json', Buffer.from(JSON.stringify(CLIPTokenizer.fromPreset('sd2').getVocab()))],
+    ['tokenizer/merges.txt', Buffer.from(`${lines.join('\n')}\n`)],
+    ['tokenizer/tokenizer_config.json', readFileSync(join(REPO, 'models/fixtures/tokenizer/sd2-base/tokenizer_config.json'))],
+    ['tokenizer/special_tokens_map.json', readFileSync(join(REPO, 'models/fixtures/tokenizer/sd2-base/special_tokens_map.json'))],
+    ['text_encoder/config.json', readFileSync(join(TINY, 'text_model/config.json'))],
+    ['text_encoder/model.safetensors', readFileSync(join(TINY, 'text_model/model.safetensors'))],
+  ]);
+  return { files: new Map([...files].map(([k, v]) => [prefix + k, v])), requests: [] };
+}
+
+describe('"Load the real SD2 text encoder" against a local hub', () => {
+  let hub: Server;
+  let hubUrl: string;
+  const { files, requests } = fakeHub();
+
+  beforeAll(async () => {
+    hub = createHttpServer((req, res) => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      requests.push(path);
+      res.setHeader('access-control-allow-origin', '*');
+      res.setHeader('access-control-allow-headers', '*');
+      res.setHeader('access-control-expose-headers', 'content-length, x-linked-size, x-linked-etag');
+      if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+      const body = files.get(path);
+      if (!body) return void res.writeHead(404).end('Entry not found');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body);
+    });
+    const port = await freePort();
+    await new Promise<void>((ok) => hub.listen(port, '127.0.0.1', ok));
+    hubUrl = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(() => {
+    hub?.close();
+  });
+
+  it('downloads from the hub, runs the cells on it, then loads from Cache Storage', async () => {
+    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      // The loader asks for optional files (tokenizer/added_tokens.json, ...): the hub's 404s are expected.
+      const errors = watchConsole(page, hubUrl);
+      const url = `${base}/tutorial/text-encoder?backend=webgl&hf_endpoint=${encodeURIComponent(hubUrl)}`;
+      await page.goto(url);
+      await page.waitForSelector('html[data-hydrated="true"]');
+      // Record the progress bar's texts while the files arrive.
+      await page.evaluate(() => {
+        const seen: string[] = [];
+        (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+        new MutationObserver(() => {
+          const bar = document.querySelector('[role="progressbar"]');
+          if (bar?.textContent) seen.push(bar.textContent);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await page.locator('[data-testid="load-sd2"]').click();
+      await page.waitForSelector('[data-testid="runtime-bar"][data-phase="ready"]', { timeout: 60_000 });
+      const progress = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+      expect(progress.some((t) => t.startsWith('model.safetensors') || t.includes('model.safetensors:'))).toBe(true);
+      expect(requests.some((r) => r.endsWith('text_encoder/model.safetensors'))).toBe(true);
+      const cached = await page.evaluate(async () => (await (await caches.open('sdtext-hub')).keys()).map((r) => new URL(r.url).pathname));
+      expect(cached).toContain('/stabilityai/stable-diffusion-2-base/resolve/fp16/text_encoder/model.safetensors');
+      const cell = page.locator('[data-cell="enc-call"]');
+      await cell.locator('button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-call"][data-status="done"]', { timeout: 60_000 });
+      expect(await cell.locator('.sd-badge--model').textContent()).toBe('SD2 weights');
+
+      // After a reload the choice is remembered and the weights come from Cache Storage.
+      requests.length = 0;
+      await page.reload();
+      await page.waitForSelector('html[data-hydrated="true"]');
+      await page.locator('[data-cell="enc-pad77"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-pad77"][data-status="done"]', { timeout: 60_000 });
+      expect(await page.locator('[data-cell="enc-pad77"] .sd-badge--model').textContent()).toBe('SD2 weights');
+      expect(requests.filter((r) => r.endsWith('.safetensors') || r.endsWith('vocab.json'))).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.locator('[data-testid="runtime-bar"]').screenshot({ path: join(ARTIFACTS, 'sd2-loaded-bar.png') });
+    } finally {
+      await browser.close();
+    }
+  });
+});
 
 describe('page weight', () => {
   it('measures the JS a tutorial page downloads before it is interactive', async () => {

@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react';
 import { BACKENDS } from '../lib/contracts';
-import { getState, loadEncoder, setBackendChoice, setModelChoice, subscribe, type BackendChoice, type EncoderState } from '../lib/runtime';
+import { getState, hubUrl, loadEncoder, setBackendChoice, setModelChoice, subscribe, type BackendChoice, type EncoderState } from '../lib/runtime';
 
 function formatBytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
@@ -67,15 +67,20 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
                 <strong>Demo text encoder</strong>: a tiny, randomly initialised model with SD2&apos;s vocabulary and layout (2 layers, 32 wide,
                 3 MB, served by this site). <strong>Its numbers are not SD2&apos;s.</strong>
               </span>
-              <button type="button" className="button button--outline button--primary button--sm" onClick={() => void setModelChoice('sd2').catch(() => undefined)}>
+              <button
+                type="button"
+                className="button button--outline button--primary button--sm"
+                data-testid="load-sd2"
+                onClick={() => void setModelChoice('sd2').catch(() => undefined)}
+              >
                 Load the real SD2 text encoder (≈680 MB, cached)
               </button>
             </>
           ) : (
             <>
               <span>
-                <strong>SD2 base text encoder</strong> (stabilityai/stable-diffusion-2-base, fp16 branch, 23 layers, 1024 wide), kept in this
-                browser&apos;s Cache Storage after the first download.
+                <strong>SD2 base text encoder</strong> ({hubUrl()}, fp16 branch), kept in this browser&apos;s Cache Storage after the first
+                download.
               </span>
               <button type="button" className="button button--secondary button--sm" onClick={() => void setModelChoice('tiny').catch(() => undefined)}>
                 Back to the demo model

@@ -41,6 +41,8 @@ export interface Encoder {
 }
 
 let baseUrl = '/';
+/** A hub mirror from ?hf_endpoint= (like HF_ENDPOINT); null: huggingface.co. */
+let hubEndpoint: string | null = null;
 let state: EncoderState = { phase: 'idle', requested: 'auto', backend: null, skipped: [], model: 'tiny', progress: null, error: null };
 const listeners = new Set<(s: EncoderState) => void>();
 let tokenizerPromise: Promise<Tokenizer> | null = null;
@@ -50,6 +52,11 @@ let backendPromise: Promise<BackendName> | null = null;
 function setState(patch: Partial<EncoderState>): void {
   state = { ...state, ...patch };
   for (const listener of listeners) listener(state);
+}
+
+/** Where the real SD2 weights come from. */
+export function hubUrl(): string {
+  return `${hubEndpoint ?? 'https://huggingface.co'}/${SD2_REPO}`;
 }
 
 export function getState(): EncoderState {
@@ -68,7 +75,10 @@ function isChoice(value: string | null): value is BackendChoice {
 /** Called once by the site's Root: the base URL and the backend asked for in ?backend= or before. */
 export function configureRuntime(options: { baseUrl: string }): void {
   baseUrl = options.baseUrl;
-  const fromQuery = new URLSearchParams(window.location.search).get('backend');
+  const query = new URLSearchParams(window.location.search);
+  const fromQuery = query.get('backend');
+  const endpoint = query.get('hf_endpoint');
+  hubEndpoint = endpoint !== null && /^https?:\/\/[^/]+/.test(endpoint) ? endpoint.replace(/\/+$/, '') : null;
   let stored: string | null = null;
   try {
     stored = window.localStorage.getItem('sdtext-backend');
@@ -132,7 +142,11 @@ async function loadModel(choice: ModelChoice): Promise<TextModel> {
   // The real SD2 base text encoder from the hub (fp16 branch); @sdtext/pipeline keeps the files in
   // Cache Storage, so only the first load downloads them.
   const { TextPipeline } = await import('@sdtext/pipeline');
-  const pipe = await TextPipeline.fromPretrained(SD2_REPO, { revision: SD2_REVISION, onProgress });
+  const pipe = await TextPipeline.fromPretrained(SD2_REPO, {
+    revision: SD2_REVISION,
+    onProgress,
+    ...(hubEndpoint ? { endpoint: hubEndpoint } : {}),
+  });
   return pipe.textEncoder as unknown as TextModel;
 }
 
@@ -182,12 +196,13 @@ export async function setBackendChoice(choice: BackendChoice): Promise<void> {
 
 /** Switches between the demo model and the real SD2 text encoder (downloaded once, then cached). */
 export async function setModelChoice(choice: ModelChoice): Promise<void> {
+  await reset();
+  setState({ model: choice, phase: 'idle' });
+  await loadEncoder();
   try {
+    // Remembered only once it loaded, so a failed download is not retried on every visit.
     window.localStorage.setItem('sdtext-model', choice);
   } catch {
     // private mode
   }
-  await reset();
-  setState({ model: choice, phase: 'idle' });
-  await loadEncoder();
 }
