@@ -2,7 +2,7 @@
 // site with `docusaurus serve` on 127.0.0.1, opens every tutorial page, clicks every cell's Run and
 // holds the outputs against what the seed printed (tokenizer cells exactly) and the demo encoder
 // against its PyTorch reference (models/fixtures/models/sd2-tiny, case "longest", within 1e-3),
-// on WebGL and on WebGPU. Fails on console errors. Screenshots and the page JS weight go to
+// on WebGL, WebGPU and wasm. Fails on console errors. Screenshots and the page JS weight go to
 // artifacts/site/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -27,7 +27,8 @@ const LAUNCHER = new URL('../../../scripts/browser/chromium.mjs', import.meta.ur
 type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<{ context: BrowserContext; close(): Promise<void> }>;
 
 const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder'] as const;
-const BACKENDS = ['webgl', 'webgpu'] as const;
+// WebGL and WebGPU as asked; wasm too, since it depends on the .wasm files the site serves.
+const BACKENDS = ['webgl', 'webgpu', 'wasm'] as const;
 type Backend = (typeof BACKENDS)[number];
 
 interface CellRun {

@@ -12,14 +12,16 @@ interface Props {
 /**
  * An editable code block: a transparent textarea over a Prism-highlighted copy of the same text
  * (same font, padding and wrapping, so the caret sits on the highlighted letters).
- * Shift+Enter or Ctrl+Enter runs the cell; Tab indents.
+ * Shift+Enter or Ctrl+Enter runs the cell; Tab indents; Escape leaves the editor.
  */
 export default function CodeEditor({ value, onChange, onRun, label }: Props): React.JSX.Element {
   const { colorMode } = useColorMode();
   const area = useRef<HTMLTextAreaElement>(null);
   const onKeyDown = useCallback(
     (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-      if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
+      if (e.key === 'Escape') {
+        e.currentTarget.blur(); // so keyboard users can Tab out of the editor
+      } else if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         onRun();
       } else if (e.key === 'Tab' && !e.shiftKey) {
