@@ -204,10 +204,10 @@ export async function measureLinearTime(
   prose: readonly string[],
 ): Promise<LinearTimeRow[]> {
   const ours = await loadTokenizer('sdtext');
-  await ours.encode([longText('letters', 10_000, 1)]); // warm-up
   const rows: LinearTimeRow[] = [];
   let seed = 100;
   for (const kind of kinds) {
+    await ours.encode([longText(kind, 10_000, 2, prose)]); // warm-up of this kind's code paths
     for (const bytes of sizes) {
       const samples: number[] = [];
       const cpuSamples: number[] = [];
