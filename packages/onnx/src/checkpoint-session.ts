@@ -59,7 +59,7 @@ export async function checkpointSession(
   }
 
   const weights = await loadCheckpointWeights(source, options);
-  const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true });
+  const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, transposeWeights: runtime === 'web' });
   if (!byPath) {
     const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, { ...options, runtime });
     return { session, config: weights.config, loadedFrom: 'checkpoint' };

@@ -40,6 +40,7 @@ export async function createSession(
   const threads = options.threads ?? (await defaultThreads());
   const common: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 3, // errors only: ORT's warnings (node placement notes) are not the caller's to act on
     ...(externalFiles.length > 0 ? { externalData: externalFiles.map((f) => ({ path: f.path, data: f.data })) } : {}),
   };
   if (runtime.name === 'node') {

@@ -15,6 +15,8 @@ export interface ClipTextGraphOptions {
   weights: 'inline' | 'external';
   /** Also output hidden_states.0 .. hidden_states.<layers> (for clip skip). */
   hiddenStates: boolean;
+  /** Fused style: store Linear weights transposed, [in, out] (onnxruntime-web), instead of as stored. */
+  transposeWeights?: boolean;
 }
 
 export interface ClipTextGraph {
@@ -45,7 +47,7 @@ export function buildClipTextGraph(weights: CheckpointWeights, options: ClipText
     const { data, shape } = take(key);
     return g.weight(key, data, shape);
   };
-  const ctx: GraphContext = { g, config, take, w };
+  const ctx: GraphContext = { g, config, take, w, transposeWeights: options.transposeWeights ?? false };
   const H = config.hidden_size;
   const L = config.num_hidden_layers;
   const tm = 'text_model';
@@ -60,7 +62,7 @@ export function buildClipTextGraph(weights: CheckpointWeights, options: ClipText
 
   // Embeddings: token rows + the first S rows of the position table (position_ids = arange(S)).
   const S1 = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [ids]), g.int64s('one', [1], true)]), g.int64s('axes', [0])]);
-  const positions = g.op('Slice', [ctx.w(`${tm}.embeddings.position_embedding.weight`), g.int64s('zero', [0]), S1]); // [S, H]
+  const positions = g.op('Slice', [ctx.w(`${tm}.embeddings.position_embedding.weight`), g.int64s('zero', [0]), S1, g.int64s('axes', [0])]); // [S, H]
   const tokens = g.op('Gather', [ctx.w(`${tm}.embeddings.token_embedding.weight`), ids]); // [B, S, H]
   let x = g.op('Add', [tokens, positions], {}, { output: options.hiddenStates ? 'hidden_states.0' : undefined }); // [B, S, H]
   if (options.hiddenStates) output('hidden_states.0', [BATCH, SEQUENCE, H]);

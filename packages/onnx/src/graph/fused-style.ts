@@ -1,17 +1,25 @@
-import { DataType } from '../onnx/onnx-proto.js';
 import type { ClipGraphStyle, GraphContext } from './graph-context.js';
+import { standardStyle, transpose } from './standard-style.js';
 
 const MS = { domain: 'com.microsoft' } as const;
 
 /** Linear with the weight as stored, [out, in]: FusedMatMul transposes B inside the GEMM (no copy). */
-function matMulT({ g, w }: GraphContext, x: string, weightKey: string): string {
-  return g.op('FusedMatMul', [x, w(weightKey)], { transB: { int: 1 } }, MS);
+/**
+ * x W^T for a Linear weight stored [out, in]. onnxruntime-node: FusedMatMul with transB, so the
+ * stored weight is used as it is (no copy, and ORT prepacks it). onnxruntime-web: MatMul by a
+ * transposed copy, because the WebGPU kernel of FusedMatMul ignores transB (wrong results).
+ */
+function matMulT({ g, w, take, transposeWeights }: GraphContext, x: string, weightKey: string): string {
+  if (!transposeWeights) return g.op('FusedMatMul', [x, w(weightKey)], { transB: { int: 1 } }, MS);
+  const { data, shape } = take(weightKey);
+  const [out, inp] = shape as [number, number];
+  return g.op('MatMul', [x, g.weight(weightKey, transpose(data, out, inp), [inp, out])]);
 }
 
 /**
- * ONNX Runtime's contrib ops: MultiHeadAttention with a causal (unidirectional) mask and a key
- * padding mask, SkipLayerNormalization (residual add + bias + LayerNorm in one pass, also
- * returning the sum), BiasGelu (exact erf GELU: never FastGelu, which is the tanh form) or
+ * ONNX Runtime's contrib ops: MultiHeadAttention (all heads' scaled dot-product attention, HF's
+ * additive mask as its attention_bias), SkipLayerNormalization (residual add + bias + LayerNorm in
+ * one pass, also returning the sum), BiasGelu (exact erf GELU: never FastGelu, which is the tanh form) or
  * QuickGelu (x * sigmoid(1.702 x)).
  */
 export const fusedStyle: ClipGraphStyle = {
@@ -20,8 +28,11 @@ export const fusedStyle: ClipGraphStyle = {
     { domain: 'com.microsoft', version: 1 },
   ],
 
-  attentionMask({ g }, _ids, attentionMask) {
-    return g.op('Cast', [attentionMask], { to: { int: DataType.INT32 } }); // key_padding_mask [B, S], 1 = attend
+  // HF's additive mask (causal + padding) as MultiHeadAttention's attention_bias, once for all
+  // layers: the WebGPU kernel takes no key_padding_mask and wants the bias per head.
+  attentionMask(ctx, ids, attentionMask) {
+    const mask = standardStyle.attentionMask(ctx, ids, attentionMask); // [B, 1, S, S]
+    return ctx.g.op('Expand', [mask, ctx.g.int64s('per_head', [1, ctx.config.num_attention_heads, 1, 1])]); // [B, nh, S, S]
   },
 
   layerNorm({ g, w, config }, x, prefix) {
@@ -32,46 +43,23 @@ export const fusedStyle: ClipGraphStyle = {
   },
 
   encoderLayer(ctx, prefix, x, h, mask, nextNorm) {
-    const { g, w, config, take } = ctx;
+    const { g, w, config } = ctx;
     const attn = `${prefix}.self_attn`;
-    const q = matMulT(ctx, h, `${attn}.q_proj.weight`); // [B, S, H]
-    const k = matMulT(ctx, h, `${attn}.k_proj.weight`);
-    const v = matMulT(ctx, h, `${attn}.v_proj.weight`);
-    const qkvBias = concatF32([`${attn}.q_proj.bias`, `${attn}.k_proj.bias`, `${attn}.v_proj.bias`].map((key) => take(key).data));
-    const bias = g.constant('qkv_bias', DataType.FLOAT, [qkvBias.length], qkvBias);
-    const heads = g.op('MultiHeadAttention', [q, k, v, bias, mask], { num_heads: { int: config.num_attention_heads }, unidirectional: { int: 1 } }, MS);
-    const o = matMulT(ctx, heads, `${attn}.out_proj.weight`);
-    const eps = { epsilon: { float: config.layer_norm_eps } };
-    // x1 = x + (o + out_proj.bias); h2 = layer_norm2(x1)
-    const [h2, , , x1] = g.node(
-      'SkipLayerNormalization',
-      [o, x, w(`${prefix}.layer_norm2.weight`), w(`${prefix}.layer_norm2.bias`), w(`${attn}.out_proj.bias`)],
-      eps,
-      { ...MS, outputs: [g.fresh('h2'), '', '', g.fresh('x1')] },
-    ) as [string, string, string, string];
+    // Biases added here, not as MultiHeadAttention's bias input, which the WebGPU kernel lacks.
+    const proj = (name: string): string => g.op('Add', [matMulT(ctx, h, `${attn}.${name}.weight`), w(`${attn}.${name}.bias`)]); // [B, S, H]
+    const [q, k, v] = [proj('q_proj'), proj('k_proj'), proj('v_proj')];
+    const heads = g.op('MultiHeadAttention', [q, k, v, '', '', mask], { num_heads: { int: config.num_attention_heads } }, MS); // [B, S, H]
+    const o = g.op('Add', [matMulT(ctx, heads, `${attn}.out_proj.weight`), w(`${attn}.out_proj.bias`)]);
+    const x1 = g.op('Add', [x, o]); // x = x + attn(ln1(x))
+    const h2 = this.layerNorm(ctx, x1, `${prefix}.layer_norm2`);
     const f = matMulT(ctx, h2, `${prefix}.mlp.fc1.weight`); // [B, S, I]
     const act =
       config.hidden_act === 'gelu'
         ? g.op('BiasGelu', [f, w(`${prefix}.mlp.fc1.bias`)], {}, MS)
         : g.op('QuickGelu', [g.op('Add', [f, w(`${prefix}.mlp.fc1.bias`)])], { alpha: { float: 1.702 } }, MS);
-    const m = matMulT(ctx, act, `${prefix}.mlp.fc2.weight`);
-    // x2 = x1 + (m + fc2.bias); hNext = nextNorm(x2)
-    const [hNext, , , x2] = g.node(
-      'SkipLayerNormalization',
-      [m, x1, w(`${nextNorm}.weight`), w(`${nextNorm}.bias`), w(`${prefix}.mlp.fc2.bias`)],
-      eps,
-      { ...MS, outputs: [g.fresh('h_next'), '', '', g.fresh('x2')] },
-    ) as [string, string, string, string];
+    const m = g.op('Add', [matMulT(ctx, act, `${prefix}.mlp.fc2.weight`), w(`${prefix}.mlp.fc2.bias`)]);
+    const x2 = g.op('Add', [x1, m]); // x = x + mlp(ln2(x))
+    const hNext = this.layerNorm(ctx, x2, nextNorm);
     return { x: x2, h: hNext };
   },
 };
-
-function concatF32(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -8,6 +8,8 @@ export interface GraphContext {
   config: CLIPTextConfig;
   /** The initializer for checkpoint key `key`, as stored (Linear weights [out, in]). */
   w(key: string): string;
+  /** Whether Linear weights must be transposed to [in, out] (for runtimes without a working transB). */
+  transposeWeights: boolean;
   /** Removes and returns the tensor of `key` (for styles that re-lay weights out). */
   take(key: string): WeightTensor;
 }

@@ -18,7 +18,7 @@ export const standardStyle: ClipGraphStyle = {
     const S = g.op('Gather', [g.op('Shape', [attentionMask]), g.int64s('one', [1], true)], { axis: { int: 0 } }); // scalar S
     const S1 = g.op('Unsqueeze', [S, g.int64s('axes', [0])]);
     const zeros = g.int64s('zeros', [0, 0]);
-    const causalSS = g.op('Slice', [g.constant('causal', DataType.FLOAT, [P, P], causal), zeros, g.op('Concat', [S1, S1], { axis: { int: 0 } })]); // [S, S]
+    const causalSS = g.op('Slice', [g.constant('causal', DataType.FLOAT, [P, P], causal), zeros, g.op('Concat', [S1, S1], { axis: { int: 0 } }), g.int64s('axes', [0, 1])]); // [S, S]
     // (1 - mask) * min over the keys: [B, 1, 1, S]
     const keep = g.op('Cast', [attentionMask], { to: { int: DataType.FLOAT } });
     const padding = g.op('Mul', [g.op('Sub', [g.float('one', 1), keep]), g.float('min', FLOAT32_MIN)]);
@@ -81,7 +81,7 @@ function mlp(ctx: GraphContext, x: string, prefix: string): string {
 }
 
 /** [rows, cols] -> [cols, rows], in cache-sized tiles. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   const T = 32;
   for (let r0 = 0; r0 < rows; r0 += T) {

@@ -1,0 +1,106 @@
+// golden.test.ts's parity checks in headless Debian chromium, on onnxruntime-web: wasm (threads:
+// the page is cross-origin isolated) in one launch, WebGPU in another (--enable-unsafe-webgpu,
+// SwiftShader here). The page (page.ts) is bundled with esbuild and loads the checkpoints by URL.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WebExecutionProvider } from '../../src/index.js';
+import { CASES, FIXTURES, MODELS } from '../helpers.js';
+import type { PageOptions, PageResult } from './page.js';
+import { serveStatic, type StaticServer } from './server.js';
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+// onnxruntime-web's .wasm and .mjs files, served to the page (ort.env.wasm.wasmPaths); its exports map hides package.json.
+const ORT_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+const LAUNCHER = new URL('../../../../scripts/browser/chromium.mjs', import.meta.url).href;
+
+interface Launched {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<Launched>;
+
+const LAUNCHES: { ep: WebExecutionProvider; webgpu: boolean; tolerance: number }[] = [
+  { ep: 'wasm', webgpu: false, tolerance: 1e-4 },
+  { ep: 'webgpu', webgpu: true, tolerance: 1e-3 }, // GPU float32 math, other summation orders
+];
+
+const report: string[] = [];
+let server: StaticServer;
+let bundleDir: string;
+
+beforeAll(async () => {
+  bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-browser-'));
+  await build({
+    entryPoints: [here('./page.ts')],
+    outfile: path.join(bundleDir, 'page.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    conditions: ['@sdtext/source'],
+    // Node-only paths import these lazily; the page never takes them (package.json "browser" maps onnxruntime-node away).
+    external: ['node:*'],
+    logLevel: 'error',
+  });
+  const index = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/app/page.js"></script>';
+  server = await serveStatic({ '/app/': bundleDir, '/models/': FIXTURES, '/ort/': ORT_DIST }, index);
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
+  console.log(`onnxruntime-web in chromium, max abs error vs Hugging Face:\n${report.join('\n')}`);
+});
+
+for (const launch of LAUNCHES) {
+  describe(`chromium, onnxruntime-web [${launch.ep}]`, () => {
+    let browser: Launched;
+    let result: PageResult;
+    const errors: string[] = [];
+
+    beforeAll(async () => {
+      const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
+      browser = await launchChromium({ webgpu: launch.webgpu });
+      const page: Page = await browser.context.newPage();
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+      });
+      page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+      try {
+        await page.goto(server.origin);
+        await page.waitForFunction(() => typeof window.sdtextOnnxParity === 'function', undefined, { timeout: 30_000 });
+        const options: PageOptions = { executionProvider: launch.ep, origin: server.origin, models: MODELS, cases: CASES };
+        result = await page.evaluate((o) => window.sdtextOnnxParity(o), options);
+      } catch (e) {
+        const failed = server.failures.length > 0 ? `\nserver answered: ${server.failures.join(', ')}` : '';
+        throw new Error(`${launch.ep} page failed: ${(e as Error).message}${failed}\n${errors.join('\n')}`);
+      } finally {
+        await page.close();
+      }
+      report.push(`[${launch.ep}] ${result.backend} in ${(result.ms / 1000).toFixed(1)} s`);
+      for (const r of result.rows) report.push(`  ${`${r.model} ${r.case} ${r.output}`.padEnd(50)} ${r.maxAbs.toExponential(2)}`);
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('runs on the execution provider asked for, and logs no errors', () => {
+      expect(result.backend).toMatch(new RegExp(`^onnxruntime-web \\(${launch.ep}`));
+      expect(errors).toEqual([]);
+    });
+
+    for (const model of MODELS) {
+      it(`${model}: every case and output within ${launch.tolerance}`, () => {
+        const rows = result.rows.filter((r) => r.model === model);
+        expect(rows).toHaveLength(CASES.length * 4);
+        for (const r of rows) expect.soft(r.maxAbs, `${r.case} ${r.output}`).toBeLessThanOrEqual(launch.tolerance);
+      });
+    }
+  });
+}
