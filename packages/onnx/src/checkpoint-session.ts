@@ -1,29 +1,37 @@
 import type { CLIPTextConfig, ModelSource } from '@sdtext/text-encoder';
 import { GRAPH_VERSION, compiledEntryDir, publishCompiledEntry, readCompiledEntry } from './compiled-cache.js';
+import { openCheckpointFiles } from './checkpoint-files.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
+import { LinkUnavailableError, linkCheckpointFolder } from './linked-folder.js';
+import { mappedWeights } from './mapped-weights.js';
 import { collectGarbage, writeModelFolder, writeTempModelFolder } from './model-folder.js';
 import type { OnnxModelOptions } from './onnx-clip-text-model.js';
 import { defaultRuntime } from './runtime.js';
 import { createSession, type OrtSession } from './session.js';
-import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
+import { loadCheckpointWeights, memoryWeights, type LoadWeightsOptions } from './weights.js';
 
 export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {
   /**
-   * How onnxruntime-node gets the weights: 'temp-folder' (default in Node) writes the graph and
-   * weights to a temporary folder that ORT memory-maps (lowest peak memory; removed once the
-   * session exists); 'memory' hands them over as in-memory external data (ORT copies them).
-   * onnxruntime-web always uses 'memory'.
+   * How onnxruntime-node gets the weights (onnxruntime-web always takes them from memory):
+   * - 'link' (default, local folders): the graph's initializers point into the safetensors files,
+   *   hard-linked into a temporary folder; ORT maps them and folds float16 to float32 itself.
+   *   Nothing is read or widened in JavaScript. Falls back to 'temp-folder' where linking fails.
+   * - 'temp-folder': the tfjs engine's loader reads the weights, which are written as float32
+   *   to a temporary folder ORT maps (any source: URLs, FileSources).
+   * - 'memory': in-memory external data (ORT's binding copies them: the highest peak).
    */
-  weightTransfer?: 'temp-folder' | 'memory';
-  /** Where the temporary folder goes (default: os.tmpdir()). It needs room for the float32 weights. */
+  weightTransfer?: WeightTransfer;
+  /** Where temporary folders go (default: os.tmpdir()); for 'link', on the checkpoint's filesystem. */
   tempDir?: string;
   /**
    * A folder to keep built models in (Node, local folder sources), e.g. ~/.cache/sdtext/onnx:
-   * the first load writes the graph and float32 weights there (1.4 GB for SD2) instead of a
-   * temporary folder; later loads of the same checkpoint only make the session.
+   * the first load writes the graph and float32 weights there (1.4 GB for SD2); later loads of
+   * the same checkpoint only make the session.
    */
   compiledCacheDir?: string;
 }
+
+export type WeightTransfer = 'link' | 'temp-folder' | 'memory';
 
 /** Where a session's graph came from. */
 export type LoadedFrom = 'checkpoint' | 'compiled-cache' | 'onnx-file';
@@ -31,55 +39,79 @@ export type LoadedFrom = 'checkpoint' | 'compiled-cache' | 'onnx-file';
 const joinPath = (...parts: string[]): string => parts.filter((p) => p !== '').join('/');
 
 /**
- * A session for a safetensors checkpoint: its weights read (and checked) by the tfjs engine's
- * loader, the fused graph built around them, then handed to ORT: in Node through a folder ORT
- * memory-maps (temporary, or a compiled-cache entry reused by later loads), in browsers as
- * in-memory external data.
+ * A session for a safetensors checkpoint, the fused graph built around its weights. In Node, for
+ * a local folder: a compiled-cache entry if asked for, else the checkpoint files themselves
+ * (hard-linked; see weightTransfer). Otherwise the tfjs engine's loader reads (and checks) the
+ * weights, handed to ORT through a temporary folder it maps (Node) or in memory (browsers).
  */
 export async function checkpointSession(
   source: ModelSource,
   options: OnnxFromPretrainedOptions,
-): Promise<{ session: OrtSession; config: CLIPTextConfig; loadedFrom: LoadedFrom }> {
+): Promise<{ session: OrtSession; config: CLIPTextConfig; loadedFrom: LoadedFrom; weightTransfer?: WeightTransfer }> {
   const runtime = options.runtime ?? defaultRuntime();
-  const byPath = runtime === 'node' && (options.weightTransfer ?? 'temp-folder') === 'temp-folder';
-  const entry =
-    byPath && options.compiledCacheDir && typeof source === 'string' && !/^https?:\/\//i.test(source)
-      ? await compiledEntryDir(options.compiledCacheDir, joinPath(source, options.subfolder ?? ''), {
-          variant: options.variant ?? null,
-          withProjection: options.withProjection ?? null,
-          ignoreKeys: (options.ignoreKeys ?? []).map(String),
-        })
-      : null;
-  if (entry) {
-    const meta = await readCompiledEntry(entry);
-    if (meta) {
-      const session = await createSession(`${entry}/model.onnx`, [], { ...options, runtime });
-      return { session, config: meta.config, loadedFrom: 'compiled-cache' };
+  const transfer = runtime === 'web' ? 'memory' : (options.weightTransfer ?? 'link');
+  const folder = typeof source === 'string' && !/^https?:\/\//i.test(source) ? joinPath(source, options.subfolder ?? '') : null;
+  const sessionOptions = { ...options, runtime };
+
+  if (runtime === 'node' && folder && options.compiledCacheDir) {
+    const entry = await compiledEntryDir(options.compiledCacheDir, folder, {
+      variant: options.variant ?? null,
+      withProjection: options.withProjection ?? null,
+      ignoreKeys: (options.ignoreKeys ?? []).map(String),
+    });
+    const meta = entry ? await readCompiledEntry(entry) : null;
+    if (entry && meta) {
+      return { session: await createSession(`${entry}/model.onnx`, [], sessionOptions), config: meta.config, loadedFrom: 'compiled-cache' };
+    }
+    if (entry) {
+      const weights = await loadCheckpointWeights(source, options);
+      const { config, withProjection } = weights;
+      const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true });
+      const tmp = `${entry}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      await writeModelFolder(tmp, graph.chunks, graph.externalFiles);
+      const modelPath = await publishCompiledEntry(tmp, entry, { graphVersion: GRAPH_VERSION, config, withProjection });
+      await collectGarbage(); // free the JS copies before ORT maps its own
+      return { session: await createSession(modelPath, [], sessionOptions), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
+    }
+  }
+
+  if (transfer === 'link' && folder) {
+    const files = await openCheckpointFiles(folder, options);
+    let linked: Awaited<ReturnType<typeof linkCheckpointFolder>> | null = null;
+    try {
+      linked = await linkCheckpointFolder(files, options.tempDir);
+    } catch (e) {
+      if (!(e instanceof LinkUnavailableError)) throw e; // then read the weights ourselves, below
+    }
+    if (linked) {
+      try {
+        const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true });
+        const modelPath = await writeModelFolder(linked.dir, graph.chunks, []);
+        const session = await createSession(modelPath, [], sessionOptions);
+        for (const shard of files.shards) {
+          const size = shard.header.dataStart + (shard.header.tensors.at(-1)?.dataOffsets[1] ?? 0);
+          options.onProgress?.({ file: shard.path, loaded: size, total: size }); // ORT read them
+        }
+        return { session, config: files.config, loadedFrom: 'checkpoint', weightTransfer: 'link' };
+      } finally {
+        await linked.remove(); // ORT has mapped what it keeps
+      }
     }
   }
 
   const weights = await loadCheckpointWeights(source, options);
-  const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, transposeWeights: runtime === 'web' });
-  if (!byPath) {
-    const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, { ...options, runtime });
-    return { session, config: weights.config, loadedFrom: 'checkpoint' };
+  const { config } = weights;
+  const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, transposeWeights: runtime === 'web' });
+  if (transfer === 'memory') {
+    const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
+    return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }
-  if (entry) {
-    const tmp = `${entry}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    await writeModelFolder(tmp, graph.chunks, graph.externalFiles);
-    const meta = { graphVersion: GRAPH_VERSION, config: weights.config, withProjection: weights.withProjection };
-    const modelPath = await publishCompiledEntry(tmp, entry, meta);
-    await collectGarbage(); // free the JS copies before ORT maps its own
-    const session = await createSession(modelPath, [], { ...options, runtime });
-    return { session, config: weights.config, loadedFrom: 'checkpoint' };
-  }
-  const folder = await writeTempModelFolder(graph.chunks, graph.externalFiles, options.tempDir);
+  const temp = await writeTempModelFolder(graph.chunks, graph.externalFiles, options.tempDir);
   try {
     await collectGarbage(); // free the JS copies before ORT maps its own
-    const session = await createSession(folder.modelPath, [], { ...options, runtime });
-    return { session, config: weights.config, loadedFrom: 'checkpoint' };
+    return { session: await createSession(temp.modelPath, [], sessionOptions), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
   } finally {
-    await folder.remove(); // ORT has read (or mapped) everything by now
+    await temp.remove(); // ORT has read (or mapped) everything by now
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ModelSource } from '@sdtext/text-encoder';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
-import { loadCheckpointWeights, type LoadWeightsOptions } from './weights.js';
+import { loadCheckpointWeights, memoryWeights, type LoadWeightsOptions } from './weights.js';
 
 export interface ExportOptions extends LoadWeightsOptions {
   /** Also output hidden_states.0 .. hidden_states.<layers>. Default false (as Optimum exports). */
@@ -20,7 +20,7 @@ export async function buildStandardOnnx(
   source: ModelSource,
   options: ExportOptions = {},
 ): Promise<{ chunks: Uint8Array[]; byteLength: number }> {
-  const weights = await loadCheckpointWeights(source, options);
+  const weights = memoryWeights(await loadCheckpointWeights(source, options));
   const graph = buildClipTextGraph(weights, { style: 'standard', weights: 'inline', hiddenStates: options.hiddenStates ?? false });
   if (graph.byteLength > PROTOBUF_LIMIT) {
     throw new Error(`the model is ${graph.byteLength} bytes, over protobuf's 2 GiB limit for one file`);

@@ -1,5 +1,5 @@
 export type { EncodeInputs, EncodeOutputs, EngineName, FloatTensor, TextEncoderEngine } from './encoder-api.js';
-export type { LoadedFrom } from './checkpoint-session.js';
+export type { LoadedFrom, WeightTransfer } from './checkpoint-session.js';
 export type { OnnxSessionOptions } from './session.js';
 export { ENGINE_CHOICES, loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
 export { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';

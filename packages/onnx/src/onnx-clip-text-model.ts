@@ -3,7 +3,7 @@ import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type Model
 import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
 import { checkInputs, selectRows, type CheckedInputs } from './inputs.js';
-import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions } from './checkpoint-session.js';
+import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions, type WeightTransfer } from './checkpoint-session.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 
 export type { OnnxFromPretrainedOptions };
@@ -50,6 +50,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     cache: EmbeddingCacheOptions | false | undefined,
     /** 'checkpoint' (built from safetensors now), 'compiled-cache' (a built entry reused) or 'onnx-file'. */
     readonly loadedFrom: LoadedFrom,
+    /** How the weights reached ORT when built from a checkpoint (see OnnxFromPretrainedOptions.weightTransfer). */
+    readonly weightTransfer?: WeightTransfer,
   ) {
     const { session } = ort;
     this.backend = ort.backend;
@@ -69,8 +71,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
    * base URL or a FileSource, exactly as CLIPTextModel.fromPretrained does, and builds the graph.
    */
   static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
-    const { session, config, loadedFrom } = await checkpointSession(source, options);
-    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom);
+    const { session, config, loadedFrom, weightTransfer } = await checkpointSession(source, options);
+    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer);
   }
 
   /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */

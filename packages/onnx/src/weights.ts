@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
 import {
   CLIPTextModel,
   CLIPTextModelWithProjection,
@@ -10,11 +11,7 @@ import {
   type ModelSource,
 } from '@sdtext/text-encoder';
 
-/** One checkpoint tensor, widened to float32, in the stored layout (Linear weights [out, in]). */
-export interface WeightTensor {
-  data: Float32Array;
-  shape: readonly number[];
-}
+export type { WeightTensor };
 
 export interface CheckpointWeights {
   config: CLIPTextConfig;
@@ -73,4 +70,26 @@ export async function loadCheckpointWeights(source: ModelSource, options: LoadWe
     model.dispose(); // the arrays live on in `tensors`; tfjs forgets them
     if (previous && previous !== 'cpu') await tf.setBackend(previous);
   }
+}
+
+/**
+ * The loaded arrays as a graph's weight source: each becomes an initializer (inline or in-memory
+ * external data, as the builder says) and leaves `tensors`, so the graph holds the only reference.
+ */
+export function memoryWeights(weights: CheckpointWeights): GraphWeights {
+  const take = (key: string): WeightTensor => {
+    const t = weights.tensors.get(key);
+    if (!t) throw new Error(`weight "${key}" missing or already used`);
+    weights.tensors.delete(key);
+    return t;
+  };
+  return {
+    config: weights.config,
+    withProjection: weights.withProjection,
+    take,
+    initializer(g, key) {
+      const { data, shape } = take(key);
+      return g.weight(key, data, shape);
+    },
+  };
 }

@@ -15,17 +15,48 @@ async function lastHiddenStateError(model: OnnxCLIPTextModel): Promise<number> {
 }
 
 describe('weight transfer', () => {
-  it("'memory' (in-memory external data) agrees with the temporary folder", async () => {
-    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { weightTransfer: 'memory' });
-    expect(m.loadedFrom).toBe('checkpoint');
+  it.each(['link', 'temp-folder', 'memory'] as const)("'%s' agrees with Hugging Face", async (weightTransfer) => {
+    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { weightTransfer });
+    expect(m.weightTransfer).toBe(weightTransfer);
     expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
     await m.dispose();
   });
 
-  it('leaves no temporary folder behind', async () => {
-    const tempDir = path.join(tmp, 'temp');
+  it("links by default for a local folder, and reads the weights itself for other sources", async () => {
+    const dir = path.join(FIXTURES, 'sd2-tiny', 'text_model');
+    const linked = await OnnxCLIPTextModel.fromPretrained(dir);
+    expect(linked.weightTransfer).toBe('link');
+    await linked.dispose();
+    const source = {
+      name: dir,
+      readText: async (p: string) => (fs.existsSync(path.join(dir, p)) ? fs.readFileSync(path.join(dir, p), 'utf8') : null),
+      readBytes: async (p: string) => (fs.existsSync(path.join(dir, p)) ? new Uint8Array(fs.readFileSync(path.join(dir, p))) : null),
+    };
+    const read = await OnnxCLIPTextModel.fromPretrained(source);
+    expect(read.weightTransfer).toBe('temp-folder');
+    expect(await lastHiddenStateError(read)).toBeLessThan(1e-4);
+    await read.dispose();
+  });
+
+  it('checks the checkpoint as strictly as the tfjs loader when linking', async () => {
+    const dir = path.join(FIXTURES, 'sd2-tiny', 'text_model');
+    for (const weightTransfer of ['link', 'temp-folder'] as const) {
+      // a plain CLIPTextModel checkpoint loaded as a projection model: text_projection.weight is missing
+      await expect(OnnxCLIPTextModel.fromPretrained(dir, { weightTransfer, withProjection: true })).rejects.toThrow(
+        /checkpoint does not match CLIPTextModelWithProjection \(1 problem\):\n {2}missing key "text_projection.weight" \(expected shape \[16, 32\]\)/,
+      );
+      await expect(OnnxCLIPTextModel.fromPretrained(dir, { weightTransfer, variant: 'fp16' })).rejects.toThrow(/no weights found: tried model\.fp16\.safetensors/);
+    }
+    // the projection checkpoint loaded as a plain model: an unexpected key
+    await expect(OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model_with_projection'), { withProjection: false })).rejects.toThrow(
+      /unexpected key "text_projection.weight" \[16, 32\]/,
+    );
+  });
+
+  it.each(['link', 'temp-folder'] as const)("'%s' leaves no temporary folder behind", async (weightTransfer) => {
+    const tempDir = path.join(tmp, `temp-${weightTransfer}`);
     fs.mkdirSync(tempDir);
-    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { tempDir });
+    const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { tempDir, weightTransfer });
     expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
     await m.dispose();
     expect(fs.readdirSync(tempDir)).toEqual([]);

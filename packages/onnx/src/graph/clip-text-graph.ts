@@ -1,8 +1,7 @@
 import { GraphBuilder, type ExternalFile } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
-import type { CheckpointWeights } from '../weights.js';
 import { fusedStyle } from './fused-style.js';
-import { BATCH, SEQUENCE, type ClipGraphStyle, type GraphContext } from './graph-context.js';
+import { BATCH, SEQUENCE, type ClipGraphStyle, type GraphContext, type GraphWeights } from './graph-context.js';
 import { standardStyle } from './standard-style.js';
 
 export type GraphStyleName = 'fused' | 'standard';
@@ -31,23 +30,19 @@ export interface ClipTextGraph {
  * HF's CLIPTextModel(WithProjection) as an ONNX graph, from the config and the checkpoint:
  * inputs input_ids and attention_mask (int64 [batch, sequence]); outputs last_hidden_state
  * [B, S, H], pooler_output [B, H], text_embeds [B, P] (projection models) and, optionally,
- * hidden_states.i [B, S, H]. Each weight is released from `weights.tensors` once in the graph.
+ * hidden_states.i [B, S, H].
  */
-export function buildClipTextGraph(weights: CheckpointWeights, options: ClipTextGraphOptions): ClipTextGraph {
-  const { config, withProjection, tensors } = weights;
+export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraphOptions): ClipTextGraph {
+  const { config, withProjection } = weights;
   const style = STYLES[options.style];
   const g = new GraphBuilder(withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel', { weights: options.weights });
-  const take: GraphContext['take'] = (key) => {
-    const t = tensors.get(key);
-    if (!t) throw new Error(`weight "${key}" missing or already used`);
-    tensors.delete(key); // the graph holds it now
-    return t;
+  const ctx: GraphContext = {
+    g,
+    config,
+    w: (key) => weights.initializer(g, key),
+    take: (key) => weights.take(key),
+    transposeWeights: options.transposeWeights ?? false,
   };
-  const w: GraphContext['w'] = (key) => {
-    const { data, shape } = take(key);
-    return g.weight(key, data, shape);
-  };
-  const ctx: GraphContext = { g, config, take, w, transposeWeights: options.transposeWeights ?? false };
   const H = config.hidden_size;
   const L = config.num_hidden_layers;
   const tm = 'text_model';

@@ -1,6 +1,22 @@
 import type { CLIPTextConfig } from '@sdtext/text-encoder';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
-import type { WeightTensor } from '../weights.js';
+
+/** One checkpoint tensor, widened to float32, in the stored layout (Linear weights [out, in]). */
+export interface WeightTensor {
+  data: Float32Array;
+  shape: readonly number[];
+}
+
+/** Where a graph's weights come from: arrays in memory, or the checkpoint files themselves. */
+export interface GraphWeights {
+  config: CLIPTextConfig;
+  /** Whether the checkpoint is a CLIPTextModelWithProjection (has text_projection.weight). */
+  withProjection: boolean;
+  /** Adds the initializer of checkpoint key `key` to `g`; returns the name of its float32 value. */
+  initializer(g: GraphBuilder, key: string): string;
+  /** Removes and returns `key`'s float32 data, for styles that re-lay weights out (in-memory sources only). */
+  take(key: string): WeightTensor;
+}
 
 /** What a CLIP graph style needs: the builder, the config, and the checkpoint's weights by key. */
 export interface GraphContext {

@@ -75,6 +75,12 @@ export class GraphBuilder {
     return key;
   }
 
+  /** A weight stored in a file beside the model (`location`, relative to the model's folder), read by ORT. */
+  fileWeight(key: string, dataType: DataType, dims: readonly number[], location: string, offset: number, length: number): string {
+    this.initializers.push({ name: key, dataType, dims, bytes: { external: { location, offset, length } } });
+    return key;
+  }
+
   /** A small constant (shape helpers, masks, scalars), always inline. */
   constant(hint: string, dataType: DataType, dims: readonly number[], data: Float32Array | BigInt64Array | Int32Array): string {
     const name = this.fresh(hint);

@@ -14,6 +14,8 @@ export const DataType = {
   INT64: 7,
   BOOL: 9,
   FLOAT16: 10,
+  DOUBLE: 11,
+  BFLOAT16: 16,
 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
