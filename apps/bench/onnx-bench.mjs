@@ -89,7 +89,7 @@ async function transformersEngine(name, sessionExtra) {
 /** Each engine: load() -> forward(batch) -> Promise<Float32Array of last_hidden_state>. */
 const ENGINES = {
   async onnx() {
-    return onnxEngine('@sdtext/onnx (safetensors, fused graph)', {});
+    return onnxEngine('@sdtext/onnx (fp16 safetensors, fused graph)', {});
   },
   /** The same, loading a compiled-cache entry made by an earlier load (see the 'compile' child). */
   async 'onnx-compiled'() {

@@ -91,5 +91,8 @@ export function memoryWeights(weights: CheckpointWeights): GraphWeights {
       const { data, shape } = take(key);
       return g.weight(key, data, shape);
     },
+    embedding(g, key, ids) {
+      return g.op('Gather', [this.initializer(g, key), ids]);
+    },
   };
 }

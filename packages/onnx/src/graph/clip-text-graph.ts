@@ -58,7 +58,7 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
   // Embeddings: token rows + the first S rows of the position table (position_ids = arange(S)).
   const S1 = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [ids]), g.int64s('one', [1], true)]), g.int64s('axes', [0])]);
   const positions = g.op('Slice', [ctx.w(`${tm}.embeddings.position_embedding.weight`), g.int64s('zero', [0]), S1, g.int64s('axes', [0])]); // [S, H]
-  const tokens = g.op('Gather', [ctx.w(`${tm}.embeddings.token_embedding.weight`), ids]); // [B, S, H]
+  const tokens = weights.embedding(g, `${tm}.embeddings.token_embedding.weight`, ids); // [B, S, H]
   let x = g.op('Add', [tokens, positions], {}, { output: options.hiddenStates ? 'hidden_states.0' : undefined }); // [B, S, H]
   if (options.hiddenStates) output('hidden_states.0', [BATCH, SEQUENCE, H]);
 

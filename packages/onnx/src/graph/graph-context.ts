@@ -14,6 +14,8 @@ export interface GraphWeights {
   withProjection: boolean;
   /** Adds the initializer of checkpoint key `key` to `g`; returns the name of its float32 value. */
   initializer(g: GraphBuilder, key: string): string;
+  /** Rows `ids` of embedding table `key`, as float32 (a file-backed table is gathered in its stored dtype, then cast). */
+  embedding(g: GraphBuilder, key: string, ids: string): string;
   /** Removes and returns `key`'s float32 data, for styles that re-lay weights out (in-memory sources only). */
   take(key: string): WeightTensor;
 }
