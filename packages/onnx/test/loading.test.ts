@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadSafetensors, writeSafetensorsFile, type SafetensorsEntry, type WritableDtype } from '@sdtext/text-encoder';
 import { OnnxCLIPTextModel } from '../src/index.js';
 import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
 
@@ -60,6 +61,35 @@ describe('weight transfer', () => {
     expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
     await m.dispose();
     expect(fs.readdirSync(tempDir)).toEqual([]);
+  });
+});
+
+describe('sharded checkpoints', () => {
+  it('loads model.fp16.safetensors.index.json shards, linked or read, as the single file', async () => {
+    const src = path.join(FIXTURES, 'sd2-tiny', 'text_model');
+    const dir = path.join(tmp, 'sharded');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.join(src, 'config.json'), path.join(dir, 'config.json'));
+    const file = await loadSafetensors(path.join(src, 'model.safetensors'));
+    const names = [...file.tensors.keys()];
+    const shards = [names.slice(0, names.length / 2), names.slice(names.length / 2)];
+    const weightMap: Record<string, string> = {};
+    for (const [i, keys] of shards.entries()) {
+      const shard = `model-0000${i + 1}-of-00002.fp16.safetensors`;
+      const entries = keys.map((k): [string, SafetensorsEntry] => {
+        const t = file.tensors.get(k)!;
+        return [k, { dtype: t.dtype as WritableDtype, shape: t.shape, data: t.data as Exclude<SafetensorsEntry['data'], () => unknown> }];
+      });
+      await writeSafetensorsFile(path.join(dir, shard), entries);
+      for (const k of keys) weightMap[k] = shard;
+    }
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.fp16.json'), JSON.stringify({ weight_map: weightMap }));
+    for (const weightTransfer of ['link', 'temp-folder'] as const) {
+      const m = await OnnxCLIPTextModel.fromPretrained(dir, { variant: 'fp16', weightTransfer });
+      expect(m.weightTransfer).toBe(weightTransfer);
+      expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+      await m.dispose();
+    }
   });
 });
 
