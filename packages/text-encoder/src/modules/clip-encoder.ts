@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CLIPTextConfig } from '../config.js';
 import type { WeightScope } from '../weight-scope.js';
 import { CLIPEncoderLayer } from './clip-encoder-layer.js';
@@ -21,11 +21,16 @@ export class CLIPEncoder extends Module {
    */
   forward(x: tf.Tensor3D, mask: tf.Tensor4D, hiddenStates?: tf.Tensor3D[]): tf.Tensor3D {
     hiddenStates?.push(x);
+    let h = x;
     for (const layer of this.layers.items) {
-      x = layer.forward(x, mask);
-      hiddenStates?.push(x);
+      // One tidy per layer frees its intermediates (attention scores, the 4x-wide MLP activation)
+      // before the next layer runs: peak memory stays near the weights instead of growing per layer.
+      const next = tf.tidy(() => layer.forward(h, mask));
+      if (!hiddenStates && h !== x) h.dispose(); // an earlier layer's output that nothing else holds
+      h = next;
+      hiddenStates?.push(h);
     }
-    return x;
+    return h;
   }
 
   override children(): Module[] {
