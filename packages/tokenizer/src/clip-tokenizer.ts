@@ -356,7 +356,7 @@ export class CLIPTokenizer {
         const keep = Math.max(0, maxLength - specialCount);
         const removedIds = ids.slice(keep);
         ids = ids.slice(0, keep);
-        cut = { removedTokens: removedIds.length, removedIds, removedText: this.decode(removedIds) };
+        cut = this.truncationReport(removedIds);
       }
       inputIds.push(addSpecial ? [this.bosTokenId, ...ids, this.eosTokenId] : ids);
       truncation.push(cut);
@@ -373,6 +373,19 @@ export class CLIPTokenizer {
       }
     }
     return { inputIds, attentionMask, truncation };
+  }
+
+  /** What truncation cut. Its text is decoded on first read: a megabyte prompt cuts 300k ids. */
+  private truncationReport(removedIds: number[]): Truncation {
+    let text: string | undefined;
+    const decode = () => (text ??= this.decode(removedIds));
+    return {
+      removedTokens: removedIds.length,
+      removedIds,
+      get removedText() {
+        return decode();
+      },
+    };
   }
 
   /** HF's `convert_tokens_to_string`: characters back to bytes, UTF-8 with replacement, `</w>` to space. */
