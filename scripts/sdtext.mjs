@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@sdtext/cli...', '--output-logs=errors-only', '--log-prefix=none'], {
+const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=@sdtext/cli...', '--output-logs=errors-only'], {
   cwd: root,
-  // Build chatter goes to stderr so `pnpm sdtext tokenize --json ... > out.json` stays clean.
-  stdio: ['ignore', process.stderr, process.stderr],
+  encoding: 'utf8',
 });
 if (build.status !== 0) {
+  // Build output only matters when it failed; stdout stays the CLI's (`--json > out.json`).
+  process.stderr.write(`${build.stdout ?? ''}${build.stderr ?? ''}${build.error ? String(build.error) + '\n' : ''}`);
   console.error('sdtext: building the CLI failed (see above). Run "pnpm install" first if you have not.');
   process.exit(build.status ?? 1);
 }
