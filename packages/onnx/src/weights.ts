@@ -26,13 +26,18 @@ export interface LoadWeightsOptions extends Omit<FromPretrainedOptions, 'backend
   withProjection?: boolean;
 }
 
+/** Whether a parsed config.json's `architectures` names CLIPTextModelWithProjection. */
+export function namesProjection(configJson: unknown): boolean {
+  const archs = (configJson as { architectures?: unknown } | null)?.architectures;
+  return Array.isArray(archs) && archs.includes('CLIPTextModelWithProjection');
+}
+
 /** Whether a config.json names CLIPTextModelWithProjection. */
 export async function configHasProjection(source: ModelSource, options: LoadWeightsOptions): Promise<boolean> {
   const text = await resolveModelFiles(source, options.subfolder ?? '', options.fetch).readText('config.json');
   if (text === null) return false; // loadPretrained reports the missing file
   try {
-    const archs = (JSON.parse(text) as { architectures?: unknown }).architectures;
-    return Array.isArray(archs) && archs.includes('CLIPTextModelWithProjection');
+    return namesProjection(JSON.parse(text));
   } catch {
     return false; // loadPretrained reports the bad JSON
   }

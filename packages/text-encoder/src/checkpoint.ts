@@ -1,11 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isFullCLIPConfig } from './config.js';
 import type { LoadProgress, ModelFiles } from './file-source.js';
 import type { ByteReader } from './safetensors/byte-reader.js';
 import { FLOAT_DTYPES, floatBytesToFloat32 } from './safetensors/dtypes.js';
 import { iterateTensorBytes, readHeader, type SafetensorsHeader } from './safetensors/reader.js';
 
+/** Checkpoint keys to skip: exact names or patterns. */
+export type KeyFilter = readonly (string | RegExp)[];
+
 /** Keys a checkpoint may carry that the model does not load: the position_ids buffer (arange). */
 export const IGNORABLE_KEYS: readonly string[] = ['text_model.embeddings.position_ids'];
+
+/** Keys of a full CLIPModel checkpoint that a text model does not use. */
+export const FULL_CLIP_EXTRA_KEYS: KeyFilter = [/^vision_model\./, 'visual_projection.weight', 'logit_scale', 'text_projection.weight'];
+
+/** The keys a text model skips: IGNORABLE_KEYS, a full CLIPModel's (per its config.json), and `extra`. */
+export function checkpointIgnoreKeys(configJson: unknown, extra: KeyFilter = []): KeyFilter {
+  return [...IGNORABLE_KEYS, ...(isFullCLIPConfig(configJson) ? FULL_CLIP_EXTRA_KEYS : []), ...extra];
+}
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -18,6 +30,12 @@ export function addVariant(fileName: string, variant?: string): string {
   return [...parts.slice(0, -1), variant, parts[parts.length - 1]].join('.');
 }
 
+/** A checkpoint's files, `model[.variant].safetensors` or the shards of its index, by header. */
+export interface CheckpointHeaders {
+  files: string[];
+  shards: { file: string; header: SafetensorsHeader }[];
+}
+
 interface OpenShard {
   file: string;
   reader: ByteReader;
@@ -25,8 +43,7 @@ interface OpenShard {
 }
 
 /** An opened checkpoint: one file or the shards of `model.safetensors.index.json`, headers read. */
-export interface OpenCheckpoint {
-  files: string[];
+export interface OpenCheckpoint extends CheckpointHeaders {
   shards: OpenShard[];
   close(): Promise<void>;
 }
@@ -83,6 +100,16 @@ export async function openCheckpoint(
   }
 }
 
+/**
+ * The checkpoint's headers and nothing more (for files: each one's first 8 + N bytes), the files
+ * closed again: for loaders that hand the files to another reader (ONNX Runtime maps them).
+ */
+export async function readCheckpointHeaders(files: ModelFiles, options: { variant?: string } = {}): Promise<CheckpointHeaders> {
+  const checkpoint = await openCheckpoint(files, options);
+  await checkpoint.close();
+  return { files: checkpoint.files, shards: checkpoint.shards.map(({ file, header }) => ({ file, header })) };
+}
+
 /** The shard file names of a sharded checkpoint's index, in first-seen order. */
 function parseIndex(text: string, where: string): string[] {
   let index: unknown;
@@ -102,8 +129,6 @@ function parseIndex(text: string, where: string): string[] {
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-export type KeyFilter = readonly (string | RegExp)[];
-
 function matches(key: string, filters: KeyFilter): boolean {
   return filters.some((f) => (typeof f === 'string' ? f === key : f.test(key)));
 }
@@ -113,7 +138,7 @@ function matches(key: string, filters: KeyFilter): boolean {
  * float dtype; any other key is an error unless `ignore` lists it. Throws naming each key.
  */
 export function checkCheckpoint(
-  checkpoint: OpenCheckpoint,
+  checkpoint: CheckpointHeaders,
   expected: ReadonlyMap<string, readonly number[]>,
   ignore: KeyFilter,
   where: string,

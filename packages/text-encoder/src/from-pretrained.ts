@@ -1,7 +1,7 @@
 import { hasRegisteredBackend, selectBackend, type BackendName } from './backends.js';
-import { IGNORABLE_KEYS, checkCheckpoint, openCheckpoint, readCheckpointTensors, type KeyFilter } from './checkpoint.js';
-import { isFullCLIPConfig, parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
-import { resolveModelFiles, type LoadProgress, type ModelSource } from './file-source.js';
+import { checkCheckpoint, checkpointIgnoreKeys, openCheckpoint, readCheckpointTensors, type KeyFilter } from './checkpoint.js';
+import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
+import { resolveModelFiles, type LoadProgress, type ModelFiles, type ModelSource } from './file-source.js';
 import type { Module } from './modules/module.js';
 import { WeightScope } from './weight-scope.js';
 
@@ -22,8 +22,18 @@ export interface FromPretrainedOptions {
   fetch?: typeof fetch;
 }
 
-/** Keys of a full CLIPModel checkpoint that a text model does not use. */
-const FULL_CLIP_EXTRA_KEYS: KeyFilter = [/^vision_model\./, 'visual_projection.weight', 'logit_scale', 'text_projection.weight'];
+/** A model folder's config.json: the checked config, and the JSON as read (for its other fields). */
+export async function readModelConfig(files: ModelFiles): Promise<{ config: CLIPTextConfig; json: unknown }> {
+  const text = await files.readText('config.json');
+  if (text === null) throw new Error(`${files.name}: no config.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${files.name}/config.json: not valid JSON (${(e as Error).message})`);
+  }
+  return { config: parseCLIPTextConfig(json, `${files.name}/config.json`), json };
+}
 
 /**
  * Shared by the model classes' fromPretrained: read config.json, build the model on meta tensors
@@ -36,26 +46,14 @@ export async function loadPretrained<M extends Module>(
   build: (vs: WeightScope, config: CLIPTextConfig) => M,
 ): Promise<M> {
   const files = resolveModelFiles(source, options.subfolder ?? '', options.fetch);
-  const configText = await files.readText('config.json');
-  if (configText === null) throw new Error(`${files.name}: no config.json`);
-  let configJson: unknown;
-  try {
-    configJson = JSON.parse(configText);
-  } catch (e) {
-    throw new Error(`${files.name}/config.json: not valid JSON (${(e as Error).message})`);
-  }
-  const config = parseCLIPTextConfig(configJson, `${files.name}/config.json`);
+  const { config, json: configJson } = await readModelConfig(files);
 
   if (options.backend !== undefined) await selectBackend(options.backend);
   else if (!hasRegisteredBackend()) await selectBackend();
 
   const meta = WeightScope.meta();
   const modelName = build(meta.vs, config).typeName;
-  const ignore: KeyFilter = [
-    ...IGNORABLE_KEYS,
-    ...(isFullCLIPConfig(configJson) ? FULL_CLIP_EXTRA_KEYS : []),
-    ...(options.ignoreKeys ?? []),
-  ];
+  const ignore = checkpointIgnoreKeys(configJson, options.ignoreKeys);
 
   const checkpoint = await openCheckpoint(files, { variant: options.variant, onProgress: options.onProgress });
   try {

@@ -18,7 +18,19 @@ export {
   type BackendName,
   type SelectBackendOptions,
 } from './backends.js';
-export { CheckpointError, IGNORABLE_KEYS, addVariant, type KeyFilter } from './checkpoint.js';
+export {
+  CheckpointError,
+  FULL_CLIP_EXTRA_KEYS,
+  IGNORABLE_KEYS,
+  addVariant,
+  checkCheckpoint,
+  checkpointIgnoreKeys,
+  openCheckpoint,
+  readCheckpointHeaders,
+  type CheckpointHeaders,
+  type KeyFilter,
+  type OpenCheckpoint,
+} from './checkpoint.js';
 export { describeCLIPTextModel, describeCLIPTextTransformer, expectedWeights } from './describe.js';
 export {
   fileSourceFiles,
@@ -31,8 +43,8 @@ export {
   type ModelFiles,
   type ModelSource,
 } from './file-source.js';
-export { loadPretrained, type FromPretrainedOptions } from './from-pretrained.js';
-export { FLOAT32_MIN, InputError, type AttentionMask, type TokenIds } from './inputs.js';
+export { loadPretrained, readModelConfig, type FromPretrainedOptions } from './from-pretrained.js';
+export { FLOAT32_MIN, InputError, prepareInputs, type AttentionMask, type PreparedInputs, type TokenIds } from './inputs.js';
 export { Activation, GELUActivation, QuickGELUActivation } from './modules/activations.js';
 export { CLIPAttention } from './modules/clip-attention.js';
 export { CLIPEncoder } from './modules/clip-encoder.js';

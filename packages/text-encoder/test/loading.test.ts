@@ -6,11 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CLIPTextModel,
   CLIPTextModelWithProjection,
+  folderFiles,
+  readCheckpointHeaders,
   readSafetensors,
   selectBackend,
   serializeSafetensors,
   toFloat32,
   type LoadProgress,
+  type ModelFiles,
   type SafetensorsEntry,
 } from '../src/index.js';
 import { FIXTURES, folderSource, maxAbsDiff } from './helpers.js';
@@ -80,6 +83,38 @@ describe('fromPretrained', () => {
     const files = new Set<string>();
     await same(await CLIPTextModel.fromPretrained(dir, { onProgress: (p) => files.add(path.basename(p.file)) }));
     expect([...files]).toEqual([a, b]);
+  });
+
+  it('reads only the headers of a sharded checkpoint, and closes its files', async () => {
+    const all = [...entries()];
+    const [a, b] = ['model-00001-of-00002.fp16.safetensors', 'model-00002-of-00002.fp16.safetensors'];
+    const dir = folder({
+      'config.json': config,
+      'model.safetensors.index.fp16.json': JSON.stringify({ weight_map: Object.fromEntries(all.map(([k], i) => [k, i % 2 ? b : a])) }),
+      [a]: serializeSafetensors(all.filter((_, i) => i % 2 === 0)),
+      [b]: serializeSafetensors(all.filter((_, i) => i % 2 === 1)),
+    });
+    const reads: { file: string; end: number }[] = [];
+    let open = 0;
+    const inner = folderFiles(dir);
+    const files: ModelFiles = {
+      ...inner,
+      async openBytes(file, onProgress) {
+        const r = await inner.openBytes(file, onProgress);
+        if (!r) return null;
+        open++;
+        return {
+          ...r,
+          read: (offset, length) => (reads.push({ file, end: offset + length }), r.read(offset, length)),
+          close: () => (open--, r.close()),
+        };
+      },
+    };
+    const checkpoint = await readCheckpointHeaders(files, { variant: 'fp16' });
+    expect(checkpoint.files).toEqual([a, b]);
+    expect(checkpoint.shards.flatMap((s) => s.header.tensors.map((t) => t.name)).sort()).toEqual(all.map(([k]) => k).sort());
+    for (const { file, end } of reads) expect(end).toBeLessThanOrEqual(checkpoint.shards.find((s) => s.file === file)!.header.dataStart);
+    expect(open).toBe(0);
   });
 
   it('loads through a FileSource and a base URL, reporting progress', async () => {
