@@ -42,5 +42,10 @@ export interface TextEncoderEngine {
   /** Whether outputs include textEmbeds (a CLIPTextModelWithProjection checkpoint). */
   readonly withProjection: boolean;
   encode(inputs: EncodeInputs): Promise<EncodeOutputs>;
+  /**
+   * The model's own final_layer_norm on a hidden state `[..., H]` (a new array): clip skip in SD
+   * is `finalLayerNorm(hiddenStates[-(clipSkip + 1)])`.
+   */
+  finalLayerNorm(x: FloatTensor): Promise<FloatTensor>;
   dispose(): Promise<void>;
 }

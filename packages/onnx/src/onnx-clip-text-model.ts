@@ -4,6 +4,7 @@ import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js
 import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
 import { checkInputs, selectRows, type CheckedInputs } from './inputs.js';
 import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions, type WeightTransfer } from './checkpoint-session.js';
+import { readFinalLayerNorm, type FinalLayerNorm } from './final-layer-norm.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 
 export type { OnnxFromPretrainedOptions };
@@ -43,6 +44,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   private readonly idsType: 'int64' | 'int32';
   private readonly hasMaskInput: boolean;
   private disposed = false;
+  private finalNorm: Promise<FinalLayerNorm> | null = null;
 
   private constructor(
     private readonly ort: OrtSession,
@@ -51,7 +53,9 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     /** 'checkpoint' (built from safetensors now), 'compiled-cache' (a built entry reused) or 'onnx-file'. */
     readonly loadedFrom: LoadedFrom,
     /** How the weights reached ORT when built from a checkpoint (see OnnxFromPretrainedOptions.weightTransfer). */
-    readonly weightTransfer?: WeightTransfer,
+    readonly weightTransfer: WeightTransfer | undefined,
+    /** Reads final_layer_norm's weights when clip skip first needs them; null for exported graphs. */
+    private readonly loadFinalNorm: (() => Promise<FinalLayerNorm>) | null,
   ) {
     const { session } = ort;
     this.backend = ort.backend;
@@ -72,7 +76,9 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
    */
   static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
     const { session, config, loadedFrom, weightTransfer } = await checkpointSession(source, options);
-    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer);
+    // Lazily: clip skip is rare, and for a URL or FileSource the read is a second pass over the file.
+    const loadFinalNorm = (): Promise<FinalLayerNorm> => readFinalLayerNorm(source, options, config);
+    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer, loadFinalNorm);
   }
 
   /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */
@@ -99,7 +105,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       }
     }
     const session = await createSession(model, [], options);
-    return new OnnxCLIPTextModel(session, config, options.cache, 'onnx-file');
+    return new OnnxCLIPTextModel(session, config, options.cache, 'onnx-file', undefined, null);
   }
 
   async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
@@ -133,6 +139,18 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     if (this.withProjection) outputs.textEmbeds = take('text_embeds');
     if (outputHiddenStates) outputs.hiddenStates = Array.from({ length: L + 1 }, (_, i) => take(`hidden_states.${i}`));
     return outputs;
+  }
+
+  async finalLayerNorm(x: FloatTensor): Promise<FloatTensor> {
+    if (this.disposed) throw new Error('OnnxCLIPTextModel: used after dispose()');
+    if (!this.loadFinalNorm) {
+      throw new Error('an exported ONNX graph carries no final_layer_norm weights; load the safetensors checkpoint with fromPretrained for clip skip');
+    }
+    this.finalNorm ??= this.loadFinalNorm().catch((e: unknown) => {
+      this.finalNorm = null; // let a later call try again
+      throw e;
+    });
+    return (await this.finalNorm).forward(x);
   }
 
   async dispose(): Promise<void> {

@@ -29,7 +29,8 @@ export class TfjsTextEncoder implements TextEncoderEngine {
   readonly cache: EmbeddingCache;
 
   private constructor(
-    private readonly model: CLIPTextModel | CLIPTextModelWithProjection,
+    /** The tfjs model itself (diffusers' `pipe.text_encoder`: `forward`, `textModel`, `String(...)`). */
+    readonly model: CLIPTextModel | CLIPTextModelWithProjection,
     readonly withProjection: boolean,
     cache: EmbeddingCacheOptions | false | undefined,
   ) {
@@ -74,6 +75,15 @@ export class TfjsTextEncoder implements TextEncoderEngine {
       }
     };
     return this.cache.encode(inputs.rowKeys, outputHiddenStates, run);
+  }
+
+  async finalLayerNorm(x: FloatTensor): Promise<FloatTensor> {
+    const y = tf.tidy(() => this.model.textModel.finalLayerNorm.forward(tf.tensor(x.data, x.dims, 'float32')));
+    try {
+      return await plain(y);
+    } finally {
+      y.dispose();
+    }
   }
 
   async dispose(): Promise<void> {
