@@ -1,4 +1,4 @@
-import { addVariant } from '@sdtext/text-encoder';
+import { fetchEncoderFiles } from './hub/encoder-files.js';
 import { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
 import { hasComponent, parseModelIndex } from './model-index.js';
 
@@ -41,10 +41,6 @@ export async function downloadTextComponents(repoId: string, options: DownloadCo
     options.onFileDone?.(entry);
     return entry;
   };
-  const readJson = async (file: DownloadedFile): Promise<unknown> => {
-    const { readFile } = await import('node:fs/promises');
-    return JSON.parse(await readFile(file.localPath, 'utf8'));
-  };
 
   const index = await fetchFile('model_index.json', false);
   let tokenizers = [''];
@@ -60,24 +56,6 @@ export async function downloadTextComponents(repoId: string, options: DownloadCo
   for (const folder of tokenizers) {
     for (const file of TOKENIZER_FILES) await fetchFile(at(folder, file), !OPTIONAL.has(file));
   }
-  for (const folder of encoders) {
-    await fetchFile(at(folder, 'config.json'), true);
-    const single = addVariant('model.safetensors', options.variant);
-    if ((await fetchFile(at(folder, single), false)) !== null) continue;
-    const indexNames = [addVariant('model.safetensors.index.json', options.variant)];
-    if (options.variant) indexNames.push(`model.${options.variant}.safetensors.index.json`);
-    let found = false;
-    for (const name of indexNames) {
-      const indexFile = await fetchFile(at(folder, name), false);
-      if (indexFile === null) continue;
-      const map = ((await readJson(indexFile)) as { weight_map?: Record<string, string> }).weight_map ?? {};
-      for (const shard of new Set(Object.values(map))) await fetchFile(at(folder, shard), true);
-      found = true;
-      break;
-    }
-    if (!found) {
-      throw new Error(`${hub.name}/${folder || '.'}: no weights found: tried ${[single, ...indexNames].join(', ')}`);
-    }
-  }
+  for (const folder of encoders) await fetchEncoderFiles(hub.name, folder, options.variant, fetchFile);
   return done;
 }

@@ -47,28 +47,35 @@ export async function embeddingsToArrays(embeddings: PromptEmbeddings): Promise<
   }
 }
 
-/** A caller's embeddings as a tensor of the given rank (copied: the caller keeps its own). */
-export function toTensor(value: tf.Tensor | ArrayTensor, rank: number, what: string): tf.Tensor {
-  const t = value instanceof tf.Tensor ? value.clone() : tf.tensor(value.data, value.shape, 'float32');
-  if (t.rank !== rank) {
-    const shape = t.shape.join(', ');
-    t.dispose();
-    throw new Error(`${what} must have rank ${rank}, got shape [${shape}]`);
+/** The arrays as tfjs tensors on the active backend (the arrays are handed over, not copied). */
+export function embeddingsToTensors(embeddings: PromptEmbeddings<ArrayTensor>): PromptEmbeddings {
+  const made: tf.Tensor[] = [];
+  const make = (a: ArrayTensor | null): tf.Tensor | null => {
+    if (a === null) return null;
+    const t = tf.tensor(a.data, a.shape, 'float32');
+    made.push(t);
+    return t;
+  };
+  try {
+    return {
+      promptEmbeds: make(embeddings.promptEmbeds)!,
+      negativePromptEmbeds: make(embeddings.negativePromptEmbeds),
+      pooledPromptEmbeds: make(embeddings.pooledPromptEmbeds),
+      negativePooledPromptEmbeds: make(embeddings.negativePooledPromptEmbeds),
+    };
+  } catch (error) {
+    tf.dispose(made);
+    throw error;
   }
-  return t;
 }
 
-/**
- * torch's `x.repeat(1, n, 1).view(B * n, ...)`: each row repeated n times in place ([a, a, b, b]).
- * Takes ownership of `x` (disposed when a new tensor is returned).
- */
-export function repeatPerImage(x: tf.Tensor, n: number): tf.Tensor {
-  if (n === 1) return x;
-  const out = tf.tidy(() => {
-    const [b, ...rest] = x.shape;
-    const tiled = tf.tile(tf.expandDims(x, 1), [1, n, ...rest.map(() => 1)]); // [B, n, ...]
-    return tf.reshape(tiled, [b! * n, ...rest]);
-  });
-  x.dispose();
-  return out;
+/** A caller's embeddings as a copied array of the given rank (the caller keeps its own). */
+export async function toArrayTensor(value: tf.Tensor | ArrayTensor, rank: number, what: string): Promise<ArrayTensor> {
+  const shape = [...value.shape];
+  if (shape.length !== rank) throw new Error(`${what} must have rank ${rank}, got shape [${shape.join(', ')}]`);
+  const source: ArrayLike<number> = value instanceof tf.Tensor ? await value.data() : value.data;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (source.length !== size) throw new Error(`${what} has ${source.length} values for shape [${shape.join(', ')}]`);
+  // Float32Array.from copies (tfjs' cpu backend hands out its own storage; the caller's array stays theirs).
+  return { data: Float32Array.from(source), shape };
 }

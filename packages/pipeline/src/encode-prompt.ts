@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { CLIPTextModel, CLIPTextModelWithProjection } from '@sdtext/text-encoder';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { FloatTensor, TextEncoderEngine } from '@sdtext/onnx';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
-import { repeatPerImage, toTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
+import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
+import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { truncationWarning } from './truncation-warning.js';
 
 /** diffusers' `encode_prompt` arguments, camelCased. */
@@ -37,7 +38,8 @@ export interface EncodePromptOptions {
 /** One tokenizer + text encoder, and whether the encoder config asks for the attention mask. */
 export interface TextStage {
   tokenizer: CLIPTokenizer;
-  textEncoder: CLIPTextModel | CLIPTextModelWithProjection;
+  /** Either engine (tfjs or ONNX Runtime), through @sdtext/onnx's common interface. */
+  textEncoder: TextEncoderEngine;
   /** text_encoder/config.json's `use_attention_mask` (diffusers passes the mask only then; SDXL never). */
   useAttentionMask: boolean;
 }
@@ -45,135 +47,114 @@ export interface TextStage {
 type Flavor = 'sd' | 'sdxl';
 
 interface Encoded {
-  embeds: tf.Tensor; // [B, S, H]
-  pooled: tf.Tensor | null; // [B, P], encoders with projection only
+  embeds: ArrayTensor; // [B, S, H]
+  pooled: ArrayTensor | null; // [B, P], encoders with projection only
 }
 
-/** StableDiffusionPipeline.encode_prompt (SD 1.x / 2.x). */
-export function encodePromptSd(stage: TextStage, options: EncodePromptOptions): PromptEmbeddings {
+/** StableDiffusionPipeline.encode_prompt (SD 1.x / 2.x), on plain arrays. */
+export async function encodePromptSd(stage: TextStage, options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>> {
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const prompts = promptList(options.prompt, options.promptEmbeds);
 
-  let promptEmbeds: tf.Tensor;
-  if (options.promptEmbeds !== undefined) promptEmbeds = toTensor(options.promptEmbeds, 3, 'promptEmbeds');
-  else promptEmbeds = encode(stage, prompts!, stage.tokenizer.modelMaxLength, 'sd', options.clipSkip, warn).embeds;
+  const promptEmbeds =
+    options.promptEmbeds !== undefined
+      ? await toArrayTensor(options.promptEmbeds, 3, 'promptEmbeds')
+      : (await encode(stage, prompts!, stage.tokenizer.modelMaxLength, 'sd', options.clipSkip, warn)).embeds;
   const batch = promptEmbeds.shape[0]!;
 
-  let negative: tf.Tensor | null = null;
+  let negative: ArrayTensor | null = null;
   if (guidance) {
-    try {
-      if (options.negativePromptEmbeds !== undefined) {
-        negative = toTensor(options.negativePromptEmbeds, 3, 'negativePromptEmbeds');
-        sameShape(negative, promptEmbeds, 'negativePromptEmbeds', 'promptEmbeds');
-      } else {
-        const uncond = negativeList(options.negativePrompt, batch, prompts);
-        // The negative prompt is padded to the prompt's length and never clip-skipped (as diffusers).
-        negative = encode(stage, uncond, promptEmbeds.shape[1]!, 'sd', undefined, null).embeds;
-      }
-    } catch (error) {
-      promptEmbeds.dispose();
-      negative?.dispose();
-      throw error;
+    if (options.negativePromptEmbeds !== undefined) {
+      negative = await toArrayTensor(options.negativePromptEmbeds, 3, 'negativePromptEmbeds');
+      sameShape(negative, promptEmbeds, 'negativePromptEmbeds', 'promptEmbeds');
+    } else {
+      const uncond = negativeList(options.negativePrompt, batch, prompts);
+      // The negative prompt is padded to the prompt's length and never clip-skipped (as diffusers).
+      negative = (await encode(stage, uncond, promptEmbeds.shape[1]!, 'sd', undefined, null)).embeds;
     }
   }
   return {
-    promptEmbeds: repeatPerImage(promptEmbeds, n),
-    negativePromptEmbeds: negative && repeatPerImage(negative, n),
+    promptEmbeds: repeatRows(promptEmbeds, n),
+    negativePromptEmbeds: negative && repeatRows(negative, n),
     pooledPromptEmbeds: null,
     negativePooledPromptEmbeds: null,
   };
 }
 
 /** StableDiffusionXLPipeline.encode_prompt: both encoders' penultimate states side by side, pooled from the second. */
-export function encodePromptSdxl(
+export async function encodePromptSdxl(
   stages: readonly [TextStage, TextStage],
   forceZerosForEmptyPrompt: boolean,
   options: EncodePromptOptions,
-): PromptEmbeddings {
+): Promise<PromptEmbeddings<ArrayTensor>> {
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const prompts = promptList(options.prompt, options.promptEmbeds);
-  const owned: tf.Tensor[] = [];
-  try {
-    let promptEmbeds: tf.Tensor;
-    let pooled: tf.Tensor;
-    if (options.promptEmbeds !== undefined) {
-      if (options.pooledPromptEmbeds === undefined) {
-        throw new Error('If `promptEmbeds` is provided, `pooledPromptEmbeds` also has to be passed (SDXL).');
-      }
-      promptEmbeds = keep(owned, toTensor(options.promptEmbeds, 3, 'promptEmbeds'));
-      pooled = keep(owned, toTensor(options.pooledPromptEmbeds, 2, 'pooledPromptEmbeds'));
-    } else {
-      const prompts2 = options.prompt2 === undefined ? prompts! : asList(options.prompt2);
-      if (prompts2.length !== prompts!.length) {
-        throw new Error(`prompt2 has batch size ${prompts2.length}, but prompt has batch size ${prompts!.length}.`);
-      }
-      ({ embeds: promptEmbeds, pooled } = encodePair(stages, [prompts!, prompts2], 'prompt', options.clipSkip, warn, owned));
+  let promptEmbeds: ArrayTensor;
+  let pooled: ArrayTensor;
+  if (options.promptEmbeds !== undefined) {
+    if (options.pooledPromptEmbeds === undefined) {
+      throw new Error('If `promptEmbeds` is provided, `pooledPromptEmbeds` also has to be passed (SDXL).');
     }
-    const batch = promptEmbeds.shape[0]!;
-
-    let negative: tf.Tensor | null = null;
-    let negativePooled: tf.Tensor | null = null;
-    if (guidance) {
-      const zeroOut = options.negativePrompt === undefined && forceZerosForEmptyPrompt;
-      if (options.negativePromptEmbeds !== undefined) {
-        negative = keep(owned, toTensor(options.negativePromptEmbeds, 3, 'negativePromptEmbeds'));
-        sameShape(negative, promptEmbeds, 'negativePromptEmbeds', 'promptEmbeds');
-        if (options.negativePooledPromptEmbeds === undefined) {
-          throw new Error('If `negativePromptEmbeds` is provided, `negativePooledPromptEmbeds` also has to be passed (SDXL).');
-        }
-        negativePooled = keep(owned, toTensor(options.negativePooledPromptEmbeds, 2, 'negativePooledPromptEmbeds'));
-      } else if (zeroOut) {
-        negative = keep(owned, tf.zerosLike(promptEmbeds));
-        negativePooled = keep(owned, tf.zerosLike(pooled));
-      } else {
-        const uncond = negativeList(options.negativePrompt ?? '', batch, prompts);
-        const uncond2 = negativeList(options.negativePrompt2 ?? options.negativePrompt ?? '', batch, prompts);
-        ({ embeds: negative, pooled: negativePooled } = encodePair(stages, [uncond, uncond2], 'negative', undefined, null, owned, promptEmbeds.shape[1]!));
-      }
+    promptEmbeds = await toArrayTensor(options.promptEmbeds, 3, 'promptEmbeds');
+    pooled = await toArrayTensor(options.pooledPromptEmbeds, 2, 'pooledPromptEmbeds');
+  } else {
+    const prompts2 = options.prompt2 === undefined ? prompts! : asList(options.prompt2);
+    if (prompts2.length !== prompts!.length) {
+      throw new Error(`prompt2 has batch size ${prompts2.length}, but prompt has batch size ${prompts!.length}.`);
     }
-    const result: PromptEmbeddings = {
-      promptEmbeds: repeatPerImage(promptEmbeds, n),
-      negativePromptEmbeds: negative && repeatPerImage(negative, n),
-      pooledPromptEmbeds: repeatPerImage(pooled, n),
-      negativePooledPromptEmbeds: negativePooled && repeatPerImage(negativePooled, n),
-    };
-    // Per-encoder halves and pre-repeat tensors are intermediates now (disposing twice is a no-op).
-    const returned = new Set(Object.values(result));
-    for (const t of owned) if (!returned.has(t)) t.dispose();
-    return result;
-  } catch (error) {
-    for (const t of owned) t.dispose();
-    throw error;
+    ({ embeds: promptEmbeds, pooled } = await encodePair(stages, [prompts!, prompts2], 'prompt', options.clipSkip, warn));
   }
+  const batch = promptEmbeds.shape[0]!;
+
+  let negative: ArrayTensor | null = null;
+  let negativePooled: ArrayTensor | null = null;
+  if (guidance) {
+    const zeroOut = options.negativePrompt === undefined && forceZerosForEmptyPrompt;
+    if (options.negativePromptEmbeds !== undefined) {
+      negative = await toArrayTensor(options.negativePromptEmbeds, 3, 'negativePromptEmbeds');
+      sameShape(negative, promptEmbeds, 'negativePromptEmbeds', 'promptEmbeds');
+      if (options.negativePooledPromptEmbeds === undefined) {
+        throw new Error('If `negativePromptEmbeds` is provided, `negativePooledPromptEmbeds` also has to be passed (SDXL).');
+      }
+      negativePooled = await toArrayTensor(options.negativePooledPromptEmbeds, 2, 'negativePooledPromptEmbeds');
+    } else if (zeroOut) {
+      negative = zerosLike(promptEmbeds);
+      negativePooled = zerosLike(pooled);
+    } else {
+      const uncond = negativeList(options.negativePrompt ?? '', batch, prompts);
+      const uncond2 = negativeList(options.negativePrompt2 ?? options.negativePrompt ?? '', batch, prompts);
+      ({ embeds: negative, pooled: negativePooled } = await encodePair(stages, [uncond, uncond2], 'negative', undefined, null, promptEmbeds.shape[1]!));
+    }
+  }
+  return {
+    promptEmbeds: repeatRows(promptEmbeds, n),
+    negativePromptEmbeds: negative && repeatRows(negative, n),
+    pooledPromptEmbeds: repeatRows(pooled, n),
+    negativePooledPromptEmbeds: negativePooled && repeatRows(negativePooled, n),
+  };
 }
 
-function encodePair(
+async function encodePair(
   stages: readonly [TextStage, TextStage],
   texts: readonly [readonly string[], readonly string[]],
   what: string,
   clipSkip: number | undefined,
   warn: ((m: string) => void) | null,
-  owned: tf.Tensor[],
   maxLength?: number,
-): { embeds: tf.Tensor; pooled: tf.Tensor } {
-  const first = encode(stages[0], texts[0], maxLength ?? stages[0].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
-  keep(owned, first.embeds);
-  if (first.pooled) keep(owned, first.pooled);
-  const second = encode(stages[1], texts[1], maxLength ?? stages[1].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
-  keep(owned, second.embeds);
+): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor }> {
+  const first = await encode(stages[0], texts[0], maxLength ?? stages[0].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
+  const second = await encode(stages[1], texts[1], maxLength ?? stages[1].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
   // Only the last encoder's pooled output is kept, as diffusers does.
   const pooled = second.pooled ?? first.pooled;
   if (pooled === null) throw new Error(`SDXL needs text_encoder_2 to be a CLIPTextModelWithProjection (no text_embeds for the ${what}).`);
-  keep(owned, pooled);
   if (first.embeds.shape[1] !== second.embeds.shape[1]) {
     throw new Error(`the two tokenizers padded the ${what} to different lengths (${first.embeds.shape[1]} and ${second.embeds.shape[1]})`);
   }
-  const embeds = keep(owned, tf.concat([first.embeds, second.embeds], -1)); // [B, S, H1 + H2]
-  return { embeds, pooled };
+  return { embeds: concatLastAxis(first.embeds, second.embeds), pooled }; // [B, S, H1 + H2]
 }
 
 /**
@@ -181,48 +162,39 @@ function encodePair(
  * SD: last hidden state, or `hidden_states[-(clipSkip + 1)]` through final_layer_norm; attention
  * mask only if the config asks. SDXL: `hidden_states[-(clipSkip ?? 0) - 2]`, never a mask.
  */
-function encode(
+async function encode(
   stage: TextStage,
   texts: readonly string[],
   maxLength: number,
   flavor: Flavor,
   clipSkip: number | undefined,
   warn: ((m: string) => void) | null,
-): Encoded {
+): Promise<Encoded> {
+  const layers = stage.textEncoder.config.num_hidden_layers;
+  const fromEnd = clipSkip === undefined ? null : checkClipSkip(clipSkip, flavor === 'sd' ? clipSkip + 1 : clipSkip + 2, layers);
   const tokens = stage.tokenizer.encode(texts, { padding: 'max_length', maxLength, truncation: true });
   const message = warn && truncationWarning(tokens.truncation, maxLength);
   if (message) warn!(message);
   const attentionMask = flavor === 'sd' && stage.useAttentionMask ? tokens.attentionMask : null;
   const wantHidden = flavor === 'sdxl' || clipSkip !== undefined;
-  const out = stage.textEncoder.forward({ inputIds: tokens.inputIds, attentionMask, outputHiddenStates: wantHidden });
+  const out = await stage.textEncoder.encode({ inputIds: tokens.inputIds, attentionMask, outputHiddenStates: wantHidden });
   const hidden = out.hiddenStates ?? [];
-  const textEmbeds = 'textEmbeds' in out ? (out.textEmbeds as tf.Tensor) : null;
-
-  let embeds: tf.Tensor;
-  let pooled: tf.Tensor | null = null;
-  if (flavor === 'sd' && clipSkip === undefined) {
-    embeds = out.lastHiddenState;
-  } else if (flavor === 'sd') {
-    const picked = pickHidden(hidden, clipSkip! + 1, clipSkip!, 'clipSkip');
-    embeds = tf.tidy(() => stage.textEncoder.textModel.finalLayerNorm.forward(picked));
-  } else {
-    embeds = pickHidden(hidden, (clipSkip ?? 0) + 2, clipSkip ?? 0, 'clipSkip').clone();
-    pooled = textEmbeds;
+  if (flavor === 'sd') {
+    if (fromEnd === null) return { embeds: asArray(out.lastHiddenState), pooled: null };
+    return { embeds: asArray(await stage.textEncoder.finalLayerNorm(hidden[hidden.length - fromEnd]!)), pooled: null };
   }
-  for (const t of [out.lastHiddenState, out.poolerOutput, textEmbeds, ...hidden]) {
-    if (t !== null && t !== embeds && t !== pooled) t.dispose();
-  }
-  return { embeds, pooled };
+  return { embeds: asArray(hidden[hidden.length - (fromEnd ?? 2)]!), pooled: out.textEmbeds ? asArray(out.textEmbeds) : null };
 }
 
-/** `hidden_states[-fromEnd]`, with a clear error when the model is too shallow for the clip skip. */
-function pickHidden(hidden: readonly tf.Tensor[], fromEnd: number, clipSkip: number, what: string): tf.Tensor {
-  if (!Number.isInteger(clipSkip) || clipSkip < 0) throw new Error(`${what} must be a non-negative integer, got ${clipSkip}`);
-  const picked = hidden[hidden.length - fromEnd];
-  if (picked === undefined) {
-    throw new Error(`${what} ${clipSkip} reaches past the embeddings: the encoder has ${hidden.length - 1} layers`);
-  }
-  return picked;
+function asArray(t: FloatTensor): ArrayTensor {
+  return { data: t.data, shape: t.dims };
+}
+
+/** `fromEnd` for `hidden_states[-fromEnd]`, with a clear error when the model is too shallow for the clip skip. */
+function checkClipSkip(clipSkip: number, fromEnd: number, layers: number): number {
+  if (!Number.isInteger(clipSkip) || clipSkip < 0) throw new Error(`clipSkip must be a non-negative integer, got ${clipSkip}`);
+  if (fromEnd > layers + 1) throw new Error(`clipSkip ${clipSkip} reaches past the embeddings: the encoder has ${layers} layers`);
+  return fromEnd;
 }
 
 function imagesPerPrompt(options: EncodePromptOptions): number {
@@ -261,13 +233,8 @@ function negativeList(negative: string | readonly string[] | undefined, batch: n
   return negative;
 }
 
-function sameShape(a: tf.Tensor, b: tf.Tensor, aName: string, bName: string): void {
+function sameShape(a: ArrayTensor, b: ArrayTensor, aName: string, bName: string): void {
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(`\`${aName}\` and \`${bName}\` must have the same shape, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
-}
-
-function keep<T extends tf.Tensor>(owned: tf.Tensor[], t: T): T {
-  owned.push(t);
-  return t;
 }

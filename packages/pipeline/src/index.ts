@@ -28,8 +28,16 @@ export { type FileMetadata, fetchFileMetadata } from './hub/metadata.js';
 export { type CachedFile } from './hub/node-cache.js';
 export { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
 export { type ComponentSpec, type ModelIndex, hasComponent, parseModelIndex } from './model-index.js';
-export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsToArrays } from './embeddings.js';
+export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsToArrays, embeddingsToTensors } from './embeddings.js';
 export { type EncodePromptOptions, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
 export { pythonRepr, truncationWarning } from './truncation-warning.js';
-export { type EncodeArraysOptions, type PipelineKind, TextPipeline, type TextPipelineOptions } from './text-pipeline.js';
+export {
+  type EncodeArraysOptions,
+  type EngineOptions,
+  type PipelineKind,
+  type TextEncoder2Models,
+  type TextEncoderModels,
+  TextPipeline,
+  type TextPipelineOptions,
+} from './text-pipeline.js';
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';

@@ -1,3 +1,4 @@
+import { OnnxCLIPTextModel } from '@sdtext/onnx';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubFileSource, TextPipeline, UrlSource, disposeEmbeddings, downloadTextComponents, type FileProgress } from '../src/index.js';
 import { FakeHub } from './helpers/fake-hub.js';
@@ -75,6 +76,34 @@ describe('TextPipeline through the hub layer', () => {
     expect(fromUrl.source).toBeInstanceOf(UrlSource);
     await checkSd2(fromUrl);
     fromUrl.dispose();
+  });
+
+  it('onnx engine: a hub repo loads from its snapshot in the cache (weights mapped in place), also offline', async () => {
+    const g = await loadGolden('sd2-tiny', 'pad77');
+    for (const offline of [false, true]) {
+      hub.requests.length = 0;
+      const pipe = await TextPipeline.fromPretrained('stabilityai/sd2-tiny', { ...opts({ offline }), engine: 'onnx' });
+      if (offline) expect(hub.requests).toEqual([]);
+      expect(pipe.textEncoder).toBeInstanceOf(OnnxCLIPTextModel);
+      expect(pipe.textEncoder.weightTransfer).toBe('link');
+      const e = await pipe.encodePrompt({ prompt: g.texts, guidance: false, output: 'array' });
+      expect(maxAbsDiff(e.promptEmbeds.data, g.lastHiddenState)).toBeLessThan(1e-4);
+      await pipe.dispose();
+    }
+  });
+
+  it('onnx engine: a base URL source (weights read in JavaScript), clip skip included', async () => {
+    const g = await loadGolden('sd2-tiny', 'pad77');
+    const url = `${hub.url}/stabilityai/sd2-tiny/resolve/main`;
+    const onnx = await TextPipeline.fromPretrained(url, { engine: 'onnx' });
+    const tfjs = await TextPipeline.fromPretrained(url, { backend: 'cpu' });
+    expect(onnx.textEncoder.weightTransfer).toBe('temp-folder');
+    const a = await onnx.encodePrompt({ prompt: g.texts, clipSkip: 1, output: 'array' });
+    const b = await tfjs.encodePrompt({ prompt: g.texts, clipSkip: 1, output: 'array' });
+    expect(maxAbsDiff(a.promptEmbeds.data, b.promptEmbeds.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.negativePromptEmbeds!.data, b.negativePromptEmbeds!.data)).toBeLessThan(1e-4);
+    await onnx.dispose();
+    await tfjs.dispose();
   });
 
   it('downloadTextComponents fetches exactly what fromPretrained reads', async () => {

@@ -55,6 +55,11 @@ export class HubFileSource implements FileSource {
     return bytes === null ? null : new TextDecoder().decode(bytes);
   }
 
+  /** Whether files can go to a disk cache (Node, cacheDir not false): then `download` works. */
+  async hasDiskCache(): Promise<boolean> {
+    return (await hubCacheDir(this.options)) !== null;
+  }
+
   /** Node: makes sure `path` is in the disk cache and says where; null when the repo has no such file. */
   async download(path: string, onProgress?: (p: FileProgress) => void): Promise<CachedFile | null> {
     const cacheDir = await hubCacheDir(this.options);
