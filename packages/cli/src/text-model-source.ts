@@ -1,6 +1,6 @@
+import { loadTextEncoder, type EngineChoice, type LoadedTextEncoder } from '@sdtext/onnx';
 import {
   TextPipeline,
-  embeddingsToArrays,
   encodePromptSd,
   hubOptionsFromEnv,
   isRepoId,
@@ -9,21 +9,24 @@ import {
   type FileProgress,
   type PromptEmbeddings,
 } from '@sdtext/pipeline';
-import { CLIPTextModel, CLIPTextModelWithProjection, type BackendName } from '@sdtext/text-encoder';
+import type { BackendName } from '@sdtext/text-encoder';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { InputError, UsageError, type CliIO } from './command.js';
 import { loadTokenizer } from './tokenizer-option.js';
 
-/** What `sdtext encode` needs: the tokenizer, the (first) text encoder, and diffusers' encode_prompt. */
+/** What `sdtext encode` needs: the tokenizer, the (first) text encoder on its engine, and diffusers' encode_prompt. */
 export interface TextModel {
   readonly description: string;
   readonly tokenizer: CLIPTokenizer;
-  readonly textEncoder: CLIPTextModel | CLIPTextModelWithProjection;
+  /** The engine running it: `engine`, `backend`, and `fallbackReason` when 'auto' fell back to tfjs. */
+  readonly textEncoder: LoadedTextEncoder;
   encodePrompt(options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>>;
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 export interface TextModelOptions {
+  engine: EngineChoice;
+  /** The tfjs engine's backend. */
   backend: BackendName;
   tokenizer?: string;
   revision?: string;
@@ -56,6 +59,7 @@ export async function loadTextModel(model: string, io: CliIO, options: TextModel
   try {
     const pipe = await TextPipeline.fromPretrained(local ? folder : model, {
       ...hubOptionsFromEnv(io.env),
+      engine: options.engine,
       backend: options.backend,
       onProgress: options.onProgress,
       ...(options.revision !== undefined ? { revision: options.revision } : {}),
@@ -64,7 +68,7 @@ export async function loadTextModel(model: string, io: CliIO, options: TextModel
     return {
       description: `${pipe.kind} pipeline ${pipe.source.name}`,
       tokenizer: pipe.tokenizer,
-      textEncoder: pipe.textEncoder,
+      textEncoder: pipe.encoder,
       encodePrompt: (o) => pipe.encodePrompt({ ...o, output: 'array' }),
       dispose: () => pipe.dispose(),
     };
@@ -80,18 +84,18 @@ async function loadBareModel(folder: string, io: CliIO, options: TextModelOption
   if (!(await exists(configPath))) {
     throw new InputError(`--model ${folder}: no config.json (expected a Stable Diffusion folder, a CLIP repo folder or a CLIP text model folder)`);
   }
-  let config: { architectures?: unknown; use_attention_mask?: unknown };
+  let config: { use_attention_mask?: unknown };
   try {
     config = JSON.parse(await readFile(configPath, 'utf8')) as typeof config;
   } catch (error) {
     throw new InputError(`${configPath}: not valid JSON (${(error as Error).message})`);
   }
-  const withProjection = Array.isArray(config.architectures) && config.architectures.includes('CLIPTextModelWithProjection');
   const tokenizer = await loadTokenizer(options.tokenizer, io.cwd);
-  const Model = withProjection ? CLIPTextModelWithProjection : CLIPTextModel;
-  let textEncoder: CLIPTextModel | CLIPTextModelWithProjection;
+  let textEncoder: LoadedTextEncoder;
   try {
-    textEncoder = await Model.fromPretrained(folder, {
+    // withProjection comes from config.json's architectures.
+    textEncoder = await loadTextEncoder(folder, {
+      engine: options.engine,
       backend: options.backend,
       onProgress: options.onProgress,
       ...(options.variant !== undefined ? { variant: options.variant } : {}),
@@ -101,10 +105,10 @@ async function loadBareModel(folder: string, io: CliIO, options: TextModelOption
   }
   const stage = { tokenizer, textEncoder, useAttentionMask: config.use_attention_mask === true };
   return {
-    description: `${textEncoder.typeName} ${folder}`,
+    description: `${textEncoder.withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel'} ${folder}`,
     tokenizer,
     textEncoder,
-    encodePrompt: async (o) => embeddingsToArrays(encodePromptSd(stage, o)),
+    encodePrompt: (o) => encodePromptSd(stage, o),
     dispose: () => textEncoder.dispose(),
   };
 }

@@ -22,15 +22,16 @@ async function golden(model: string, testCase: string) {
   return (await loadSafetensors(join(MODELS, model, 'outputs', `${testCase}.safetensors`))).tensors;
 }
 
-describe('sdtext encode', () => {
+// The golden-parity tests run on each engine: same outputs, same tolerance, same messages.
+describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
   it.each([
     { model: 'sd2-tiny', tokenizer: 'sd2' },
     { model: 'sd1-tiny', tokenizer: 'sd1' },
   ])('writes the golden pad77 outputs of $model from prompts', async ({ model, tokenizer }) => {
-    const out = join(dir, `${model}.safetensors`);
+    const out = join(dir, `${model}-${engine}.safetensors`);
     const texts = manifest(model).cases.pad77!.texts;
     const { code, stdout, stderr } = await runCli(
-      ['encode', ...texts, '--model', join(MODELS, model, 'text_model_with_projection'), '--tokenizer', tokenizer, '--hidden-states', '--out', out],
+      ['encode', ...texts, '--model', join(MODELS, model, 'text_model_with_projection'), '--tokenizer', tokenizer, '--hidden-states', '--engine', engine, '--out', out],
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -54,8 +55,8 @@ describe('sdtext encode', () => {
     };
     const ids = join(dir, 'ids.json');
     writeFileSync(ids, JSON.stringify({ input_ids: rows('input_ids'), attention_mask: rows('attention_mask') }));
-    const out = join(dir, 'masked.safetensors');
-    const { code } = await runCli(['encode', '--input-ids', ids, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--out', out]);
+    const out = join(dir, `masked-${engine}.safetensors`);
+    const { code } = await runCli(['encode', '--input-ids', ids, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--engine', engine, '--out', out]);
     expect(code).toBe(0);
     const ours = (await loadSafetensors(out)).tensors.get('last_hidden_state')!;
     const expected = reference.get('last_hidden_state')!;
@@ -63,8 +64,9 @@ describe('sdtext encode', () => {
   });
 
   it('prints the outputs in the seed layout', async () => {
-    const { code, stdout } = await runCli(['encode', 'a photo of a cat', '--model', join(MODELS, 'sd2-tiny/text_model')]);
+    const { code, stdout } = await runCli(['encode', 'a photo of a cat', '--model', join(MODELS, 'sd2-tiny/text_model'), '--engine', engine]);
     expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`\\nengine: ${engine}, (onnxruntime-node|tfjs \\(wasm\\))`));
     expect(stdout).toMatch(/^input_ids: tensor\(\[\[49406,\s+320,\s+1125,/);
     expect(stdout).toMatch(/\{'last_hidden_state': tensor\(\[\[\[-?\d\.\d{4},/);
     expect(stdout).toContain("\n 'pooler_output': tensor([[");
@@ -78,6 +80,7 @@ describe('sdtext encode', () => {
     { args: ['--model', join(MODELS, 'sd2-tiny/text_model')], code: 2, error: 'give at least one PROMPT or --input-ids FILE' },
     { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'webgl'], code: 2, error: '--backend must be cpu or wasm' },
     { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--out', 'x.bin'], code: 2, error: '--out must name a .safetensors file' },
+    { args: ['a', '--model', join(MODELS, 'sd2-tiny/text_model'), '--engine', 'torch'], code: 2, error: '--engine must be tfjs, onnx, auto, got "torch"' },
   ])('fails on $error', async ({ args, code, error }) => {
     const result = await runCli(['encode', ...args], dir);
     expect(result.code).toBe(code);
@@ -95,12 +98,21 @@ describe('sdtext encode', () => {
     const file = join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, json);
     const out = join(dir, `never-${Math.random().toString(36).slice(2)}.safetensors`);
-    const result = await runCli(['encode', '--input-ids', file, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--out', out]);
+    const result = await runCli(['encode', '--input-ids', file, '--model', join(MODELS, 'sd2-tiny/text_model'), '--backend', 'cpu', '--engine', engine, '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(error);
     // Nothing half-written is left behind.
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('sdtext encode: the default engine', () => {
+  it('is auto: ONNX Runtime in Node, named in the printed view, nothing on stderr', async () => {
+    const { code, stdout, stderr } = await runCli(['encode', 'a photo of a cat', '--model', join(MODELS, 'sd2-tiny/text_model')]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/\nengine: onnx, onnxruntime-node \(cpu, \d+ threads?\)\n$/);
   });
 });
 

@@ -6,24 +6,31 @@ import { loadSafetensors, toFloat32 } from '@sdtext/text-encoder';
 // The pipeline package's fixture repos and fake hub (a real HTTP server on 127.0.0.1).
 import { FakeHub } from '../../pipeline/test/helpers/fake-hub.js';
 import { fixtureRepo, writeRepo } from '../../pipeline/test/helpers/fixture-repos.js';
+import { finalLayerNorm, hiddenState, loadGolden, maxAbsDiff, sliceLastAxis, takeRows, type Golden } from '../../pipeline/test/helpers/golden.js';
 import { runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sdtext-cli-pipeline-'));
+let g: Golden; // sd2-tiny's pad77 golden case
+beforeAll(async () => {
+  g = await loadGolden('sd2-tiny', 'pad77');
+});
 
 async function outputs(file: string): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
   const { tensors } = await loadSafetensors(file);
   return new Map([...tensors].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t.dtype, t.data) }]));
 }
 
-describe('sdtext encode on a Stable Diffusion folder', () => {
+describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s on a Stable Diffusion folder', (engine) => {
   let sd2: string;
+  let sdxl: string;
   beforeAll(async () => {
-    sd2 = await writeRepo(join(dir, 'sd2'), await fixtureRepo('sd2'));
+    sd2 = await writeRepo(join(dir, `sd2-${engine}`), await fixtureRepo('sd2'));
+    sdxl = await writeRepo(join(dir, `sdxl-${engine}`), await fixtureRepo('sdxl'));
   });
 
   it('adds prompt_embeds and negative_prompt_embeds with --negative-prompt', async () => {
-    const out = join(dir, 'sd2-negative.safetensors');
-    const { code, stderr } = await runCli(['encode', 'a photo of a cat', 'a dog', '--model', sd2, '--negative-prompt', 'blurry', '--out', out]);
+    const out = join(dir, `sd2-negative-${engine}.safetensors`);
+    const { code, stderr } = await runCli(['encode', 'a photo of a cat', 'a dog', '--model', sd2, '--negative-prompt', 'blurry', '--engine', engine, '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const t = await outputs(out);
@@ -34,18 +41,32 @@ describe('sdtext encode on a Stable Diffusion folder', () => {
     expect(t.get('negative_prompt_embeds')!.data.slice(0, 77 * 32)).toEqual(t.get('negative_prompt_embeds')!.data.slice(77 * 32));
   });
 
-  it('--clip-skip takes an earlier layer', async () => {
-    const out = join(dir, 'sd2-skip.safetensors');
-    const { code } = await runCli(['encode', 'a photo of a cat', '--model', sd2, '--clip-skip', '1', '--out', out]);
+  it('--clip-skip takes hidden_states[-2] through the final LayerNorm', async () => {
+    const out = join(dir, `sd2-skip-${engine}.safetensors`);
+    const { code } = await runCli(['encode', ...g.texts, '--model', sd2, '--clip-skip', '1', '--engine', engine, '--out', out]);
     expect(code).toBe(0);
     const t = await outputs(out);
-    expect(t.get('prompt_embeds')!.shape).toEqual([1, 77, 32]);
-    expect(t.get('prompt_embeds')!.data).not.toEqual(t.get('last_hidden_state')!.data);
+    expect(t.get('prompt_embeds')!.shape).toEqual([4, 77, 32]);
+    expect(maxAbsDiff(t.get('prompt_embeds')!.data, await finalLayerNorm('sd2-tiny', hiddenState(g, -2), 32))).toBeLessThan(1e-4);
+  });
+
+  it('SDXL: both encoders side by side, pooled from the second', async () => {
+    const out = join(dir, `sdxl-${engine}.safetensors`);
+    const { code, stderr } = await runCli(['encode', ...g.texts, '--model', sdxl, '--negative-prompt', g.texts[2]!, '--engine', engine, '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const t = await outputs(out);
+    const g1 = await loadGolden('sd1-tiny', 'pad77');
+    expect(t.get('prompt_embeds')!.shape).toEqual([4, 77, 64]);
+    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 0, 32), hiddenState(g1, -2))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 32, 64), hiddenState(g, -2))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(t.get('pooled_prompt_embeds')!.data, g.textEmbeds)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(t.get('negative_pooled_prompt_embeds')!.data, takeRows(g.textEmbeds, 16, [2, 2, 2, 2]))).toBeLessThan(1e-4);
   });
 
   it('rejects --tokenizer for repos that bring their own, and a bad --clip-skip', async () => {
-    expect((await runCli(['encode', 'a', '--model', sd2, '--tokenizer', 'sd1'])).stderr).toContain('--tokenizer only applies to a bare text model folder');
-    expect((await runCli(['encode', 'a', '--model', sd2, '--clip-skip', 'two'])).stderr).toContain('--clip-skip must be a non-negative integer');
+    expect((await runCli(['encode', 'a', '--model', sd2, '--tokenizer', 'sd1', '--engine', engine])).stderr).toContain('--tokenizer only applies to a bare text model folder');
+    expect((await runCli(['encode', 'a', '--model', sd2, '--clip-skip', 'two', '--engine', engine])).stderr).toContain('--clip-skip must be a non-negative integer');
   });
 });
 
@@ -79,6 +100,15 @@ describe('sdtext download and encode from a hub', () => {
     expect(offline.code).toBe(0);
     const [a, b] = await Promise.all([outputs(join(dir, 'hub.safetensors')), outputs(join(dir, 'offline.safetensors'))]);
     expect(a.get('last_hidden_state')!.data).toEqual(b.get('last_hidden_state')!.data);
+    // ONNX Runtime loads the encoder from the cached snapshot folder, offline too.
+    const onnx = await runCli(['encode', 'a photo of a cat', '--model', 'tiny/sd2', '--engine', 'onnx', '--out', join(dir, 'hub-onnx.safetensors')], dir, {
+      ...env,
+      HF_HUB_OFFLINE: '1',
+    });
+    expect(onnx.stderr).toBe('');
+    expect(onnx.code).toBe(0);
+    const c = await outputs(join(dir, 'hub-onnx.safetensors'));
+    expect(maxAbsDiff(c.get('last_hidden_state')!.data, a.get('last_hidden_state')!.data)).toBeLessThan(1e-4);
   });
 
   it('fails clearly on an unknown repo', async () => {
