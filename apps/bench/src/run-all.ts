@@ -6,7 +6,7 @@ const extra = process.argv.slice(2);
 let failed = false;
 for (const script of ['run-tokenizer.js', 'run-encoder.js']) {
   const file = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const { status } = spawnSync(process.execPath, [file, ...extra], { stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, ['--expose-gc', file, ...extra], { stdio: 'inherit' });
   if (status !== 0) {
     console.error(`${script} exited with ${status}`);
     failed = true;

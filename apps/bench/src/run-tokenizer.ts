@@ -88,6 +88,7 @@ const result = {
   machine: { ...machineBefore, loadAverage: undefined, loadAverageBefore: machineBefore.loadAverage, loadAverageAfter: machineAfter.loadAverage },
   method: {
     prompts: `${texts.length} golden prompts (models/fixtures/tokenizer/cases.json, mode "!"), SD2 mode: padded to 77, truncated`,
+    gc: typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'full GC before each timed stretch (--expose-gc)' : 'no --expose-gc: no GC between stretches',
     throughput: `whole list as one batch, repeated for ${secondsPerRound}s per library per round, ${rounds} rounds (libraries take turns, order rotating), one warm-up round; median`,
     coldStart: `fresh node process per run, ${coldRuns} runs per library; clock from before import() to the first prompt's ids; median`,
     linearTime: 'one encode() of a single long text (fresh text per repetition, 3 repetitions, median), ours only',

@@ -30,6 +30,7 @@ export async function measureThroughput(
   for (let round = -1; round < options.rounds; round++) {
     for (let k = 0; k < tokenizers.length; k++) {
       const tokenizer = tokenizers[(k + Math.max(0, round)) % tokenizers.length]!;
+      collectGarbage();
       const rate = await promptsPerSecond(tokenizer, texts, options.secondsPerRound);
       if (round >= 0) {
         rounds.get(tokenizer.name)!.wall.push(rate.wall);
@@ -45,6 +46,16 @@ export async function measureThroughput(
 }
 
 let sink = 0;
+
+/**
+ * A full garbage collection when node runs with --expose-gc (the bench scripts do), so each timed
+ * stretch starts from a collected heap instead of paying for the garbage the previous library
+ * left. (It does not remove the bimodal speed of ours described in docs/benchmarks.md: that comes
+ * from V8's allocation-site pretenuring.)
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 
 async function promptsPerSecond(tokenizer: LoadedTokenizer, texts: readonly string[], seconds: number): Promise<{ wall: number; cpu: number }> {
   let prompts = 0;
