@@ -346,31 +346,40 @@ export class CLIPTokenizer {
     if (!Number.isInteger(maxLength) || maxLength < Math.max(1, specialCount)) {
       throw new Error(`maxLength must be an integer of at least ${Math.max(1, specialCount)}, got ${maxLength}`);
     }
-    const inputIds: number[][] = [];
+    // First the ids of each text (truncated), then each padded row built once at its final length:
+    // fewer short-lived arrays keeps V8 from promoting a batch's garbage to old space.
+    const rows: number[][] = [];
     const truncation: (Truncation | null)[] = [];
     texts.forEach((text, index) => {
       if (typeof text !== 'string') throw new TypeError(`encode: text ${index} is ${text === null ? 'null' : typeof text}, expected a string`);
-      let ids = this.textToIds(text);
+      const ids = this.textToIds(text);
       let cut: Truncation | null = null;
       if (options.truncation && ids.length + specialCount > maxLength) {
         const keep = Math.max(0, maxLength - specialCount);
-        const removedIds = ids.slice(keep);
-        ids = ids.slice(0, keep);
-        cut = this.truncationReport(removedIds);
+        cut = this.truncationReport(ids.slice(keep));
+        ids.length = keep;
       }
-      inputIds.push(addSpecial ? [this.bosTokenId, ...ids, this.eosTokenId] : ids);
+      rows.push(ids);
       truncation.push(cut);
     });
-    const attentionMask = inputIds.map((ids) => ids.map(() => 1));
-    const target =
-      padding === 'max_length' ? maxLength : padding === 'longest' ? Math.max(0, ...inputIds.map((ids) => ids.length)) : 0;
-    for (let i = 0; i < inputIds.length; i++) {
-      const ids = inputIds[i]!;
-      const mask = attentionMask[i]!;
-      while (ids.length < target) {
-        ids.push(this.padTokenId);
-        mask.push(0);
-      }
+    let target = 0;
+    if (padding === 'max_length') target = maxLength;
+    else if (padding === 'longest') for (const ids of rows) target = Math.max(target, ids.length + specialCount);
+    const inputIds: number[][] = [];
+    const attentionMask: number[][] = [];
+    for (const ids of rows) {
+      const real = ids.length + specialCount;
+      const length = Math.max(real, target);
+      const row = new Array<number>(length);
+      const mask = new Array<number>(length);
+      let i = 0;
+      if (addSpecial) row[i++] = this.bosTokenId;
+      for (const id of ids) row[i++] = id;
+      if (addSpecial) row[i++] = this.eosTokenId;
+      mask.fill(1, 0, real).fill(0, real);
+      row.fill(this.padTokenId, real);
+      inputIds.push(row);
+      attentionMask.push(mask);
     }
     return { inputIds, attentionMask, truncation };
   }
