@@ -16,7 +16,7 @@ const BROWSER_ONLY_MODULES = [
 ];
 
 // Node built-ins that tfjs and our packages mention behind runtime checks; the browser never loads them.
-const NODE_BUILTINS = ['fs', 'path', 'os', 'url', 'util', 'crypto', 'worker_threads', 'perf_hooks', 'stream', 'module', 'child_process', 'fs/promises'];
+const NODE_BUILTINS = ['fs', 'path', 'os', 'url', 'util', 'crypto', 'worker_threads', 'perf_hooks', 'stream', 'module', 'child_process', 'fs/promises', 'v8', 'vm'];
 
 /** Webpack 5 refuses `node:` specifiers for browser targets: strip the scheme so the aliases apply. */
 const stripNodeScheme = {
@@ -33,7 +33,7 @@ interface NodeModuleFactory {
 }
 
 /** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
-const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?@tensorflow|packages[\\/](tokenizer|text-encoder|pipeline|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors))/;
+const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors))/;
 
 function browserRuntimePlugin(): Plugin {
   return {
@@ -50,6 +50,8 @@ function browserRuntimePlugin(): Plugin {
         alias[`node:${name}`] = false;
       }
       if (isServer) for (const name of BROWSER_ONLY_MODULES) alias[name] = false;
+      // The pages run @sdtext/pipeline on its tfjs engine: leave ONNX Runtime (a 28 MB wasm) out.
+      for (const name of ['onnxruntime-web', 'onnxruntime-node']) alias[name] = false;
       return {
         plugins: [stripNodeScheme],
         resolve: { alias, fallback: Object.fromEntries(NODE_BUILTINS.map((n) => [n, false])) },
