@@ -1,4 +1,4 @@
-// End to end, in Debian chromium (playwright-core, scripts/browser/chromium.mjs): serves the built
+// End to end, in Debian chromium (playwright-core, @sdtext/browser-testing): serves the built
 // site with `docusaurus serve` on 127.0.0.1, opens every tutorial page, clicks every cell's Run and
 // holds the outputs against what the seed printed (tokenizer cells exactly) and the demo encoder
 // against its PyTorch reference (models/fixtures/models/sd2-tiny, case "longest", within 1e-3),
@@ -11,7 +11,8 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedChromium } from '@sdtext/browser-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCLIPTextTransformer, parseCLIPTextConfig } from '@sdtext/text-encoder';
 import { CLIPTokenizer, bundledClipVocabulary } from '@sdtext/tokenizer';
@@ -23,8 +24,6 @@ const SITE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = resolve(SITE, '../..');
 const ARTIFACTS = join(REPO, 'artifacts/site');
 const TINY = join(REPO, 'models/fixtures/models/sd2-tiny');
-const LAUNCHER = new URL('../../../scripts/browser/chromium.mjs', import.meta.url).href;
-type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<{ context: BrowserContext; close(): Promise<void> }>;
 
 const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder'] as const;
 // WebGL and WebGPU as asked; wasm too, since it depends on the .wasm files the site serves.
@@ -172,12 +171,11 @@ async function runCells(page: Page): Promise<Map<string, CellRun>> {
 }
 
 describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
-  let browser: { context: BrowserContext; close(): Promise<void> };
+  let browser: LaunchedChromium;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
     browser = await launchChromium({ webgpu: backend === 'webgpu' });
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -297,7 +295,6 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
   });
 
   it('downloads from the hub, runs the cells on it, then loads from Cache Storage', async () => {
-    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
     const browser = await launchChromium();
     try {
       const page = await browser.context.newPage();
@@ -345,7 +342,6 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
 
 describe('page weight', () => {
   it('measures the JS a tutorial page downloads before it is interactive', async () => {
-    const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
     const browser = await launchChromium();
     try {
       const report: Record<string, unknown> = {};

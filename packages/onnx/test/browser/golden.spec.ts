@@ -7,23 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebExecutionProvider } from '../../src/index.js';
 import { CASES, FIXTURES, MODELS } from '../helpers.js';
 import type { PageOptions, PageResult } from './page.js';
-import { serveStatic, type StaticServer } from './server.js';
+import { launchChromium, serveStatic, type LaunchedChromium, type StaticServer } from '@sdtext/browser-testing';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 // onnxruntime-web's .wasm and .mjs files, served to the page (ort.env.wasm.wasmPaths); its exports map hides package.json.
 const ORT_DIST = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
-const LAUNCHER = new URL('../../../../scripts/browser/chromium.mjs', import.meta.url).href;
-
-interface Launched {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<Launched>;
 
 const LAUNCHES: { ep: WebExecutionProvider; webgpu: boolean; tolerance: number }[] = [
   { ep: 'wasm', webgpu: false, tolerance: 1e-4 },
@@ -60,12 +53,11 @@ afterAll(async () => {
 
 for (const launch of LAUNCHES) {
   describe(`chromium, onnxruntime-web [${launch.ep}]`, () => {
-    let browser: Launched;
+    let browser: LaunchedChromium;
     let result: PageResult;
     const errors: string[] = [];
 
     beforeAll(async () => {
-      const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
       browser = await launchChromium({ webgpu: launch.webgpu });
       const page: Page = await browser.context.newPage();
       page.on('console', (msg) => {

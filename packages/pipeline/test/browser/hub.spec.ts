@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedChromium } from '@sdtext/browser-testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TextPipeline, disposeEmbeddings } from '../../src/index.js';
 import { FakeHub, sha256 } from '../helpers/fake-hub.js';
@@ -15,12 +16,10 @@ import { maxAbsDiff } from '../helpers/golden.js';
 import { fixtureRepo } from '../helpers/fixture-repos.js';
 import type { BrowserHubReport, offline as offlineFn } from './page.js';
 
-const LAUNCHER = new URL('../../../../scripts/browser/chromium.mjs', import.meta.url).href;
-type LaunchChromium = (options?: { webgpu?: boolean }) => Promise<{ context: BrowserContext; close(): Promise<void> }>;
 
 const REPO = 'sdtext-test/sd2';
 let hub: FakeHub;
-let browser: { context: BrowserContext; close(): Promise<void> };
+let browser: LaunchedChromium;
 let page: Page;
 let bundleDir: string;
 
@@ -48,8 +47,6 @@ beforeAll(async () => {
   hub.pages.set('/', { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' });
   hub.pages.set('/page.js', { type: 'text/javascript', body: await readFile(join(bundleDir, 'page.js')) });
   await hub.start();
-
-  const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
   browser = await launchChromium();
   page = await browser.context.newPage();
   await page.goto(`${hub.url}/`);

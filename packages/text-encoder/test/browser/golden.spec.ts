@@ -8,24 +8,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/index.js';
 import { CASES, FIXTURES, MODELS } from '../helpers.js';
 import type { ParityOptions, ParityResult } from './page.js';
-import { serveStatic, type StaticServer } from './server.js';
+import { launchChromium, serveStatic, type LaunchedChromium, type StaticServer } from '@sdtext/browser-testing';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const PAGE_ENTRY = here('./page.ts');
 // The wasm backend's .wasm files, served to the page (setWasmPaths).
 const WASM_DIST = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-const LAUNCHER = new URL('../../../../scripts/browser/chromium.mjs', import.meta.url).href;
-
-interface Launched {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-type LaunchChromium = (options?: { webgpu?: boolean; extraArgs?: string[] }) => Promise<Launched>;
 
 /** One chromium launch and the backends run in it, each with the tolerance its float precision earns. */
 const LAUNCHES: { title: string; webgpu: boolean; backends: { name: BackendName; tolerance: number }[] }[] = [
@@ -71,10 +64,9 @@ afterAll(async () => {
 
 for (const launch of LAUNCHES) {
   describe(launch.title, () => {
-    let browser: Launched;
+    let browser: LaunchedChromium;
 
     beforeAll(async () => {
-      const { launchChromium } = (await import(LAUNCHER)) as { launchChromium: LaunchChromium };
       browser = await launchChromium({ webgpu: launch.webgpu });
     });
     afterAll(async () => {

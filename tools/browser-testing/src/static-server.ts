@@ -6,10 +6,10 @@ import * as path from 'node:path';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.json': 'application/json',
   '.wasm': 'application/wasm',
   '.safetensors': 'application/octet-stream',
-  '.mjs': 'text/javascript; charset=utf-8',
   '.onnx': 'application/octet-stream',
 };
 

@@ -1,0 +1,2 @@
+export { CHROMIUM_PATH, launchChromium, type LaunchOptions, type LaunchedChromium } from './chromium.js';
+export { serveStatic, type StaticServer } from './static-server.js';
