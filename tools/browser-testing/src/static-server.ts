@@ -21,10 +21,15 @@ export interface StaticServer {
 }
 
 /**
- * A static server on 127.0.0.1 (random port): each URL prefix maps to a folder, `/` to `index`.
+ * A static server on 127.0.0.1 (random port): each URL prefix maps to a folder, `/` to `index`,
+ * and `files` answers exact paths from memory (a bundled page script).
  * COOP/COEP make the page cross-origin isolated (SharedArrayBuffer, so wasm threads).
  */
-export async function serveStatic(routes: Record<string, string>, index: string): Promise<StaticServer> {
+export async function serveStatic(
+  routes: Record<string, string>,
+  index: string,
+  files: Record<string, string> = {},
+): Promise<StaticServer> {
   const failures: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -41,6 +46,8 @@ export async function serveStatic(routes: Record<string, string>, index: string)
       res.end(body);
     };
     if (url.pathname === '/') return send(200, index, TYPES['.html']);
+    const inMemory = files[url.pathname];
+    if (inMemory !== undefined) return send(200, inMemory, TYPES[path.extname(url.pathname)] ?? 'application/octet-stream');
     const prefix = Object.keys(routes).find((p) => url.pathname.startsWith(p));
     if (prefix === undefined) return send(404, 'not found');
     const root = path.resolve(routes[prefix]!);

@@ -1,18 +1,22 @@
 // golden.test.ts's parity checks in headless Debian chromium, on onnxruntime-web: wasm (threads:
 // the page is cross-origin isolated) in one launch, WebGPU in another (--enable-unsafe-webgpu,
 // SwiftShader here). The page (page.ts) is bundled with esbuild and loads the checkpoints by URL.
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebExecutionProvider } from '../../src/index.js';
 import { CASES, FIXTURES, MODELS } from '../helpers.js';
 import type { PageOptions, PageResult } from './page.js';
-import { launchChromium, serveStatic, type LaunchedChromium, type StaticServer } from '@sdtext/browser-testing';
+import {
+  bundleTestPage,
+  launchChromium,
+  serveStatic,
+  testPageHtml,
+  type LaunchedChromium,
+  type StaticServer,
+} from '@sdtext/browser-testing';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 // onnxruntime-web's .wasm and .mjs files, served to the page (ort.env.wasm.wasmPaths); its exports map hides package.json.
@@ -25,29 +29,14 @@ const LAUNCHES: { ep: WebExecutionProvider; webgpu: boolean; tolerance: number }
 
 const report: string[] = [];
 let server: StaticServer;
-let bundleDir: string;
 
 beforeAll(async () => {
-  bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-browser-'));
-  await build({
-    entryPoints: [here('./page.ts')],
-    outfile: path.join(bundleDir, 'page.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    conditions: ['@sdtext/source'],
-    // Node-only paths import these lazily; the page never takes them (package.json "browser" maps onnxruntime-node away).
-    external: ['node:*'],
-    logLevel: 'error',
-  });
-  const index = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/app/page.js"></script>';
-  server = await serveStatic({ '/app/': bundleDir, '/models/': FIXTURES, '/ort/': ORT_DIST }, index);
+  const page = await bundleTestPage(here('./page.ts'));
+  server = await serveStatic({ '/models/': FIXTURES, '/ort/': ORT_DIST }, testPageHtml('/app/page.js'), { '/app/page.js': page.code });
 });
 
 afterAll(async () => {
   await server?.close();
-  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
   console.log(`onnxruntime-web in chromium, max abs error vs Hugging Face:\n${report.join('\n')}`);
 });
 

@@ -5,10 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFile } from 'node:fs/promises';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import { launchChromium, type LaunchedChromium } from '@sdtext/browser-testing';
+import { bundleTestPage, launchChromium, testPageHtml, type LaunchedChromium } from '@sdtext/browser-testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TextPipeline, disposeEmbeddings } from '../../src/index.js';
 import { FakeHub, sha256 } from '../helpers/fake-hub.js';
@@ -21,31 +19,20 @@ const REPO = 'sdtext-test/sd2';
 let hub: FakeHub;
 let browser: LaunchedChromium;
 let page: Page;
-let bundleDir: string;
+/** Scratch space: the disk cache of the Node-side comparison. */
+let workDir: string;
 
 beforeAll(async () => {
-  bundleDir = await mkdtemp(join(tmpdir(), 'sdtext-pipeline-browser-'));
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-    outfile: join(bundleDir, 'page.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    conditions: ['@sdtext/source'],
-    external: ['node:*'],
-    metafile: true,
-    logLevel: 'error',
-  });
+  workDir = await mkdtemp(join(tmpdir(), 'sdtext-pipeline-browser-'));
+  const bundle = await bundleTestPage(fileURLToPath(new URL('./page.ts', import.meta.url)));
   // node: modules may only appear as lazy dynamic imports, never as static ones.
-  const staticNode = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.path.startsWith('node:') && i.kind !== 'dynamic-import'));
-  expect(staticNode).toEqual([]);
+  expect(bundle.staticNodeImports).toEqual([]);
 
   hub = new FakeHub();
   hub.addRepo(REPO, await fixtureRepo('sd2'));
   hub.addRepo('sdtext-test/private', { 'model_index.json': '{}' }, { token: 'hf_secret' });
-  hub.pages.set('/', { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' });
-  hub.pages.set('/page.js', { type: 'text/javascript', body: await readFile(join(bundleDir, 'page.js')) });
+  hub.pages.set('/', { type: 'text/html', body: testPageHtml('/page.js') });
+  hub.pages.set('/page.js', { type: 'text/javascript', body: bundle.code });
   await hub.start();
   browser = await launchChromium();
   page = await browser.context.newPage();
@@ -56,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await hub?.close();
-  if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 it('fetches through Cache Storage, encodes, then works offline from the cache', async () => {
@@ -84,10 +71,10 @@ it('fetches through Cache Storage, encodes, then works offline from the cache', 
   expect(offline.embeds).toEqual(report.embeds);
 
   // The same prompt in Node, from a disk cache, gives the same numbers.
-  const cacheDir = join(bundleDir, 'hf-cache');
+  const cacheDir = join(workDir, 'hf-cache');
   const pipe = await TextPipeline.fromPretrained(REPO, { endpoint: hub.url, cacheDir, backend: 'cpu' });
   const out = await pipe.encodePrompt({ prompt: 'a photo of a cat', guidance: false });
   expect(maxAbsDiff(out.promptEmbeds.dataSync(), report.embeds)).toBeLessThan(1e-4);
   disposeEmbeddings(out);
-  pipe.dispose();
+  await pipe.dispose();
 });

@@ -2,18 +2,22 @@
 // one launch (default flags), webgpu in a second (--enable-unsafe-webgpu). The page (page.ts) is
 // bundled once with esbuild, served with the fixtures from a local server, loads the models by URL
 // and reports max abs errors per backend/model/case/output. Run by vitest.browser.config.ts.
-import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/index.js';
 import { CASES, FIXTURES, MODELS } from '../helpers.js';
 import type { ParityOptions, ParityResult } from './page.js';
-import { launchChromium, serveStatic, type LaunchedChromium, type StaticServer } from '@sdtext/browser-testing';
+import {
+  bundleTestPage,
+  launchChromium,
+  serveStatic,
+  testPageHtml,
+  type LaunchedChromium,
+  type StaticServer,
+} from '@sdtext/browser-testing';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 const PAGE_ENTRY = here('./page.ts');
@@ -36,29 +40,14 @@ const LAUNCHES: { title: string; webgpu: boolean; backends: { name: BackendName;
 
 const report: string[] = [];
 let server: StaticServer;
-let bundleDir: string;
 
 beforeAll(async () => {
-  bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-browser-parity-'));
-  await build({
-    entryPoints: [PAGE_ENTRY],
-    outfile: path.join(bundleDir, 'page.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    conditions: ['@sdtext/source'],
-    // Only the Node folder loaders import node:fs (lazily); the page loads by URL.
-    external: ['node:fs'],
-    logLevel: 'error',
-  });
-  const index = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/app/page.js"></script>';
-  server = await serveStatic({ '/app/': bundleDir, '/models/': FIXTURES, '/wasm/': WASM_DIST }, index);
+  const page = await bundleTestPage(PAGE_ENTRY);
+  server = await serveStatic({ '/models/': FIXTURES, '/wasm/': WASM_DIST }, testPageHtml('/app/page.js'), { '/app/page.js': page.code });
 });
 
 afterAll(async () => {
   await server?.close();
-  if (bundleDir) fs.rmSync(bundleDir, { recursive: true, force: true });
   console.log(`max abs error vs Hugging Face (transformers 4.36, float32), in chromium:\n${report.join('\n')}`);
 });
 
