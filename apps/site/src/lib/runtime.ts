@@ -100,7 +100,7 @@ export function siteUrl(path: string): string {
 }
 
 export function loadTokenizer(): Promise<Tokenizer> {
-  tokenizerPromise ??= import('@sdtext/tokenizer').then((m) => m.CLIPTokenizer.fromPreset('sd2') as Tokenizer);
+  tokenizerPromise ??= import('@sdtext/tokenizer').then((m) => m.CLIPTokenizer.fromPreset('sd2'));
   return tokenizerPromise;
 }
 
@@ -137,7 +137,7 @@ async function loadModel(choice: ModelChoice): Promise<TextModel> {
   const onProgress = (p: Progress): void => setState({ progress: p });
   if (choice === 'tiny') {
     const { CLIPTextModel } = await import('@sdtext/text-encoder');
-    return (await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model' })) as unknown as TextModel;
+    return await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model' });
   }
   // The real SD2 base text encoder from the hub (fp16 branch); @sdtext/pipeline keeps the files in
   // Cache Storage, so only the first load downloads them.
@@ -147,7 +147,7 @@ async function loadModel(choice: ModelChoice): Promise<TextModel> {
     onProgress,
     ...(hubEndpoint ? { endpoint: hubEndpoint } : {}),
   });
-  return pipe.textEncoder as unknown as TextModel;
+  return pipe.textEncoder;
 }
 
 export function loadEncoder(): Promise<Encoder> {
