@@ -4,6 +4,7 @@ import { openCheckpointFiles } from './checkpoint-files.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
 import { LinkUnavailableError, linkCheckpointFolder } from './linked-folder.js';
 import { mappedWeights } from './mapped-weights.js';
+import { concatChunks } from './onnx/proto-writer.js';
 import { collectGarbage, writeModelFolder, writeTempModelFolder } from './model-folder.js';
 import type { OnnxModelOptions } from './onnx-clip-text-model.js';
 import { defaultRuntime } from './runtime.js';
@@ -103,7 +104,7 @@ export async function checkpointSession(
   const { config } = weights;
   const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, transposeWeights: runtime === 'web' });
   if (transfer === 'memory') {
-    const session = await createSession(concat(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
+    const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
     return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }
   const temp = await writeTempModelFolder(graph.chunks, graph.externalFiles, options.tempDir);
@@ -113,14 +114,4 @@ export async function checkpointSession(
   } finally {
     await temp.remove(); // ORT has read (or mapped) everything by now
   }
-}
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

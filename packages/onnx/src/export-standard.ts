@@ -34,11 +34,17 @@ export async function exportStandardOnnx(source: ModelSource, outFile: string, o
   const fs = await import('node:fs');
   const path = await import('node:path');
   await fs.promises.mkdir(path.dirname(outFile), { recursive: true });
-  const handle = await fs.promises.open(outFile, 'w');
+  // Written beside the target and renamed at the end: an interrupted export leaves no half model.
+  const partial = `${outFile}.partial-${process.pid}`;
+  const handle = await fs.promises.open(partial, 'w');
   try {
     for (const chunk of chunks) await handle.write(chunk);
-  } finally {
     await handle.close();
+    await fs.promises.rename(partial, outFile);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await fs.promises.rm(partial, { force: true });
+    throw e;
   }
   return byteLength;
 }

@@ -116,7 +116,8 @@ export class ProtoWriter {
   }
 }
 
-function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
+/** One buffer from a list of chunks (the list's only chunk as is). */
+export function concatChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
