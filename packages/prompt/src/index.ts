@@ -1,0 +1,11 @@
+export { parsePromptAttention } from './a1111/parse-attention.js';
+export type { WeightedText } from './a1111/parse-attention.js';
+export { getPromptSchedule, getLearnedConditioningPromptSchedules } from './a1111/schedules.js';
+export type { ScheduledPrompt, ScheduleOptions } from './a1111/schedules.js';
+export { parseScheduleTree } from './a1111/schedule-grammar.js';
+export type { ScheduleNode } from './a1111/schedule-grammar.js';
+export { getMulticondPromptList } from './a1111/multicond.js';
+export type { MulticondPart, MulticondPromptList } from './a1111/multicond.js';
+export { parseComfyPrompt, parseParentheses, tokenWeights, escapeImportant, unescapeImportant } from './comfy/parse-weights.js';
+export type { ComfyWeightedText } from './comfy/parse-weights.js';
+export { pythonFloat } from './python-float.js';
