@@ -1,0 +1,37 @@
+/** A float tensor as plain data, row-major (the engines' common currency, no tfjs). */
+export interface Tensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface EncodeOptions {
+  /**
+   * 1 = the last hidden state; n > 1 = hidden_states[-n] passed through final_layer_norm (what
+   * A1111's "Clip skip", diffusers' clip_skip + 1 and ComfyUI's layer_idx = -n all compute).
+   */
+  clipSkip?: number;
+}
+
+export interface EncoderOutput {
+  /** [batch, seqLen, hidden]: the hidden state selected by `clipSkip`. */
+  lastHiddenState: Tensor;
+  /** [batch, dim]: the pooled (or projected) output, where the model has one. */
+  pooled?: Tensor;
+}
+
+/**
+ * The text encoder a dialect drives: any CLIP text model on any engine. Rows are independent
+ * (causal attention, no cross-row mixing), which is what lets a cache reuse rows.
+ */
+export interface PromptEncoder {
+  encode(inputIds: Int32Array, batch: number, seqLen: number, options?: EncodeOptions): Promise<EncoderOutput>;
+}
+
+/** The tokenizer calls the dialects need; @sdtext/tokenizer's CLIPTokenizer has them all. */
+export interface PromptTokenizer {
+  readonly bosTokenId: number;
+  readonly eosTokenId: number;
+  readonly padTokenId: number;
+  encode(text: string, options: { addSpecialTokens: false }): { inputIds: number[] };
+  getVocab(): Record<string, number>;
+}

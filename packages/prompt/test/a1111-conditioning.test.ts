@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLIPTokenizer } from '@sdtext/tokenizer';
+import { EncoderCache, encodeA1111 } from '../src/index.js';
+import { CONDITIONING } from './support/conditioning-fixtures.js';
+import { fromBase64F32, maxAbsDiff } from './support/compare.js';
+import { loadTinyClip } from './support/tiny-clip.js';
+
+const tokenizer = CLIPTokenizer.fromPreset('sd1');
+const encoders = { 'sd1-tiny': loadTinyClip('sd1-tiny'), 'sd2-tiny': loadTinyClip('sd2-tiny') };
+const report: Record<string, { z: number; pooled: number }> = {};
+
+describe('A1111 conditioning against webui sd_hijack_clip + sd_emphasis "Original"', () => {
+  afterAll(() => console.log('A1111 parity (max abs err):', JSON.stringify(report)));
+  for (const ref of CONDITIONING.a1111) {
+    it(ref.name, async () => {
+      const cache = new EncoderCache(encoders[ref.model]);
+      const out = await encodeA1111(ref.texts, tokenizer, cache, { clipSkip: ref.clipSkip, padTokenId: ref.padTokenId ?? tokenizer.eosTokenId });
+      expect(out.chunks.map((row) => row.map((c) => c.tokens))).toEqual(ref.chunkTokens);
+      expect(out.chunks.map((row) => row.map((c) => c.multipliers))).toEqual(ref.chunkMultipliers);
+      expect(out.embeds.dims).toEqual(ref.z.dims);
+      const z = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
+      const pooled = maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled.base64));
+      report[ref.name] = { z, pooled };
+      expect(z).toBeLessThanOrEqual(1e-4);
+      expect(pooled).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});
+
+describe('a weight-only edit reuses the encoder outputs', () => {
+  it('re-encoding "(red:1.3)" as "(red:0.7)" runs the encoder zero times', async () => {
+    const cache = new EncoderCache(encoders['sd1-tiny']);
+    const long = 'a (red:1.3) cat, [blurry] BREAK masterpiece, ' + 'detailed '.repeat(80);
+    await encodeA1111([long], tokenizer, cache);
+    const calls = cache.encoderCalls;
+    const rows = cache.rowsEncoded;
+    expect(calls).toBe(3);
+    const t0 = performance.now();
+    const edited = await encodeA1111([long.replace('1.3', '0.7')], tokenizer, cache);
+    const ms = performance.now() - t0;
+    expect(cache.encoderCalls).toBe(calls);
+    expect(cache.rowsEncoded).toBe(rows);
+    expect(edited.embeds.dims).toEqual([1, 231, 32]);
+    console.log(`weight-only re-encode: 0 encoder calls, ${ms.toFixed(1)} ms (first encode: ${calls} calls, ${rows} rows)`);
+  });
+});
