@@ -17,3 +17,7 @@ export type { PromptChunk, A1111ChunkOptions, A1111Emphasis } from './a1111/chun
 export { applyEmphasis } from './a1111/emphasis.js';
 export { encodeA1111 } from './a1111/encode.js';
 export type { A1111Conditioning, A1111EncodeOptions } from './a1111/encode.js';
+export { tokenizeWithWeights } from './comfy/tokenize.js';
+export type { TokenWeight, ComfyTokenizeOptions } from './comfy/tokenize.js';
+export { encodeComfy } from './comfy/encode.js';
+export type { ComfyConditioning, ComfyEncodeOptions } from './comfy/encode.js';

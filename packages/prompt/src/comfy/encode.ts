@@ -1,0 +1,56 @@
+import type { Tensor } from '../encoder.js';
+import type { EncoderCache } from '../encoder-cache.js';
+import type { TokenWeight } from './tokenize.js';
+
+export interface ComfyEncodeOptions {
+  /** ComfyUI's CLIPSetLastLayer as clip skip: layer_idx -2 is clipSkip 2. */
+  clipSkip?: number;
+  /** The pad id of gen_empty_tokens: EOS for SD1, 0 for SD2/SDXL-G. */
+  padTokenId: number;
+  bosTokenId: number;
+  eosTokenId: number;
+}
+
+export interface ComfyConditioning {
+  /** [1, 77 * chunks, H] */
+  embeds: Tensor;
+  /** [1, P]: the first chunk's pooled output. */
+  pooled?: Tensor;
+}
+
+/**
+ * ComfyUI's `ClipTokenWeightEncoder.encode_token_weights`: the chunks are encoded in one batch
+ * with an "empty" row ([BOS, EOS, pad…]) when any weight differs from 1; each weighted token is
+ * then `(z - z_empty) * w + z_empty` (a lerp away from the empty prompt, not a plain scale).
+ */
+export async function encodeComfy(chunks: readonly TokenWeight[][], cache: EncoderCache, options: ComfyEncodeOptions): Promise<ComfyConditioning> {
+  const rows = chunks.map((c) => c.map(([t]) => t));
+  const hasWeights = chunks.some((c) => c.some(([, w]) => w !== 1.0));
+  const length = Math.max(...rows.map((r) => r.length));
+  if (hasWeights) rows.push([options.bosTokenId, options.eosTokenId, ...new Array<number>(length - 2).fill(options.padTokenId)]);
+  const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1 });
+  const H = encoded[0]!.hiddenSize;
+  const empty = hasWeights ? encoded[encoded.length - 1]!.hidden : undefined;
+
+  const embeds = new Float32Array(chunks.length * length * H);
+  chunks.forEach((chunk, k) => {
+    const z = encoded[k]!.hidden.slice();
+    if (empty) {
+      chunk.forEach(([, weight], j) => {
+        if (weight === 1.0) return;
+        // torch float32 arithmetic, step by step.
+        const w = Math.fround(weight);
+        for (let h = 0; h < H; h++) {
+          const e = empty[j * H + h]!;
+          z[j * H + h] = Math.fround(Math.fround(Math.fround(z[j * H + h]! - e) * w) + e);
+        }
+      });
+    }
+    embeds.set(z, k * length * H);
+  });
+  const first = encoded[0]!.pooled;
+  return {
+    embeds: { data: embeds, dims: [1, chunks.length * length, H] },
+    ...(first ? { pooled: { data: first.slice(), dims: [1, first.length] } } : {}),
+  };
+}
