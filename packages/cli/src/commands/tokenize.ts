@@ -9,7 +9,8 @@ const USAGE = `sdtext tokenize [TEXT...] [--input FILE] [options]
 Tokenizes texts as Hugging Face's CLIPTokenizer does, by default padded to 77 with truncation
 (what Stable Diffusion feeds its text encoder).
 
-  --input FILE                a JSON array of strings to tokenize (after any TEXT arguments)
+  --input FILE                a JSON array of strings to tokenize (after any TEXT arguments);
+                              - reads it from standard input
   ${TOKENIZER_OPTION_HELP}
   --padding max_length|longest|none   (default: max_length)
   --max-length N              (default: the tokenizer's model_max_length, 77)
