@@ -238,6 +238,11 @@ A1111_CASES = [
     ("batch_fillers", "sd1-tiny", ["a (short:1.5) one", LONG_PLAIN, "mid, (length:0.8) BREAK prompt"], 1, False),
 ]
 
+MULTICOND_CASES = [
+    # (name, model, prompt, steps): webui's get_multicond_learned_conditioning, schedules and AND
+    ("schedules_and", "sd1-tiny", "a [red:blue:0.5] (cat:1.2) AND a [dog|wolf] :0.7 AND [(a:1.3)::2] fox", 4),
+]
+
 COMFY_CASES = [
     # (name, model, text, layer_idx or None, pad_with_end)
     ("issue", "sd1-tiny", "a (red:1.3) cat, [blurry] BREAK masterpiece", None, True),
@@ -271,7 +276,7 @@ def main():
 
     opts = Opts(emphasis="Original", comma_padding_backtrack=20, CLIP_stop_at_last_layers=1,
                 use_old_emphasis_implementation=False, textual_inversion_add_hashes_to_infotext=False)
-    sd_hijack_clip, _ = load_webui(args.webui, opts)
+    sd_hijack_clip, prompt_parser = load_webui(args.webui, opts)
 
     class Embedder(sd_hijack_clip.FrozenCLIPEmbedderWithCustomWords):
         def encode_with_transformers(self, tokens):
@@ -295,6 +300,17 @@ def main():
                       "chunkMultipliers": [[c.multipliers for c in row] for row in chunks],
                       "z": f32(z), "pooled": f32(pooled)})
 
+    multicond = []
+    for name, model, prompt, steps in MULTICOND_CASES:
+        opts.CLIP_stop_at_last_layers = 1
+        embedder = Embedder(types.SimpleNamespace(tokenizer=tokenizer, transformer=models[model], return_pooled=False), hijack)
+        sd_model = types.SimpleNamespace(get_learned_conditioning=embedder.forward)
+        c = prompt_parser.get_multicond_learned_conditioning(sd_model, [prompt], steps)
+        multicond.append({"name": name, "model": model, "prompt": prompt, "steps": steps,
+                          "parts": [{"weight": part.weight,
+                                     "schedule": [{"endAtStep": s.end_at_step, "cond": f32(s.cond)} for s in part.schedules]}
+                                    for part in c.batch[0]]})
+
     sd1_clip = load_comfy(args.comfy)
 
     class ComfyClip(sd1_clip.ClipTokenWeightEncoder):
@@ -317,7 +333,7 @@ def main():
                       "tokenWeights": [[[t, w] for t, w in row] for row in pairs], "z": f32(z), "pooled": f32(pooled)})
 
     json.dump({"generator": "packages/prompt/scripts/make_conditioning_references.py",
-               "torchModelMaxErrVsHF": model_check, "a1111": a1111, "comfy": comfy}, sys.stdout, separators=(",", ":"))
+               "torchModelMaxErrVsHF": model_check, "a1111": a1111, "a1111Multicond": multicond, "comfy": comfy}, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
 
 

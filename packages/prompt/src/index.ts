@@ -21,3 +21,7 @@ export { tokenizeWithWeights } from './comfy/tokenize.js';
 export type { TokenWeight, ComfyTokenizeOptions } from './comfy/tokenize.js';
 export { encodeComfy } from './comfy/encode.js';
 export type { ComfyConditioning, ComfyEncodeOptions } from './comfy/encode.js';
+export { encodeA1111Multicond } from './a1111/multicond-encode.js';
+export type { ComposableConditioning, ScheduledConditioning } from './a1111/multicond-encode.js';
+export { explainPrompt, encodePromptWithDialect } from './dialect.js';
+export type { Dialect, ChunkView, PromptExplanation, PromptEmbeddings, DialectOptions } from './dialect.js';

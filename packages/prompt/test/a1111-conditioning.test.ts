@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
-import { EncoderCache, encodeA1111 } from '../src/index.js';
+import { EncoderCache, encodeA1111, encodeA1111Multicond } from '../src/index.js';
 import { CONDITIONING } from './support/conditioning-fixtures.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
 import { loadTinyClip } from './support/tiny-clip.js';
@@ -8,9 +8,9 @@ import { loadTinyClip } from './support/tiny-clip.js';
 const tokenizer = CLIPTokenizer.fromPreset('sd1');
 const encoders = { 'sd1-tiny': loadTinyClip('sd1-tiny'), 'sd2-tiny': loadTinyClip('sd2-tiny') };
 const report: Record<string, { z: number; pooled: number }> = {};
+afterAll(() => console.log('A1111 parity (max abs err):', JSON.stringify(report)));
 
 describe('A1111 conditioning against webui sd_hijack_clip + sd_emphasis "Original"', () => {
-  afterAll(() => console.log('A1111 parity (max abs err):', JSON.stringify(report)));
   for (const ref of CONDITIONING.a1111) {
     it(ref.name, async () => {
       const cache = new EncoderCache(encoders[ref.model]);
@@ -23,6 +23,25 @@ describe('A1111 conditioning against webui sd_hijack_clip + sd_emphasis "Origina
       report[ref.name] = { z, pooled };
       expect(z).toBeLessThanOrEqual(1e-4);
       expect(pooled).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});
+
+describe('A1111 schedules and AND against webui get_multicond_learned_conditioning', () => {
+  for (const ref of CONDITIONING.a1111Multicond) {
+    it(ref.name, async () => {
+      const parts = await encodeA1111Multicond(ref.prompt, ref.steps, tokenizer, new EncoderCache(encoders[ref.model]));
+      expect(parts.map((p) => [p.weight, p.schedule.map((s) => s.endAtStep)])).toEqual(ref.parts.map((p) => [p.weight, p.schedule.map((s) => s.endAtStep)]));
+      let err = 0;
+      parts.forEach((p, i) =>
+        p.schedule.forEach((s, j) => {
+          const expected = ref.parts[i]!.schedule[j]!.cond;
+          expect(s.cond.dims).toEqual(expected.dims);
+          err = Math.max(err, maxAbsDiff(s.cond.data, fromBase64F32(expected.base64)));
+        }),
+      );
+      report[ref.name] = { z: err, pooled: 0 };
+      expect(err).toBeLessThanOrEqual(1e-4);
     });
   }
 });

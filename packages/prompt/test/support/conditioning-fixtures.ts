@@ -29,7 +29,15 @@ export interface ComfyReference {
   pooled: StoredTensor;
 }
 
+export interface MulticondReference {
+  name: string;
+  model: 'sd1-tiny' | 'sd2-tiny';
+  prompt: string;
+  steps: number;
+  parts: { weight: number; schedule: { endAtStep: number; cond: StoredTensor }[] }[];
+}
+
 /** Made by scripts/make_conditioning_references.py from webui's and ComfyUI's own code. */
 export const CONDITIONING = JSON.parse(
   fs.readFileSync(fileURLToPath(new URL('../fixtures/conditioning.json', import.meta.url)), 'utf8'),
-) as { a1111: A1111Reference[]; comfy: ComfyReference[] };
+) as { a1111: A1111Reference[]; a1111Multicond: MulticondReference[]; comfy: ComfyReference[] };

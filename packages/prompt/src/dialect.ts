@@ -1,0 +1,84 @@
+import { tokenizeLine } from './a1111/chunks.js';
+import { encodeA1111 } from './a1111/encode.js';
+import { parsePromptAttention } from './a1111/parse-attention.js';
+import { encodeComfy } from './comfy/encode.js';
+import { parseComfyPrompt } from './comfy/parse-weights.js';
+import { tokenizeWithWeights } from './comfy/tokenize.js';
+import type { PromptTokenizer, Tensor } from './encoder.js';
+import type { EncoderCache } from './encoder-cache.js';
+
+export type Dialect = 'a1111' | 'comfy';
+
+/** A 77-token chunk as the encoder sees it, with each token's weight. */
+export interface ChunkView {
+  tokens: number[];
+  weights: number[];
+}
+
+/** What a prompt means in a dialect: weighted pieces and the chunks they become (`sdtext parse`). */
+export interface PromptExplanation {
+  dialect: Dialect;
+  /** Weighted text pieces (A1111's BREAK is a piece with weight -1). */
+  pieces: { text: string; weight: number }[];
+  chunks: ChunkView[];
+}
+
+export interface DialectOptions {
+  clipSkip?: number;
+  /** The id after the first EOS (A1111) / of padding (ComfyUI); defaults to the tokenizer's pad id. */
+  padTokenId?: number;
+}
+
+export function explainPrompt(prompt: string, dialect: Dialect, tokenizer: PromptTokenizer, options: DialectOptions = {}): PromptExplanation {
+  if (dialect === 'a1111') {
+    return {
+      dialect,
+      pieces: parsePromptAttention(prompt).map(([text, weight]) => ({ text, weight })),
+      chunks: tokenizeLine(prompt, tokenizer).chunks.map((c) => ({ tokens: c.tokens, weights: c.multipliers })),
+    };
+  }
+  const padWithEnd = (options.padTokenId ?? tokenizer.padTokenId) === tokenizer.eosTokenId;
+  return {
+    dialect,
+    pieces: parseComfyPrompt(prompt),
+    chunks: tokenizeWithWeights(prompt, tokenizer, { padWithEnd }).map((c) => ({ tokens: c.map(([t]) => t), weights: c.map(([, w]) => w) })),
+  };
+}
+
+export interface PromptEmbeddings {
+  /** [1, 77 * chunks, H] */
+  embeds: Tensor;
+  /** [1, P]: the first chunk's pooled output. */
+  pooled?: Tensor;
+  chunks: ChunkView[];
+}
+
+/**
+ * One prompt, one dialect, one conditioning tensor. A1111 prompts with `AND` or prompt editing
+ * have several conds: use `encodeA1111Multicond` for those (this encodes the text as written).
+ */
+export async function encodePromptWithDialect(
+  prompt: string,
+  dialect: Dialect,
+  tokenizer: PromptTokenizer,
+  cache: EncoderCache,
+  options: DialectOptions = {},
+): Promise<PromptEmbeddings> {
+  const padTokenId = options.padTokenId ?? tokenizer.padTokenId;
+  if (dialect === 'a1111') {
+    const out = await encodeA1111([prompt], tokenizer, cache, { clipSkip: options.clipSkip ?? 1, padTokenId });
+    return {
+      embeds: out.embeds,
+      ...(out.pooled ? { pooled: out.pooled } : {}),
+      chunks: out.chunks[0]!.map((c) => ({ tokens: c.tokens, weights: c.multipliers })),
+    };
+  }
+  const chunks = tokenizeWithWeights(prompt, tokenizer, { padWithEnd: padTokenId === tokenizer.eosTokenId });
+  const out = await encodeComfy(chunks, cache, {
+    clipSkip: options.clipSkip ?? 1,
+    padTokenId,
+    bosTokenId: tokenizer.bosTokenId,
+    eosTokenId: tokenizer.eosTokenId,
+  });
+  return { ...out, chunks: chunks.map((c) => ({ tokens: c.map(([t]) => t), weights: c.map(([, w]) => w) })) };
+}
