@@ -9,30 +9,40 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // exports, workspace:^ turned into versions), installed into an empty folder outside the
 // workspace. Registry dependencies come from pnpm's store (--offline): nothing is downloaded.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['ftfy', 'tokenizer', 'text-encoder', 'pipeline', 'onnx', 'cli'];
+const PACKAGES = ['core', 'ftfy', 'tokenizer', 'text-encoder', 'pipeline', 'onnx', 'cli'];
 const TINY_MODEL = join(ROOT, 'models/fixtures/models/sd2-tiny/text_model');
 
 const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-describe('packed packages, installed outside the workspace', () => {
-  const packs = mkdtempSync(join(tmpdir(), 'sdtext-packs-'));
-  const project = mkdtempSync(join(tmpdir(), 'sdtext-consumer-'));
+const packs = mkdtempSync(join(tmpdir(), 'sdtext-packs-'));
+let tarballs: Record<string, string> = {};
 
+/** A consumer project outside the workspace with `names` (and what they depend on) installed from the tarballs. */
+function consumer(prefix: string, names: readonly string[], extra: Record<string, string>): string {
+  const project = mkdtempSync(join(tmpdir(), `sdtext-${prefix}-`));
+  const dependencies = Object.fromEntries(names.map((n) => [`@sdtext/${n}`, tarballs[`@sdtext/${n}`]!]));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: prefix, private: true, type: 'module', dependencies: { ...dependencies, ...extra } }));
+  // The packages depend on each other by version; point those at the tarballs too.
+  writeFileSync(
+    join(project, 'pnpm-workspace.yaml'),
+    ['overrides:', ...Object.entries(tarballs).map(([n, f]) => `  "${n}": "${f}"`), 'allowBuilds:', '  onnxruntime-node: false', '  protobufjs: false', ''].join('\n'),
+  );
+  run('pnpm', ['install', '--offline'], project);
+  return project;
+}
+
+beforeAll(() => {
+  for (const name of PACKAGES) run('pnpm', ['pack', '--pack-destination', packs], join(ROOT, 'packages', name));
+  tarballs = Object.fromEntries(
+    readdirSync(packs).map((file) => [`@sdtext/${file.replace(/^sdtext-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`, `file:${join(packs, file)}`]),
+  );
+});
+
+describe('packed packages, installed outside the workspace', () => {
+  let project = '';
   beforeAll(() => {
-    for (const name of PACKAGES) run('pnpm', ['pack', '--pack-destination', packs], join(ROOT, 'packages', name));
-    const tarballs = Object.fromEntries(
-      readdirSync(packs).map((file) => [`@sdtext/${file.replace(/^sdtext-/, '').replace(/-\d+\.\d+\.\d+\.tgz$/, '')}`, `file:${join(packs, file)}`]),
-    );
-    writeFileSync(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { ...tarballs, '@tensorflow/tfjs-core': '^4.22.0' } }),
-    );
-    // The packages depend on each other by version; point those at the tarballs too.
-    writeFileSync(
-      join(project, 'pnpm-workspace.yaml'),
-      ['overrides:', ...Object.entries(tarballs).map(([n, f]) => `  "${n}": "${f}"`), 'allowBuilds:', '  onnxruntime-node: false', '  protobufjs: false', ''].join('\n'),
-    );
-    run('pnpm', ['install', '--offline'], project);
+    // ONNX Runtime is an optional peer of @sdtext/onnx: the user picks the runtime for their platform.
+    project = consumer('consumer', PACKAGES, { '@tensorflow/tfjs-core': '^4.22.0', 'onnxruntime-node': '1.30.0' });
   });
 
   it('ships only dist, without the workspace source condition', () => {
@@ -57,7 +67,7 @@ describe('packed packages, installed outside the workspace', () => {
 
   it('runs the text encoder on tfjs-wasm and on onnxruntime', () => {
     const script = `import { CLIPTextModel } from '@sdtext/text-encoder';
-      import { loadTextEncoder } from '@sdtext/onnx';
+      import { loadTextEncoder } from '@sdtext/pipeline';
       const ids = [[49406, 320, 2368, 49407]];
       const model = await CLIPTextModel.fromPretrained(process.argv[1], { backend: 'wasm' });
       const tfjs = await model.forward({ inputIds: ids }).lastHiddenState.data();
@@ -75,5 +85,26 @@ describe('packed packages, installed outside the workspace', () => {
   it('provides the sdtext command', () => {
     const out = run(join(project, 'node_modules/.bin/sdtext'), ['tokenize', 'a photo of a cat', '--padding', 'none', '--json'], project);
     expect((JSON.parse(out) as { input_ids: number[] }[])[0]!.input_ids).toEqual([49406, 320, 1125, 539, 320, 2368, 49407]);
+  });
+});
+
+describe('the pipeline without the ONNX engine installed', () => {
+  let project = '';
+  beforeAll(() => {
+    project = consumer('tfjs-only', ['pipeline'], { '@tensorflow/tfjs-core': '^4.22.0' });
+  });
+
+  it('installs no ONNX Runtime, and engine "auto" runs tfjs, saying why', () => {
+    const installed = readdirSync(join(project, 'node_modules/.pnpm'));
+    expect(installed.filter((d) => d.startsWith('onnxruntime'))).toEqual([]);
+    const script = `import { loadTextEncoder } from '@sdtext/pipeline';
+      const encoder = await loadTextEncoder(process.argv[1], { backend: 'cpu' });
+      const out = await encoder.encode({ inputIds: [[49406, 320, 2368, 49407]] });
+      console.log(JSON.stringify({ engine: encoder.engine, dims: out.lastHiddenState.dims, why: encoder.fallbackReason }));
+      await encoder.dispose();`;
+    const result = JSON.parse(run('node', ['--input-type=module', '-e', script, TINY_MODEL], project)) as { engine: string; dims: number[]; why: string };
+    expect(result.engine).toBe('tfjs');
+    expect(result.dims).toEqual([1, 4, 32]);
+    expect(result.why).toMatch(/npm install @sdtext\/onnx onnxruntime-node/);
   });
 });

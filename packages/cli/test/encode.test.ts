@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSafetensors, toFloat32, toNumbers } from '@sdtext/text-encoder';
+import { loadSafetensors, toFloat32, toNumbers } from '@sdtext/core';
 import { runCli } from './run-cli.js';
 
 const MODELS = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));

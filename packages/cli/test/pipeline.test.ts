@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSafetensors, toFloat32 } from '@sdtext/text-encoder';
+import { loadSafetensors, toFloat32 } from '@sdtext/core';
 // The pipeline package's fixture repos and fake hub (a real HTTP server on 127.0.0.1).
 import { FakeHub } from '../../pipeline/test/helpers/fake-hub.js';
 import { fixtureRepo, writeRepo } from '../../pipeline/test/helpers/fixture-repos.js';

@@ -1,20 +1,9 @@
-import {
-  checkCheckpoint,
-  checkpointIgnoreKeys,
-  expectedWeights,
-  folderFiles,
-  readCheckpointHeaders,
-  readModelConfig,
-  type CLIPTextConfig,
-  type KeyFilter,
-  type SafetensorsHeader,
-} from '@sdtext/text-encoder';
-import { namesProjection } from './weights.js';
+import { folderFiles, openTextModelCheckpoint, type CLIPTextConfig, type KeyFilter, type SafetensorsHeader } from '@sdtext/core';
 
 /**
  * A local checkpoint folder's files, headers read and checked, without reading a weight: for
  * graphs whose initializers point into the safetensors files themselves (ORT maps them). File
- * naming and the strict key check are @sdtext/text-encoder's (its CheckpointError messages).
+ * naming and the strict key check are @sdtext/core's (its CheckpointError messages).
  */
 
 export interface CheckpointShard {
@@ -35,17 +24,8 @@ export async function openCheckpointFiles(
   options: { variant?: string; withProjection?: boolean; ignoreKeys?: KeyFilter },
 ): Promise<CheckpointFiles> {
   const path = await import('node:path');
-  const files = folderFiles(dir);
-  const { config, json } = await readModelConfig(files);
-  const withProjection = options.withProjection ?? namesProjection(json);
-  const checkpoint = await readCheckpointHeaders(files, { variant: options.variant });
-  checkCheckpoint(
-    checkpoint,
-    expectedWeights(config, { withProjection }),
-    checkpointIgnoreKeys(json, options.ignoreKeys),
-    `${files.name} (${checkpoint.files.join(', ')})`,
-    withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel',
-  );
+  const { config, withProjection, checkpoint } = await openTextModelCheckpoint(folderFiles(dir), options);
+  await checkpoint.close(); // ORT reads the files itself
   const shards = checkpoint.shards.map(({ file, header }) => ({ file, path: path.join(dir, file), header }));
   return { config, withProjection, shards };
 }

@@ -1,4 +1,4 @@
-import type { CLIPTextConfig, ModelSource } from '@sdtext/text-encoder';
+import type { CLIPTextConfig, ModelSource } from '@sdtext/core';
 import { GRAPH_VERSION, compiledEntryDir, publishCompiledEntry, readCompiledEntry } from './compiled-cache.js';
 import { openCheckpointFiles } from './checkpoint-files.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';

@@ -1,4 +1,4 @@
-import type { CLIPTextConfig } from '@sdtext/text-encoder';
+import type { CLIPTextConfig } from '@sdtext/core';
 
 /**
  * A folder of built models (graph + float32 weights, as ORT loads them by path), one per

@@ -1,4 +1,4 @@
-import type { ModelSource } from '@sdtext/text-encoder';
+import type { ModelSource } from '@sdtext/core';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
 import { loadCheckpointWeights, memoryWeights, type LoadWeightsOptions } from './weights.js';
 

@@ -1,4 +1,4 @@
-import type { SafetensorsDtype, SafetensorsTensorInfo } from '@sdtext/text-encoder';
+import type { SafetensorsDtype, SafetensorsTensorInfo } from '@sdtext/core';
 import type { CheckpointFiles } from './checkpoint-files.js';
 import type { GraphWeights } from './graph/graph-context.js';
 import type { GraphBuilder } from './onnx/graph-builder.js';

@@ -1,10 +1,24 @@
 import type * as ort from 'onnxruntime-common';
-import { parseCLIPTextConfig, resolveModelFiles, type CLIPTextConfig, type ModelSource } from '@sdtext/text-encoder';
-import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
-import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
-import { checkInputs, selectRows, type CheckedInputs } from './inputs.js';
+import {
+  EmbeddingCache,
+  checkInputs,
+  firstNonFinite,
+  parseCLIPTextConfig,
+  readFinalLayerNorm,
+  readTextModelWeights,
+  resolveModelFiles,
+  selectRows,
+  type CLIPTextConfig,
+  type CheckedInputs,
+  type EmbeddingCacheOptions,
+  type EncodeInputs,
+  type EncodeOutputs,
+  type FinalLayerNorm,
+  type FloatTensor,
+  type ModelSource,
+  type TextEncoderEngine,
+} from '@sdtext/core';
 import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions, type WeightTransfer } from './checkpoint-session.js';
-import { readFinalLayerNorm, type FinalLayerNorm } from './final-layer-norm.js';
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 
 export type { OnnxFromPretrainedOptions };
@@ -56,6 +70,12 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     readonly weightTransfer: WeightTransfer | undefined,
     /** Reads final_layer_norm's weights when clip skip first needs them; null for exported graphs. */
     private readonly loadFinalNorm: (() => Promise<FinalLayerNorm>) | null,
+    /**
+     * Reads the checkpoint through @sdtext/core's checked loader, which names a NaN/Inf weight.
+     * For sessions whose weights JavaScript never read (ORT maps the files): run only when an
+     * output is not finite, so loading stays as fast as the mapping.
+     */
+    private readonly checkWeights: (() => Promise<void>) | null = null,
   ) {
     const { session } = ort;
     this.backend = ort.backend;
@@ -76,9 +96,11 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
    */
   static async fromPretrained(source: ModelSource, options: OnnxFromPretrainedOptions = {}): Promise<OnnxCLIPTextModel> {
     const { session, config, loadedFrom, weightTransfer } = await checkpointSession(source, options);
+    const files = () => resolveModelFiles(source, options.subfolder ?? '', options.fetch);
     // Lazily: clip skip is rare, and for a URL or FileSource the read is a second pass over the file.
-    const loadFinalNorm = (): Promise<FinalLayerNorm> => readFinalLayerNorm(source, options, config);
-    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer, loadFinalNorm);
+    const loadFinalNorm = (): Promise<FinalLayerNorm> => readFinalLayerNorm(files(), options, config);
+    const checkWeights = weightTransfer === 'temp-folder' || weightTransfer === 'memory' ? null : async () => void (await readTextModelWeights(files(), options));
+    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer, loadFinalNorm, checkWeights);
   }
 
   /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */
@@ -114,14 +136,30 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
       throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
     }
     const inputs = checkInputs(this.config, inputIds, attentionMask);
-    return this.cache.encode(inputs.rowKeys, outputHiddenStates, (rows) => this.run(selectRows(inputs, rows), outputHiddenStates));
+    return this.cache.encode(inputs.rowKeys, outputHiddenStates, async (rows) => {
+      const outputs = await this.run(selectRows(inputs, rows), outputHiddenStates);
+      await this.checkFinite(outputs);
+      return outputs;
+    });
+  }
+
+  /** A NaN/Inf output means a broken weight: name it (mapped checkpoints are read only now), never return it silently. */
+  private async checkFinite(outputs: EncodeOutputs): Promise<void> {
+    const bad = firstNonFinite(outputs.lastHiddenState.data);
+    if (bad < 0) return;
+    await this.checkWeights?.(); // throws the CheckpointError naming the tensor
+    const [, seqLen = 1, hidden = 1] = outputs.lastHiddenState.dims;
+    throw new Error(
+      `the model output ${outputs.lastHiddenState.data[bad]} at row ${Math.floor(bad / (seqLen * hidden))}, position ${Math.floor(bad / hidden) % seqLen}: ` +
+        'its weights or graph are broken (exported graphs are not checked at load); re-export or load the safetensors checkpoint',
+    );
   }
 
   private async run(inputs: CheckedInputs, outputHiddenStates: boolean): Promise<EncodeOutputs> {
     const { Tensor } = this.ort.runtime.ort;
     const dims = [inputs.batch, inputs.seqLen];
-    const asInput = (v: BigInt64Array): ort.Tensor =>
-      this.idsType === 'int32' ? new Tensor('int32', Int32Array.from(v, Number), dims) : new Tensor('int64', v, dims);
+    const asInput = (v: Int32Array): ort.Tensor =>
+      this.idsType === 'int32' ? new Tensor('int32', v, dims) : new Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), dims);
     const feeds: Record<string, ort.Tensor> = { input_ids: asInput(inputs.ids) };
     if (this.hasMaskInput) feeds['attention_mask'] = asInput(inputs.mask);
     const L = this.config.num_hidden_layers;

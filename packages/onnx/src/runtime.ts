@@ -43,7 +43,8 @@ export async function loadRuntime(name: RuntimeName = defaultRuntime()): Promise
     if (!api || typeof api.InferenceSession !== 'function') throw new Error('the module has no InferenceSession');
     return { name, ort: api };
   } catch (e) {
-    throw new RuntimeError(`could not load onnxruntime-${name}: ${(e as Error).message}`);
+    // Both runtimes are optional peers: the user installs the one for their platform.
+    throw new RuntimeError(`could not load onnxruntime-${name} (npm install onnxruntime-${name}@1.30.0): ${(e as Error).message}`);
   }
 }
 

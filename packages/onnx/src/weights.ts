@@ -1,15 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { readTextModelWeights, resolveModelFiles, type CLIPTextConfig, type ModelSource, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
-import {
-  CLIPTextModel,
-  CLIPTextModelWithProjection,
-  WeightScope,
-  loadPretrained,
-  resolveModelFiles,
-  type CLIPTextConfig,
-  type FromPretrainedOptions,
-  type ModelSource,
-} from '@sdtext/text-encoder';
 
 export type { WeightTensor };
 
@@ -21,60 +11,21 @@ export interface CheckpointWeights {
   tensors: Map<string, WeightTensor>;
 }
 
-export interface LoadWeightsOptions extends Omit<FromPretrainedOptions, 'backend'> {
-  /** Load as CLIPTextModelWithProjection. Default: from config.json's `architectures`. */
-  withProjection?: boolean;
-}
-
-/** Whether a parsed config.json's `architectures` names CLIPTextModelWithProjection. */
-export function namesProjection(configJson: unknown): boolean {
-  const archs = (configJson as { architectures?: unknown } | null)?.architectures;
-  return Array.isArray(archs) && archs.includes('CLIPTextModelWithProjection');
-}
-
-/** Whether a config.json names CLIPTextModelWithProjection. */
-export async function configHasProjection(source: ModelSource, options: LoadWeightsOptions): Promise<boolean> {
-  const text = await resolveModelFiles(source, options.subfolder ?? '', options.fetch).readText('config.json');
-  if (text === null) return false; // loadPretrained reports the missing file
-  try {
-    return namesProjection(JSON.parse(text));
-  } catch {
-    return false; // loadPretrained reports the bad JSON
-  }
+export interface LoadWeightsOptions extends TextModelCheckpointOptions {
+  /** Folder inside the source, e.g. "text_encoder" in a Stable Diffusion repo. */
+  subfolder?: string;
+  /** fetch for URL sources (defaults to globalThis.fetch). */
+  fetch?: typeof fetch;
 }
 
 /**
- * Reads a Hugging Face checkpoint through the tfjs engine's own loader (config validation,
- * variants, shards, strict key and shape checks, F16/BF16 widening), on tfjs's `cpu` backend,
- * whose tensors are plain Float32Arrays: the arrays are taken as they are, with no copy.
- * The previously active tfjs backend is restored afterwards.
+ * Reads a Hugging Face checkpoint into float32 arrays with @sdtext/core's loader (config checks,
+ * variants, shards, strict key and shape checks, F16/BF16 widening, finite values): no tfjs.
  */
 export async function loadCheckpointWeights(source: ModelSource, options: LoadWeightsOptions = {}): Promise<CheckpointWeights> {
-  const withProjection = options.withProjection ?? (await configHasProjection(source, options));
-  const previous: string | undefined = tf.engine().backendName;
-  const captured = new Map<string, tf.Tensor>();
-  let config: CLIPTextConfig | undefined;
-  const model = await loadPretrained(source, { ...options, backend: 'cpu' }, (vs, cfg) => {
-    captured.clear();
-    config = cfg;
-    // Pass-through scope: the model asks for each key by its full path; remember what it got.
-    const root = WeightScope.over({
-      take(key, shape) {
-        const t = vs.get(key, shape);
-        captured.set(key, t);
-        return t;
-      },
-    });
-    return withProjection ? new CLIPTextModelWithProjection(root, cfg) : new CLIPTextModel(root, cfg);
-  });
-  try {
-    const tensors = new Map<string, WeightTensor>();
-    for (const [key, t] of captured) tensors.set(key, { data: t.dataSync() as Float32Array, shape: t.shape });
-    return { config: config!, withProjection, tensors };
-  } finally {
-    model.dispose(); // the arrays live on in `tensors`; tfjs forgets them
-    if (previous && previous !== 'cpu') await tf.setBackend(previous);
-  }
+  const files = resolveModelFiles(source, options.subfolder ?? '', options.fetch);
+  const { config, withProjection, tensors } = await readTextModelWeights(files, options);
+  return { config, withProjection, tensors };
 }
 
 /**

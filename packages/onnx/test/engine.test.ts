@@ -1,54 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError, InputError, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { EmbeddingCache, InputError, parseCLIPTextConfig, type EncodeOutputs } from '@sdtext/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddingCache, OnnxCLIPTextModel, loadTextEncoder, type EncodeOutputs, type LoadedTextEncoder } from '../src/index.js';
-import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
+import { OnnxCLIPTextModel } from '../src/index.js';
+import { FIXTURES, maxAbsDiff } from './helpers.js';
 
 const SD2 = path.join(FIXTURES, 'sd2-tiny');
-
-describe('loadTextEncoder', () => {
-  const engines: Record<string, LoadedTextEncoder> = {};
-  beforeAll(async () => {
-    engines['onnx'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection', engine: 'onnx' });
-    engines['tfjs'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection', engine: 'tfjs', backend: 'cpu' });
-    engines['auto'] = await loadTextEncoder(SD2, { subfolder: 'text_model_with_projection' });
-  });
-  afterAll(async () => {
-    for (const e of Object.values(engines)) await e.dispose();
-  });
-
-  it('picks the engine asked for, and onnx for auto in Node', () => {
-    expect(engines['onnx']!.engine).toBe('onnx');
-    expect(engines['onnx']!.backend).toMatch(/^onnxruntime-node \(cpu, \d+ threads\)$/);
-    expect(engines['tfjs']!.engine).toBe('tfjs');
-    expect(engines['tfjs']!.backend).toBe('tfjs (cpu)');
-    expect(engines['auto']!.engine).toBe('onnx');
-    expect(engines['auto']!.fallbackReason).toBeUndefined();
-  });
-
-  it('gives the same outputs on both engines (textEmbeds and hidden states included)', async () => {
-    const g = await loadCase('sd2-tiny', 'pad77_masked');
-    const inputs = { inputIds: g.inputIds, attentionMask: g.attentionMask, outputHiddenStates: true };
-    const a = await engines['onnx']!.encode(inputs);
-    const b = await engines['tfjs']!.encode(inputs);
-    expect(a.lastHiddenState.dims).toEqual(b.lastHiddenState.dims);
-    expect(maxAbsDiff(a.lastHiddenState.data, b.lastHiddenState.data)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(a.textEmbeds!.data, b.textEmbeds!.data)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(a.textEmbeds!.data, g.tensor('text_embeds').data)).toBeLessThan(1e-4);
-    expect(a.hiddenStates).toHaveLength(3);
-    a.hiddenStates!.forEach((h, i) => expect(maxAbsDiff(h.data, b.hiddenStates![i]!.data)).toBeLessThan(1e-4));
-  });
-
-  it('rejects an unknown engine by listing the valid ones', async () => {
-    await expect(loadTextEncoder(SD2, { engine: 'torch' as 'onnx' })).rejects.toThrow(/engine must be one of "tfjs", "onnx", "auto"/);
-  });
-
-  it('reports checkpoint problems as the tfjs loader does, without falling back', async () => {
-    await expect(loadTextEncoder(SD2, { subfolder: 'text_model', variant: 'fp16' })).rejects.toThrow(CheckpointError);
-    await expect(loadTextEncoder(path.join(SD2, 'nowhere'))).rejects.toThrow(/no config\.json/);
-  });
-});
 
 describe('embedding cache', () => {
   let model: OnnxCLIPTextModel;

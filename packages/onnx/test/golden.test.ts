@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportStandardOnnx, OnnxCLIPTextModel, type FloatTensor, type RuntimeName } from '../src/index.js';
+import { type FloatTensor } from '@sdtext/core';
+import { exportStandardOnnx, OnnxCLIPTextModel, type RuntimeName } from '../src/index.js';
 import { CASES, FIXTURES, MODELS, loadCase, maxAbsDiff, type ModelName } from './helpers.js';
 
 /** Max abs error per model/case/output/variant, printed at the end (the parity report). */

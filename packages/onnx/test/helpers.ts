@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSafetensors, toFloat32, toNumbers, type RawTensor, type SafetensorsFile } from '@sdtext/text-encoder';
+import { loadSafetensors, toFloat32, toNumbers, type RawTensor, type SafetensorsFile } from '@sdtext/core';
 
 /** The golden fixtures (copied into the repo; tests never read ../shared). */
 export const FIXTURES = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));

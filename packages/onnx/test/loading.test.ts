@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSafetensors, writeSafetensorsFile, type SafetensorsEntry, type WritableDtype } from '@sdtext/text-encoder';
+import { loadSafetensors, writeSafetensorsFile, type SafetensorsEntry, type WritableDtype } from '@sdtext/core';
 import { OnnxCLIPTextModel } from '../src/index.js';
 import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import type { HubRequest } from './hub/node-cache.js';
 import { IntegrityError, LocalEntryNotFoundError } from './hub/errors.js';
-import { contentLength, isSha256, raiseForStatus, readBody, sha256Hex } from './hub/http.js';
+import { contentLength, fetchWithTimeout, isSha256, raiseForStatus, readBody, sha256Hex } from './hub/http.js';
 import { resolveUrl } from './hub/endpoint.js';
 
 export const DEFAULT_BROWSER_CACHE = 'sdtext-hub';
@@ -41,17 +41,18 @@ export async function fetchWithBrowserCache(request: HubRequest, cacheName: stri
     );
   }
 
-  const response = await request.fetch(key, { headers: request.headers, redirect: 'follow' });
+  const what = `${path} in ${repoId}@${revision}`;
+  const { response, controller } = await fetchWithTimeout(request.fetch, key, { headers: request.headers, redirect: 'follow' }, request.timeouts, what);
   if (response.status === 404) {
     await response.body?.cancel();
     await cache.put(key, new Response(null, { status: 404 }));
     return null;
   }
-  raiseForStatus(response, key, `${path} in ${repoId}@${revision}`);
+  raiseForStatus(response, key, what);
   const linkedSize = response.headers.get('x-linked-size');
   const expected = linkedSize !== null ? Number(linkedSize) : contentLength(response);
   const etag = response.headers.get('x-linked-etag')?.replace(/^W\/|"/g, '') ?? null;
-  const bytes = await readBody(response, path, expected, request.onProgress);
+  const bytes = await readBody(response, controller, path, expected, request.timeouts, request.onProgress);
   if (!(await isSound(bytes, expected === null ? null : String(expected), etag))) {
     throw new IntegrityError(`Integrity check failed for ${path} of ${repoId}: size or sha256 differs from what the hub announced.`, null, key);
   }

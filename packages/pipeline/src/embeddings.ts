@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { PromptEncoderPass } from './encode-prompt.js';
 
 /** A tensor as plain data: row-major values and their shape. */
 export interface ArrayTensor {
@@ -18,6 +19,8 @@ export interface PromptEmbeddings<T = tf.Tensor> {
   /** SDXL only: [B * numImagesPerPrompt, projection_dim], encoder 2's `text_embeds`. */
   pooledPromptEmbeds: T | null;
   negativePooledPromptEmbeds: T | null;
+  /** With `returnEncoderOutputs`: the first encoder's pass over the prompt (plain arrays, the caller's). */
+  encoderOutputs?: PromptEncoderPass;
 }
 
 export function disposeEmbeddings(embeddings: PromptEmbeddings): void {

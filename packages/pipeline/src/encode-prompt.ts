@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { FloatTensor, TextEncoderEngine } from '@sdtext/onnx';
+import type { EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
 import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
@@ -33,12 +33,29 @@ export interface EncodePromptOptions {
   negativePooledPromptEmbeds?: tf.Tensor | ArrayTensor;
   /** Where diffusers logs warnings (prompt truncation). Default console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * Also return the (first) encoder's pass over the prompt, as `encoderOutputs`: its input ids and
+   * raw outputs (last_hidden_state, pooler_output, text_embeds), so a caller that wants both never
+   * tokenizes or encodes the prompt twice.
+   */
+  returnEncoderOutputs?: boolean;
+  /** With `returnEncoderOutputs`: include every layer's hidden state in them. */
+  outputHiddenStates?: boolean;
+}
+
+/** The first encoder's pass over the prompt (`returnEncoderOutputs`). */
+export interface PromptEncoderPass {
+  /** [B][S] token ids as the encoder saw them (padded to 77, truncated). */
+  inputIds: number[][];
+  /** The attention mask passed to the encoder (use_attention_mask), or null. */
+  attentionMask: number[][] | null;
+  outputs: EncodeOutputs;
 }
 
 /** One tokenizer + text encoder, and whether the encoder config asks for the attention mask. */
 export interface TextStage {
   tokenizer: CLIPTokenizer;
-  /** Either engine (tfjs or ONNX Runtime), through @sdtext/onnx's common interface. */
+  /** Either engine (tfjs or ONNX Runtime), through @sdtext/core's common interface. */
   textEncoder: TextEncoderEngine;
   /** text_encoder/config.json's `use_attention_mask` (diffusers passes the mask only then; SDXL never). */
   useAttentionMask: boolean;
@@ -49,6 +66,21 @@ type Flavor = 'sd' | 'sdxl';
 interface Encoded {
   embeds: ArrayTensor; // [B, S, H]
   pooled: ArrayTensor | null; // [B, P], encoders with projection only
+  pass: PromptEncoderPass;
+}
+
+/** The options `encode` takes for the prompt pass: what the caller wants back from the encoder. */
+interface PassOptions {
+  /** The pass is handed out: embeddings must not share its arrays. */
+  returned: boolean;
+  outputHiddenStates: boolean;
+}
+
+const NO_PASS: PassOptions = { returned: false, outputHiddenStates: false };
+
+function passOptions(options: EncodePromptOptions): PassOptions {
+  const returned = options.returnEncoderOutputs === true;
+  return { returned, outputHiddenStates: returned && options.outputHiddenStates === true };
 }
 
 /** StableDiffusionPipeline.encode_prompt (SD 1.x / 2.x), on plain arrays. */
@@ -58,10 +90,9 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const prompts = promptList(options.prompt, options.promptEmbeds);
 
-  const promptEmbeds =
-    options.promptEmbeds !== undefined
-      ? await toArrayTensor(options.promptEmbeds, 3, 'promptEmbeds')
-      : (await encode(stage, prompts!, stage.tokenizer.modelMaxLength, 'sd', options.clipSkip, warn)).embeds;
+  checkMaxLength(stage);
+  const encoded = options.promptEmbeds === undefined ? await encode(stage, prompts!, stage.tokenizer.modelMaxLength, 'sd', options.clipSkip, warn, passOptions(options)) : null;
+  const promptEmbeds = encoded ? encoded.embeds : await toArrayTensor(options.promptEmbeds!, 3, 'promptEmbeds');
   const batch = promptEmbeds.shape[0]!;
 
   let negative: ArrayTensor | null = null;
@@ -80,6 +111,7 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
     negativePromptEmbeds: negative && repeatRows(negative, n),
     pooledPromptEmbeds: null,
     negativePooledPromptEmbeds: null,
+    ...(options.returnEncoderOutputs && encoded ? { encoderOutputs: encoded.pass } : {}),
   };
 }
 
@@ -95,6 +127,9 @@ export async function encodePromptSdxl(
   const prompts = promptList(options.prompt, options.promptEmbeds);
   let promptEmbeds: ArrayTensor;
   let pooled: ArrayTensor;
+  let pass: PromptEncoderPass | null = null;
+  checkMaxLength(stages[0]);
+  checkMaxLength(stages[1]);
   if (options.promptEmbeds !== undefined) {
     if (options.pooledPromptEmbeds === undefined) {
       throw new Error('If `promptEmbeds` is provided, `pooledPromptEmbeds` also has to be passed (SDXL).');
@@ -106,7 +141,7 @@ export async function encodePromptSdxl(
     if (prompts2.length !== prompts!.length) {
       throw new Error(`prompt2 has batch size ${prompts2.length}, but prompt has batch size ${prompts!.length}.`);
     }
-    ({ embeds: promptEmbeds, pooled } = await encodePair(stages, [prompts!, prompts2], 'prompt', options.clipSkip, warn));
+    ({ embeds: promptEmbeds, pooled, pass } = await encodePair(stages, [prompts!, prompts2], 'prompt', options.clipSkip, warn, undefined, passOptions(options)));
   }
   const batch = promptEmbeds.shape[0]!;
 
@@ -135,6 +170,7 @@ export async function encodePromptSdxl(
     negativePromptEmbeds: negative && repeatRows(negative, n),
     pooledPromptEmbeds: repeatRows(pooled, n),
     negativePooledPromptEmbeds: negativePooled && repeatRows(negativePooled, n),
+    ...(options.returnEncoderOutputs && pass ? { encoderOutputs: pass } : {}),
   };
 }
 
@@ -145,8 +181,9 @@ async function encodePair(
   clipSkip: number | undefined,
   warn: ((m: string) => void) | null,
   maxLength?: number,
-): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor }> {
-  const first = await encode(stages[0], texts[0], maxLength ?? stages[0].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
+  pass: PassOptions = NO_PASS,
+): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor; pass: PromptEncoderPass }> {
+  const first = await encode(stages[0], texts[0], maxLength ?? stages[0].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn, pass);
   const second = await encode(stages[1], texts[1], maxLength ?? stages[1].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
   // Only the last encoder's pooled output is kept, as diffusers does.
   const pooled = second.pooled ?? first.pooled;
@@ -154,7 +191,7 @@ async function encodePair(
   if (first.embeds.shape[1] !== second.embeds.shape[1]) {
     throw new Error(`the two tokenizers padded the ${what} to different lengths (${first.embeds.shape[1]} and ${second.embeds.shape[1]})`);
   }
-  return { embeds: concatLastAxis(first.embeds, second.embeds), pooled }; // [B, S, H1 + H2]
+  return { embeds: concatLastAxis(first.embeds, second.embeds), pooled, pass: first.pass }; // [B, S, H1 + H2]
 }
 
 /**
@@ -169,6 +206,7 @@ async function encode(
   flavor: Flavor,
   clipSkip: number | undefined,
   warn: ((m: string) => void) | null,
+  pass: PassOptions = NO_PASS,
 ): Promise<Encoded> {
   const layers = stage.textEncoder.config.num_hidden_layers;
   const fromEnd = clipSkip === undefined ? null : checkClipSkip(clipSkip, flavor === 'sd' ? clipSkip + 1 : clipSkip + 2, layers);
@@ -176,15 +214,34 @@ async function encode(
   const message = warn && truncationWarning(tokens.truncation, maxLength);
   if (message) warn!(message);
   const attentionMask = flavor === 'sd' && stage.useAttentionMask ? tokens.attentionMask : null;
-  const wantHidden = flavor === 'sdxl' || clipSkip !== undefined;
+  const wantHidden = flavor === 'sdxl' || clipSkip !== undefined || pass.outputHiddenStates;
   const out = await stage.textEncoder.encode({ inputIds: tokens.inputIds, attentionMask, outputHiddenStates: wantHidden });
   const hidden = out.hiddenStates ?? [];
+  const encoderPass: PromptEncoderPass = { inputIds: tokens.inputIds, attentionMask, outputs: out };
+  const copy = (t: FloatTensor): ArrayTensor => (pass.returned ? { data: t.data.slice(), shape: [...t.dims] } : asArray(t));
   if (flavor === 'sd') {
-    if (fromEnd === null) return { embeds: asArray(out.lastHiddenState), pooled: null };
-    return { embeds: asArray(await stage.textEncoder.finalLayerNorm(hidden[hidden.length - fromEnd]!)), pooled: null };
+    if (fromEnd === null) return { embeds: copy(out.lastHiddenState), pooled: null, pass: encoderPass };
+    return { embeds: asArray(await stage.textEncoder.finalLayerNorm(hidden[hidden.length - fromEnd]!)), pooled: null, pass: encoderPass };
   }
-  return { embeds: asArray(hidden[hidden.length - (fromEnd ?? 2)]!), pooled: out.textEmbeds ? asArray(out.textEmbeds) : null };
+  return { embeds: copy(hidden[hidden.length - (fromEnd ?? 2)]!), pooled: out.textEmbeds ? copy(out.textEmbeds) : null, pass: encoderPass };
 }
+
+/**
+ * The tokenizer pads prompts to its model_max_length, which a hostile or broken
+ * tokenizer_config.json may set to millions (1e30 means "no limit" and is read as such): checked
+ * against the encoder's positions before anything is padded.
+ */
+function checkMaxLength(stage: TextStage): void {
+  const maxLength = stage.tokenizer.modelMaxLength;
+  const positions = stage.textEncoder.config.max_position_embeddings;
+  if (!(maxLength <= positions)) {
+    throw new Error(
+      `tokenizer model_max_length ${maxLength} exceeds the text encoder's max_position_embeddings ${positions}: ` +
+        `fix tokenizer_config.json (Stable Diffusion uses 77)`,
+    );
+  }
+}
+
 
 function asArray(t: FloatTensor): ArrayTensor {
   return { data: t.data, shape: t.dims };

@@ -10,14 +10,17 @@ export {
   hubEndpoint,
   hubOptionsFromEnv,
   hubToken,
+  hubTimeouts,
   isOffline,
   isRepoId,
   resolveUrl,
 } from './hub/endpoint.js';
+export { DEFAULT_TIMEOUTS, type Timeouts } from './hub/http.js';
 export {
   EntryNotFoundError,
   GatedRepoError,
   HubError,
+  HubTimeoutError,
   IntegrityError,
   LocalEntryNotFoundError,
   RepositoryNotFoundError,
@@ -29,7 +32,7 @@ export { type CachedFile } from './hub/node-cache.js';
 export { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
 export { type ComponentSpec, type ModelIndex, hasComponent, parseModelIndex } from './model-index.js';
 export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsToArrays, embeddingsToTensors } from './embeddings.js';
-export { type EncodePromptOptions, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
+export { type EncodePromptOptions, type PromptEncoderPass, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
 export { pythonRepr, truncationWarning } from './truncation-warning.js';
 export {
   type EncodeArraysOptions,
@@ -40,4 +43,12 @@ export {
   TextPipeline,
   type TextPipelineOptions,
 } from './text-pipeline.js';
+export {
+  ENGINE_CHOICES,
+  EngineUnavailableError,
+  loadTextEncoder,
+  type EngineChoice,
+  type LoadTextEncoderOptions,
+  type LoadedTextEncoder,
+} from './load-text-encoder.js';
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';

@@ -1,3 +1,4 @@
+import { checkRepoPath } from '@sdtext/core';
 import type { FileProgress, FileSource } from './file-source.js';
 
 /** Files of a folder on disk (Node only; `node:fs` is imported on first read so browsers can bundle this). */
@@ -9,6 +10,7 @@ export class LocalFolderSource implements FileSource {
   }
 
   async readBytes(path: string, onProgress?: (p: FileProgress) => void): Promise<Uint8Array | null> {
+    checkRepoPath(path, this.root); // nothing outside the folder
     const { readFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     try {

@@ -1,15 +1,16 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { EngineName } from '@sdtext/core';
+import type { OnnxCLIPTextModel } from '@sdtext/onnx';
 import {
   TfjsTextEncoder,
-  loadTextEncoder,
-  type EngineChoice,
-  type EngineName,
-  type LoadTextEncoderOptions,
-  type LoadedTextEncoder,
-  type OnnxCLIPTextModel,
-} from '@sdtext/onnx';
-import { hasRegisteredBackend, selectBackend, type BackendName, type CLIPTextModel, type CLIPTextModelWithProjection } from '@sdtext/text-encoder';
+  hasRegisteredBackend,
+  selectBackend,
+  type BackendName,
+  type CLIPTextModel,
+  type CLIPTextModelWithProjection,
+} from '@sdtext/text-encoder';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
+import { loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
 import { encodePromptSd, encodePromptSdxl, type EncodePromptOptions, type TextStage } from './encode-prompt.js';
 import { embeddingsToTensors, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { encoderFolder } from './encoder-folder.js';
@@ -18,7 +19,7 @@ import type { HubSourceOptions } from './hub/file-source.js';
 import { hasComponent, parseModelIndex, type ModelIndex } from './model-index.js';
 import { resolveSource } from './resolve-source.js';
 
-/** Options of @sdtext/onnx's loadTextEncoder that the pipeline passes through to each encoder. */
+/** Options of loadTextEncoder that the pipeline passes through to each encoder. */
 export type EngineOptions = Omit<LoadTextEncoderOptions, 'engine' | 'backend' | 'subfolder' | 'variant' | 'onProgress' | 'fetch' | 'withProjection'>;
 
 export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> extends HubSourceOptions {
@@ -34,6 +35,11 @@ export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> exte
   backend?: BackendName | readonly BackendName[];
   /** Passed to each encoder's loadTextEncoder: ONNX Runtime threads, compiledCacheDir, weightTransfer, the embedding cache... */
   engineOptions?: EngineOptions;
+  /**
+   * A tokenizer to use instead of the repo's (diffusers' component override), e.g.
+   * `CLIPTokenizer.fromPreset('sd2')` for a bare text model folder, which has none.
+   */
+  tokenizer?: CLIPTokenizer;
 }
 
 /** `pipe.textEncoder` on each engine choice: the tfjs model itself, or the ONNX Runtime one. */
@@ -151,7 +157,8 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
 
     if (index === null) {
       // A plain CLIP repo (e.g. openai/clip-vit-large-patch14): everything at the root.
-      const [tokenizer, encoder] = await Promise.all([CLIPTokenizer.fromPretrained(files), loadEncoder('', false)]);
+      const tokenizer = options.tokenizer ?? (await rootTokenizer(files));
+      const encoder = await loadEncoder('', undefined); // withProjection from config.json's architectures
       const useAttentionMask = await readUseAttentionMask(files, 'config.json');
       return new TextPipeline<E>({ ...common, kind: 'clip', tokenizer, encoder, tokenizer2: null, encoder2: null, useAttentionMask, forceZerosForEmptyPrompt: false });
     }
@@ -162,7 +169,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const withProjection = (name: string): boolean => index.components[name]?.[1] === 'CLIPTextModelWithProjection';
     const isXl = hasComponent(index, 'text_encoder_2');
     // Encoders load one after the other: each may select the tfjs backend.
-    const tokenizer = await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer' });
+    const tokenizer = options.tokenizer ?? (await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer' }));
     const encoder = await loadEncoder('text_encoder', withProjection('text_encoder'));
     let tokenizer2: CLIPTokenizer | null = null;
     let encoder2: LoadedTextEncoder | null = null;
@@ -218,6 +225,17 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     await this.encoder.dispose();
     await this.encoder2?.dispose();
   }
+}
+
+/** A plain CLIP repo's tokenizer; a bare text model folder has none, and says how to give one. */
+async function rootTokenizer(files: FileSource): Promise<CLIPTokenizer> {
+  if ((await files.readText('vocab.json')) === null) {
+    throw new Error(
+      `${files.name} has no model_index.json and no tokenizer (vocab.json): a bare text model folder. ` +
+        "Pass a tokenizer, e.g. { tokenizer: CLIPTokenizer.fromPreset('sd2') } (sdtext encode: --tokenizer sd2).",
+    );
+  }
+  return CLIPTokenizer.fromPretrained(files);
 }
 
 async function readUseAttentionMask(files: FileSource, path: string): Promise<boolean> {

@@ -1,10 +1,13 @@
+import { checkRepoPath } from '@sdtext/core';
 import type { FileProgress, FileSource } from './file-source.js';
 import { EntryNotFoundError } from './hub/errors.js';
-import { contentLength, raiseForStatus, readBody } from './hub/http.js';
+import { DEFAULT_TIMEOUTS, contentLength, fetchWithTimeout, raiseForStatus, readBody, type Timeouts } from './hub/http.js';
 
 export interface UrlSourceOptions {
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /** Milliseconds until response headers, and without body bytes (default 10 s each). */
+  timeouts?: Partial<Timeouts>;
 }
 
 /** Files under a base URL (a static mirror, a dev server, a CDN folder); no caching beyond the browser's. */
@@ -21,15 +24,18 @@ export class UrlSource implements FileSource {
   }
 
   async readBytes(path: string, onProgress?: (p: FileProgress) => void): Promise<Uint8Array | null> {
-    const url = `${this.base}/${path.split('/').map(encodeURIComponent).join('/')}`;
-    const response = await (this.options.fetch ?? globalThis.fetch)(url, { headers: this.options.headers ?? {} });
+    const url = `${this.base}/${checkRepoPath(path, this.base).split('/').map(encodeURIComponent).join('/')}`;
+    const what = `${path} at ${this.base}`;
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...this.options.timeouts };
+    const fetchImpl = this.options.fetch ?? globalThis.fetch.bind(globalThis);
+    const { response, controller } = await fetchWithTimeout(fetchImpl, url, { headers: this.options.headers ?? {} }, timeouts, what);
     try {
-      raiseForStatus(response, url, `${path} at ${this.base}`);
+      raiseForStatus(response, url, what);
     } catch (error) {
       if (error instanceof EntryNotFoundError) return null;
       throw error;
     }
-    return readBody(response, path, contentLength(response), onProgress);
+    return readBody(response, controller, path, contentLength(response), timeouts, onProgress);
   }
 
   async readText(path: string): Promise<string | null> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxCLIPTextModel, type EngineName } from '@sdtext/onnx';
+import { type EngineName } from '@sdtext/core';
+import { OnnxCLIPTextModel } from '@sdtext/onnx';
 import { CLIPTextModel } from '@sdtext/text-encoder';
 import { TextPipeline, disposeEmbeddings, type PromptEmbeddings } from '../src/index.js';
 import { fixtureRepo, writeRepo, type FixtureKind, type FixtureOptions } from './helpers/fixture-repos.js';

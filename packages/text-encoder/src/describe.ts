@@ -1,4 +1,4 @@
-import type { CLIPTextConfig } from './config.js';
+import type { CLIPTextConfig } from '@sdtext/core';
 import { CLIPTextModel } from './modules/clip-text-model.js';
 import { CLIPTextModelWithProjection } from './modules/clip-text-model-with-projection.js';
 import { CLIPTextTransformer } from './modules/clip-text-transformer.js';

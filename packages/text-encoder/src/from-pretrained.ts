@@ -1,7 +1,17 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  checkCheckpoint,
+  checkpointIgnoreKeys,
+  iterateCheckpointFloat32,
+  openCheckpoint,
+  readModelConfig,
+  resolveModelFiles,
+  type CLIPTextConfig,
+  type KeyFilter,
+  type LoadProgress,
+  type ModelSource,
+} from '@sdtext/core';
 import { hasRegisteredBackend, selectBackend, type BackendName } from './backends.js';
-import { checkCheckpoint, checkpointIgnoreKeys, openCheckpoint, readCheckpointTensors, type KeyFilter } from './checkpoint.js';
-import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
-import { resolveModelFiles, type LoadProgress, type ModelFiles, type ModelSource } from './file-source.js';
 import type { Module } from './modules/module.js';
 import { WeightScope } from './weight-scope.js';
 
@@ -20,19 +30,6 @@ export interface FromPretrainedOptions {
   ignoreKeys?: KeyFilter;
   /** fetch for URL sources (defaults to globalThis.fetch). */
   fetch?: typeof fetch;
-}
-
-/** A model folder's config.json: the checked config, and the JSON as read (for its other fields). */
-export async function readModelConfig(files: ModelFiles): Promise<{ config: CLIPTextConfig; json: unknown }> {
-  const text = await files.readText('config.json');
-  if (text === null) throw new Error(`${files.name}: no config.json`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${files.name}/config.json: not valid JSON (${(e as Error).message})`);
-  }
-  return { config: parseCLIPTextConfig(json, `${files.name}/config.json`), json };
 }
 
 /**
@@ -58,8 +55,10 @@ export async function loadPretrained<M extends Module>(
   const checkpoint = await openCheckpoint(files, { variant: options.variant, onProgress: options.onProgress });
   try {
     checkCheckpoint(checkpoint, meta.expected, ignore, `${files.name} (${checkpoint.files.join(', ')})`, modelName);
-    const tensors = await readCheckpointTensors(checkpoint, meta.expected);
+    // Each weight becomes a tensor as it arrives (widened, checked finite): one tensor's bytes at a time.
+    const tensors = new Map<string, tf.Tensor>();
     try {
+      for await (const w of iterateCheckpointFloat32(checkpoint, meta.expected)) tensors.set(w.name, tf.tensor(w.data, w.shape, 'float32'));
       return build(WeightScope.fromTensors(tensors), config);
     } catch (e) {
       for (const t of tensors.values()) t.dispose();

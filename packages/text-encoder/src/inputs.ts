@@ -1,134 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CLIPTextConfig } from './config.js';
+import {
+  InputError,
+  prepareInputs as prepareCoreInputs,
+  type AttentionMask as CoreAttentionMask,
+  type CLIPTextConfig,
+  type PreparedInputs,
+  type TokenIds as CoreTokenIds,
+} from '@sdtext/core';
 
-/**
- * Token ids: a [B, S] int32 tensor, rows of numbers, or one row. tfjs's gather returns zeros for
- * an id out of range instead of failing, so every id is checked here first.
- */
-export type TokenIds = tf.Tensor | readonly (readonly number[])[] | readonly number[];
+/** Token ids: a [B, S] int32 tensor, rows of numbers, one row, or a {data, dims} tensor. */
+export type TokenIds = tf.Tensor | CoreTokenIds;
 /** 1 = attend, 0 = padding; [B, S] like the ids. */
-export type AttentionMask = tf.Tensor | readonly (readonly number[])[] | readonly number[];
+export type AttentionMask = tf.Tensor | CoreAttentionMask;
 
-export class InputError extends Error {
-  override name = 'InputError';
+/** A tfjs tensor as core's plain {data, dims}, after its dtype is checked. */
+function plain<T>(value: tf.Tensor | T, what: string, dtypes: readonly tf.DataType[]): T | { data: Float32Array | Int32Array; dims: number[] } {
+  if (!(value instanceof tf.Tensor)) return value;
+  if (!dtypes.includes(value.dtype)) throw new InputError(`${what} must have dtype ${dtypes.join(' or ')}, got ${value.dtype}`);
+  return { data: value.dataSync() as Float32Array | Int32Array, dims: [...value.shape] };
 }
 
-/** torch.finfo(torch.float32).min: HF's "minus infinity" for additive masks. */
-export const FLOAT32_MIN = -3.4028234663852886e38;
-
-export interface PreparedInputs {
-  batch: number;
-  seqLen: number;
-  ids: Int32Array; // [B * S]
-  mask: Int32Array | null; // [B * S]
-}
-
-function toFlat(
-  value: TokenIds,
-  what: string,
-  dtypes: readonly tf.DataType[],
-): { shape: [number, number]; data: ArrayLike<number> } {
-  if (value instanceof tf.Tensor) {
-    if (!dtypes.includes(value.dtype)) {
-      throw new InputError(`${what} must have dtype ${dtypes.join(' or ')}, got ${value.dtype}`);
-    }
-    if (value.rank !== 2) throw new InputError(`${what} must have shape [B, S], got [${value.shape.join(', ')}]`);
-    return { shape: [value.shape[0]!, value.shape[1]!], data: value.dataSync() as ArrayLike<number> };
-  }
-  if (!Array.isArray(value)) throw new InputError(`${what} must be a tf.Tensor or an array of rows of numbers`);
-  const rows = (value.length > 0 && !Array.isArray(value[0]) ? [value] : value) as readonly unknown[];
-  const seqLen = Array.isArray(rows[0]) ? rows[0].length : 0;
-  const data = new Float64Array(rows.length * seqLen);
-  rows.forEach((row, b) => {
-    if (!Array.isArray(row)) throw new InputError(`${what}[${b}] is not an array`);
-    if (row.length !== seqLen) throw new InputError(`${what} rows differ in length: row ${b} has ${row.length}, row 0 has ${seqLen}`);
-    row.forEach((v: unknown, s) => {
-      if (typeof v !== 'number') throw new InputError(`${what}[${b}][${s}] is not a number: ${JSON.stringify(v)}`);
-      data[b * seqLen + s] = v;
-    });
-  });
-  return { shape: [rows.length, seqLen], data };
-}
-
-/** Checks ids (and mask) against the config; returns them flat, ready for the model. */
+/** @sdtext/core's input checks (the same messages on every engine), taking tfjs tensors too. */
 export function prepareInputs(config: CLIPTextConfig, inputIds: TokenIds, attentionMask?: AttentionMask | null): PreparedInputs {
-  const { shape, data } = toFlat(inputIds, 'inputIds', ['int32']);
-  const [batch, seqLen] = shape;
-  if (batch < 1 || seqLen < 1) throw new InputError(`inputIds must not be empty, got shape [${batch}, ${seqLen}]`);
-  if (seqLen > config.max_position_embeddings) {
-    throw new InputError(
-      `sequence length ${seqLen} exceeds max_position_embeddings (${config.max_position_embeddings}): truncate the ids`,
-    );
-  }
-  const ids = new Int32Array(batch * seqLen);
-  for (let i = 0; i < ids.length; i++) {
-    const v = data[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= config.vocab_size) {
-      const where = `inputIds[${Math.floor(i / seqLen)}][${i % seqLen}]`;
-      throw new InputError(
-        Number.isInteger(v)
-          ? `${where} = ${v} is out of range: ids must be in [0, ${config.vocab_size}) (vocab_size)`
-          : `${where} = ${v} is not an integer id`,
-      );
-    }
-    ids[i] = v;
-  }
-
-  let mask: Int32Array | null = null;
-  if (attentionMask !== undefined && attentionMask !== null) {
-    const m = toFlat(attentionMask, 'attentionMask', ['int32', 'float32', 'bool']);
-    if (m.shape[0] !== batch || m.shape[1] !== seqLen) {
-      throw new InputError(`attentionMask has shape [${m.shape.join(', ')}], but inputIds has [${batch}, ${seqLen}]`);
-    }
-    mask = new Int32Array(batch * seqLen);
-    for (let i = 0; i < mask.length; i++) {
-      const v = m.data[i]!;
-      if (v !== 0 && v !== 1) {
-        throw new InputError(`attentionMask[${Math.floor(i / seqLen)}][${i % seqLen}] = ${v}: must be 0 or 1`);
-      }
-      mask[i] = v;
-    }
-  }
-  return { batch, seqLen, ids, mask };
-}
-
-/**
- * The additive attention mask [B, 1, S, S]: HF's causal mask (min above the diagonal) plus
- * `_prepare_4d_attention_mask` ((1 - mask) * min over the keys). Summed in float32 like PyTorch,
- * so a key blocked by both becomes -inf there too.
- */
-export function buildAttentionMask({ batch, seqLen, mask }: PreparedInputs): Float32Array {
-  const out = new Float32Array(batch * seqLen * seqLen);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < seqLen; i++) {
-      const row = (b * seqLen + i) * seqLen;
-      for (let j = 0; j < seqLen; j++) {
-        const causal = j > i ? FLOAT32_MIN : 0;
-        const padding = mask && mask[b * seqLen + j] === 0 ? FLOAT32_MIN : 0;
-        out[row + j] = causal + padding; // Float32Array storage rounds (min + min overflows to -inf)
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The position pooled per row. HF: with eos_token_id == 2 (configs older than the fix) the argmax
- * of the ids (the first maximum: EOS has the highest id in CLIP's vocabulary); otherwise the first
- * position equal to eos_token_id (0 when the row has none, as torch's argmax of all zeros).
- */
-export function poolingPositions({ batch, seqLen, ids }: PreparedInputs, eosTokenId: number): number[] {
-  const positions: number[] = [];
-  for (let b = 0; b < batch; b++) {
-    let best = 0;
-    for (let s = 0; s < seqLen; s++) {
-      const id = ids[b * seqLen + s]!;
-      if (eosTokenId === 2 ? id > ids[b * seqLen + best]! : id === eosTokenId) {
-        best = s;
-        if (eosTokenId !== 2) break;
-      }
-    }
-    positions.push(best);
-  }
-  return positions;
+  return prepareCoreInputs(
+    config,
+    plain(inputIds, 'inputIds', ['int32']),
+    attentionMask == null ? null : plain(attentionMask, 'attentionMask', ['int32', 'float32', 'bool']),
+  );
 }

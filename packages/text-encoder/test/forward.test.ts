@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIPTextModel, CLIPTextModelWithProjection, InputError, describeCLIPTextTransformer } from '../src/index.js';
+import { InputError } from '@sdtext/core';
+import { CLIPTextModel, CLIPTextModelWithProjection, describeCLIPTextTransformer } from '../src/index.js';
 import { FIXTURES, describeEachBackend } from './helpers.js';
 
 const SD2 = path.join(FIXTURES, 'sd2-tiny', 'text_model');

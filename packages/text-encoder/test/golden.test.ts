@@ -1,15 +1,8 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLIPTextModel,
-  CLIPTextModelWithProjection,
-  loadSafetensors,
-  toFloat32,
-  toNumbers,
-  type RawTensor,
-  type SafetensorsFile,
-} from '../src/index.js';
+import { loadSafetensors, toFloat32, toNumbers, type RawTensor, type SafetensorsFile } from '@sdtext/core';
+import { CLIPTextModel, CLIPTextModelWithProjection } from '../src/index.js';
 import { CASES, FIXTURES, MODELS, describeEachBackend, folderSource, maxAbsDiff, tensorData } from './helpers.js';
 
 /** Max abs error per model/case/output/backend, printed at the end (the parity report). */

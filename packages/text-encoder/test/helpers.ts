@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendName, type FileSource, type LoadProgress } from '../src/index.js';
+import { type FileSource, type LoadProgress } from '@sdtext/core';
+import { selectBackend, type BackendName } from '../src/index.js';
 
 /** The golden fixtures, copied into the repo (tests never read ../shared). */
 export const FIXTURES = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));

@@ -4,18 +4,16 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CLIPTextModel,
-  CLIPTextModelWithProjection,
   folderFiles,
   readCheckpointHeaders,
   readSafetensors,
-  selectBackend,
   serializeSafetensors,
   toFloat32,
   type LoadProgress,
   type ModelFiles,
   type SafetensorsEntry,
-} from '../src/index.js';
+} from '@sdtext/core';
+import { CLIPTextModel, CLIPTextModelWithProjection, selectBackend } from '../src/index.js';
 import { FIXTURES, folderSource, maxAbsDiff } from './helpers.js';
 
 const SD1 = path.join(FIXTURES, 'sd1-tiny', 'text_model');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SD1_TEXT_CONFIG, SD2_TEXT_CONFIG, describeCLIPTextModel, describeCLIPTextTransformer, expectedWeights } from '../src/index.js';
+import { SD1_TEXT_CONFIG, SD2_TEXT_CONFIG, clipTextWeightShapes } from '@sdtext/core';
+import { describeCLIPTextModel, describeCLIPTextTransformer, expectedWeights } from '../src/index.js';
 import { pyFloat } from '../src/modules/module.js';
 
 // PyTorch's print(CLIPTextModel.from_pretrained('stabilityai/stable-diffusion-2-base', subfolder='text_encoder').text_model)
@@ -60,6 +61,14 @@ describe('module tree', () => {
     expect(keys.get('text_model.encoder.layers.0.mlp.fc1.weight')).toEqual([4096, 1024]);
     expect(keys.get('text_model.final_layer_norm.bias')).toEqual([1024]);
     expect(expectedWeights(SD2_TEXT_CONFIG, { withProjection: true }).get('text_projection.weight')).toEqual([512, 1024]);
+  });
+
+  it("asks for exactly @sdtext/core's key list (what the ONNX engine and the downloader check against)", () => {
+    for (const config of [SD1_TEXT_CONFIG, SD2_TEXT_CONFIG]) {
+      for (const withProjection of [false, true]) {
+        expect([...expectedWeights(config, { withProjection })]).toEqual([...clipTextWeightShapes(config, { withProjection })]);
+      }
+    }
   });
 
   it('formats floats as Python does', () => {

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ENGINE_CHOICES, type EngineChoice, type FloatTensor, type TextEncoderEngine } from '@sdtext/onnx';
-import { formatTensor, writeSafetensorsFile, type BackendName, type SafetensorsEntry } from '@sdtext/text-encoder';
+import { writeSafetensorsFile, type EncodeOutputs, type FloatTensor, type SafetensorsEntry, type TextEncoderEngine } from '@sdtext/core';
+import { ENGINE_CHOICES, type EngineChoice, type PromptEmbeddings, type ArrayTensor } from '@sdtext/pipeline';
+import { formatTensor, type BackendName } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
 import { parseOptions } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
-import { loadTextModel } from '../text-model-source.js';
+import { loadTextPipeline } from '../text-model-source.js';
 import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
 
 const USAGE = `sdtext encode [PROMPT...] --model REPO_OR_FOLDER [options]
@@ -78,7 +79,7 @@ export const encodeCommand: Command = {
     // finished application, as this command is) keeps stderr for our own warnings.
     tf.env().set('PROD', true);
     const progress = new ProgressReporter(io);
-    const model = await loadTextModel(values.model, io, {
+    const pipe = await loadTextPipeline(values.model, io, {
       engine,
       backend,
       onProgress: (p) => progress.update(p),
@@ -87,31 +88,38 @@ export const encodeCommand: Command = {
       ...(values.variant !== undefined ? { variant: values.variant } : {}),
     });
     progress.finish();
-    const { fallbackReason } = model.textEncoder;
-    if (fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${model.textEncoder.backend}: ONNX Runtime cannot run here (${fallbackReason})\n`);
+    const { fallbackReason } = pipe.encoder;
+    if (fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${pipe.encoder.backend}: ONNX Runtime cannot run here (${fallbackReason})\n`);
     try {
       let inputs: IdsInput;
-      if (idsFile) {
-        inputs = idsFile;
-      } else {
-        // Stable Diffusion pads to 77 and passes no attention mask (diffusers' encode_prompt).
-        const { tokenizer } = model;
-        const encoded = tokenizer.encode(positionals, { padding: 'max_length', maxLength: tokenizer.modelMaxLength, truncation: true });
-        encoded.truncation.forEach((cut, i) => {
-          if (cut) io.stderr(`warning: prompt ${i + 1} was truncated; CLIP never sees the last ${cut.removedTokens} tokens: "${cut.removedText}"\n`);
-        });
-        inputs = { inputIds: encoded.inputIds, attentionMask: null };
+      let outputs: EncodeOutputs;
+      let embeddings: PromptEmbeddings<ArrayTensor> | null = null;
+      try {
+        if (idsFile) {
+          inputs = idsFile;
+          outputs = await pipe.encoder.encode({ inputIds: idsFile.inputIds, attentionMask: idsFile.attentionMask, outputHiddenStates: values['hidden-states'] });
+        } else {
+          // One pipeline call: the prompt is tokenized and encoded once; its raw outputs come back with the embeddings.
+          embeddings = await pipe.encodePrompt({
+            prompt: positionals,
+            guidance: wantsPromptEmbeds,
+            ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
+            ...(clipSkip !== undefined ? { clipSkip } : {}),
+            returnEncoderOutputs: true,
+            outputHiddenStates: values['hidden-states'],
+            output: 'array',
+            onWarning: (message) => io.stderr(`warning: ${message}\n`),
+          });
+          const pass = embeddings.encoderOutputs!;
+          inputs = { inputIds: pass.inputIds, attentionMask: pass.attentionMask };
+          outputs = pass.outputs;
+        }
+      } catch (error) {
+        throw new InputError((error as Error).message);
       }
 
-      const tensors = await runEncoder(model.textEncoder, inputs, values['hidden-states']);
-      if (wantsPromptEmbeds) {
-        const embeddings = await model.encodePrompt({
-          prompt: positionals,
-          ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
-          ...(clipSkip !== undefined ? { clipSkip } : {}),
-          // The truncation warning was printed above, for the raw outputs.
-          onWarning: () => undefined,
-        });
+      const tensors = outputTensors(outputs);
+      if (embeddings && wantsPromptEmbeds) {
         tensors.set('prompt_embeds', embeddings.promptEmbeds);
         if (embeddings.negativePromptEmbeds) tensors.set('negative_prompt_embeds', embeddings.negativePromptEmbeds);
         if (embeddings.pooledPromptEmbeds) tensors.set('pooled_prompt_embeds', embeddings.pooledPromptEmbeds);
@@ -120,31 +128,25 @@ export const encodeCommand: Command = {
 
       if (values.out) {
         const { resolve } = await import('node:path');
-        await writeSafetensorsFile(resolve(io.cwd, values.out), tensors, { format: 'pt', producer: 'sdtext encode' });
+        try {
+          await writeSafetensorsFile(resolve(io.cwd, values.out), tensors, { format: 'pt', producer: 'sdtext encode' });
+        } catch (error) {
+          throw new InputError(`--out ${values.out}: ${(error as Error).message}`);
+        }
         const shapes = [...tensors].map(([name, t]) => `${name} [${t.shape.join(', ')}]`).join(', ');
         io.stdout(`wrote ${values.out}: ${shapes}\n`);
       } else {
-        io.stdout(formatOutputs(inputs, tensors, model.textEncoder));
+        io.stdout(formatOutputs(inputs, tensors, pipe.encoder));
       }
     } finally {
-      await model.dispose();
+      await pipe.dispose();
     }
     return 0;
   },
 };
 
 /** The encoder's outputs as float32 arrays, by their Hugging Face names. */
-async function runEncoder(
-  textEncoder: TextEncoderEngine,
-  inputs: IdsInput,
-  hiddenStates: boolean,
-): Promise<Map<string, SafetensorsEntry & { data: Float32Array }>> {
-  let outputs;
-  try {
-    outputs = await textEncoder.encode({ inputIds: inputs.inputIds, attentionMask: inputs.attentionMask, outputHiddenStates: hiddenStates });
-  } catch (error) {
-    throw new InputError((error as Error).message);
-  }
+function outputTensors(outputs: EncodeOutputs): Map<string, SafetensorsEntry & { data: Float32Array }> {
   const named: [string, FloatTensor][] = [
     ['last_hidden_state', outputs.lastHiddenState],
     ['pooler_output', outputs.poolerOutput],

@@ -1,4 +1,5 @@
-import { describeCLIPTextModel, expectedWeights, loadSafetensorsHeader, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { clipTextWeightShapes, loadSafetensorsHeader, parseCLIPTextConfig } from '@sdtext/core';
+import { describeCLIPTextModel } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
 import { parseOptions } from '../parse-options.js';
 
@@ -33,7 +34,7 @@ export const inspectCommand: Command = {
     }
     const withProjection = Array.isArray(configJson.architectures) && configJson.architectures.includes('CLIPTextModelWithProjection');
     const folder = { encoderFolder, withProjection };
-    const weights = expectedWeights(config, { withProjection: folder.withProjection });
+    const weights = clipTextWeightShapes(config, { withProjection: folder.withProjection });
     const parameters = [...weights.values()].reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
 
     // Dtypes as stored, read from the safetensors headers only (no weights loaded).

@@ -1,4 +1,4 @@
-import type { CLIPTextConfig } from '@sdtext/text-encoder';
+import type { CLIPTextConfig } from '@sdtext/core';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
 
 /** One checkpoint tensor, widened to float32, in the stored layout (Linear weights [out, in]). */

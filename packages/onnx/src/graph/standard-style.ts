@@ -1,4 +1,4 @@
-import { FLOAT32_MIN } from '@sdtext/text-encoder';
+import { FLOAT32_MIN } from '@sdtext/core';
 import { DataType } from '../onnx/onnx-proto.js';
 import type { ClipGraphStyle, GraphContext } from './graph-context.js';
 

@@ -1,8 +1,8 @@
 // The browser half of the golden parity suite (golden.spec.ts drives it), bundled by esbuild with
 // the "@sdtext/source" condition: this package's src/ on onnxruntime-web in chromium. Checkpoints
 // and golden outputs come from the test's local server (fromPretrained by URL).
-import { loadSafetensors, toFloat32, toNumbers, type RawTensor } from '@sdtext/text-encoder';
-import { OnnxCLIPTextModel, type FloatTensor, type WebExecutionProvider } from '../../src/index.js';
+import { loadSafetensors, toFloat32, toNumbers, type RawTensor, type FloatTensor } from '@sdtext/core';
+import { OnnxCLIPTextModel, type WebExecutionProvider } from '../../src/index.js';
 
 export interface PageOptions {
   executionProvider: WebExecutionProvider;

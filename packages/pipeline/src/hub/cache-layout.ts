@@ -1,3 +1,4 @@
+import { checkCommitHash, checkEtag, checkRepoId, checkRepoPath, checkRevision } from '@sdtext/core';
 import { isMissing } from '../local-folder-source.js';
 
 const COMMIT_HASH = /^[0-9a-f]{40}$/;
@@ -18,7 +19,9 @@ export function repoFolderName(repoId: string): string {
  *   snapshots/<commit>/<path>          relative symlinks into blobs/ (copies where symlinks fail)
  *   refs/<revision>                    the commit hash a branch or tag pointed to when last seen
  *   .no_exist/<commit>/<path>          empty marker: the file is known to be absent at that commit
- * Paths are joined with '/', which Node accepts on every platform.
+ * Paths are joined with '/', which Node accepts on every platform. Every name that goes into a
+ * path (repo id, etag, commit, revision, repo file path) comes from a server or a user, so each is
+ * checked by @sdtext/core's names.ts before it is joined: the cache never writes outside its root.
  */
 export class RepoCacheLayout {
   readonly storageFolder: string;
@@ -27,32 +30,36 @@ export class RepoCacheLayout {
     readonly cacheDir: string,
     readonly repoId: string,
   ) {
+    checkRepoId(repoId, 'hub cache');
     this.storageFolder = `${cacheDir.replace(/[\\/]+$/, '')}/${repoFolderName(repoId)}`;
   }
 
-  blobPath(etag: string): string {
-    return `${this.storageFolder}/blobs/${etag}`;
+  /** `blobs/<etag>`; `where` says where the etag came from (a response header), for the error. */
+  blobPath(etag: string, where = 'hub cache'): string {
+    return `${this.storageFolder}/blobs/${checkEtag(etag, where)}`;
   }
 
   snapshotPath(commitHash: string, path: string): string {
-    return `${this.storageFolder}/snapshots/${commitHash}/${path}`;
+    return `${this.storageFolder}/snapshots/${checkCommitHash(commitHash, 'hub cache')}/${checkRepoPath(path, this.repoId)}`;
   }
 
   refPath(revision: string): string {
-    return `${this.storageFolder}/refs/${revision}`;
+    return `${this.storageFolder}/refs/${checkRevision(revision, this.repoId)}`;
   }
 
   noExistPath(commitHash: string, path: string): string {
-    return `${this.storageFolder}/.no_exist/${commitHash}/${path}`;
+    return `${this.storageFolder}/.no_exist/${checkCommitHash(commitHash, 'hub cache')}/${checkRepoPath(path, this.repoId)}`;
   }
 
   /** The commit a revision resolves to without the network: itself if it is a hash, else refs/. */
   async commitFor(revision: string): Promise<string | null> {
     if (isCommitHash(revision)) return revision;
     const { readFile } = await import('node:fs/promises');
+    const ref = this.refPath(revision);
     try {
-      const text = (await readFile(this.refPath(revision), 'utf8')).trim();
-      return text === '' ? null : text;
+      const text = (await readFile(ref, 'utf8')).trim();
+      // The ref's content names a snapshot folder: a damaged or planted ref must not lead elsewhere.
+      return text === '' ? null : checkCommitHash(text, ref);
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
@@ -99,7 +106,10 @@ export class RepoCacheLayout {
       // dangling or absent: nothing behind it to remove
     }
     await fs.rm(pointerPath, { force: true });
-    if (target !== null && target !== pointerPath) await fs.rm(target, { force: true });
+    // Only a blob of this repo goes with it: a pointer leading anywhere else is not ours to delete.
+    const { sep } = await import('node:path');
+    const blobs = await fs.realpath(`${this.storageFolder}/blobs`).catch(() => null);
+    if (target !== null && blobs !== null && target.startsWith(blobs + sep)) await fs.rm(target, { force: true });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { FileProgress } from '../file-source.js';
 import { HubError, IntegrityError } from './errors.js';
-import { contentLength, isConnectionError, isSha256, raiseForStatus } from './http.js';
+import { contentLength, fetchWithTimeout, isConnectionError, isSha256, raiseForStatus, readWithIdleTimeout, type Timeouts } from './http.js';
 
 export interface BlobDownload {
   /** URL of the bytes (the CDN location for LFS files). */
@@ -14,8 +14,9 @@ export interface BlobDownload {
   /** The repo-relative path, for progress events and messages. */
   file: string;
   fetch: typeof fetch;
-  /** Resumptions after a dropped connection within this call. */
+  /** Resumptions after a dropped or stalled connection within this call. */
   retries: number;
+  timeouts: Timeouts;
   onProgress?: (p: FileProgress) => void;
 }
 
@@ -33,6 +34,10 @@ export async function downloadBlob(job: BlobDownload): Promise<void> {
   let retriesLeft = job.retries;
   for (;;) {
     let offset = (await sizeOf(incomplete)) ?? 0;
+    if (job.expectedSize === 0) {
+      await fs.writeFile(incomplete, new Uint8Array(0)); // an empty file has no bytes to transfer, but still needs its blob
+      break;
+    }
     if (job.expectedSize !== null && offset > job.expectedSize) {
       await fs.rm(incomplete, { force: true });
       offset = 0;
@@ -56,7 +61,7 @@ async function transfer(job: BlobDownload, incomplete: string, offset: number): 
   const fs = await import('node:fs/promises');
   const headers: Record<string, string> = { ...job.headers };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  const response = await job.fetch(job.url, { headers, redirect: 'follow' });
+  const { response, controller } = await fetchWithTimeout(job.fetch, job.url, { headers, redirect: 'follow' }, job.timeouts, job.file);
   if (response.status === 416 && offset > 0) {
     // Nothing left past `offset`: the partial file is already whole, or wrong; the size check decides.
     await response.body?.cancel();
@@ -74,10 +79,7 @@ async function transfer(job: BlobDownload, incomplete: string, offset: number): 
     job.onProgress?.({ file: job.file, loaded, total });
     const body = response.body;
     if (body === null) throw new HubError(`${job.file}: empty response body.`, response.status, job.url);
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of readWithIdleTimeout(body, controller, job.timeouts.idle, job.file, job.url)) {
       await handle.write(value);
       loaded += value.byteLength;
       job.onProgress?.({ file: job.file, loaded, total });

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUTS, type Timeouts } from './http.js';
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
 /** Options shared by every hub access; each falls back to the environment variable huggingface_hub reads. */
@@ -12,8 +13,12 @@ export interface HubOptions {
   cacheDir?: string | false;
   /** Injected fetch (tests, proxies); default `globalThis.fetch`. */
   fetch?: typeof fetch;
-  /** How many times a dropped transfer is resumed before giving up (huggingface_hub: 5). */
+  /** How many times a dropped or stalled transfer is resumed before giving up (huggingface_hub: 5). */
   retries?: number;
+  /** Milliseconds to wait for a response's headers; default `HF_HUB_ETAG_TIMEOUT` seconds, else 10 s. */
+  requestTimeout?: number;
+  /** Milliseconds a body may go without a byte; default `HF_HUB_DOWNLOAD_TIMEOUT` seconds, else 10 s. */
+  idleTimeout?: number;
 }
 
 /**
@@ -33,7 +38,31 @@ export function hubOptionsFromEnv(vars: Readonly<Record<string, string | undefin
   const home = get('HF_HOME');
   const cacheDir = get('HF_HUB_CACHE') ?? get('HUGGINGFACE_HUB_CACHE') ?? (home === undefined ? undefined : `${home}/hub`);
   if (cacheDir !== undefined) options.cacheDir = cacheDir;
+  const requestTimeout = secondsVar('HF_HUB_ETAG_TIMEOUT', get('HF_HUB_ETAG_TIMEOUT'));
+  if (requestTimeout !== undefined) options.requestTimeout = requestTimeout;
+  const idleTimeout = secondsVar('HF_HUB_DOWNLOAD_TIMEOUT', get('HF_HUB_DOWNLOAD_TIMEOUT'));
+  if (idleTimeout !== undefined) options.idleTimeout = idleTimeout;
   return options;
+}
+
+/** A timeout variable in seconds (huggingface_hub's unit) as milliseconds; a bad value is an error naming it. */
+function secondsVar(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`${name}=${JSON.stringify(value)}: expected a positive number of seconds`);
+  return seconds * 1000;
+}
+
+/** The request and idle timeouts: the options, else HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT, else 10 s. */
+export function hubTimeouts(options: HubOptions): Timeouts {
+  const positive = (name: string, ms: number | undefined): number | undefined => {
+    if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) throw new Error(`${name} must be a positive number of milliseconds, got ${ms}`);
+    return ms;
+  };
+  return {
+    request: positive('requestTimeout', options.requestTimeout) ?? secondsVar('HF_HUB_ETAG_TIMEOUT', env('HF_HUB_ETAG_TIMEOUT')) ?? DEFAULT_TIMEOUTS.request,
+    idle: positive('idleTimeout', options.idleTimeout) ?? secondsVar('HF_HUB_DOWNLOAD_TIMEOUT', env('HF_HUB_DOWNLOAD_TIMEOUT')) ?? DEFAULT_TIMEOUTS.idle,
+  };
 }
 
 /** Environment variables, read at call time (never at import) and only where `process` exists. */
@@ -109,9 +138,4 @@ export function resolveUrl(endpoint: string, repoId: string, revision: string, p
   return `${endpoint}/${repoId}/resolve/${encodeURIComponent(revision)}/${file}`;
 }
 
-const REPO_ID = /^[\w.-]+(\/[\w.-]+)?$/;
-
-/** Whether `value` looks like a hub repo id (`owner/name` or a legacy single name). */
-export function isRepoId(value: string): boolean {
-  return REPO_ID.test(value) && !value.includes('..') && !value.startsWith('.');
-}
+export { isRepoId } from '@sdtext/core';

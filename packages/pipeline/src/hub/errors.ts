@@ -38,3 +38,8 @@ export class LocalEntryNotFoundError extends HubError {
 export class IntegrityError extends HubError {
   override name = 'IntegrityError';
 }
+
+/** No response, or no bytes, within the allowed time: a stalled server or connection. */
+export class HubTimeoutError extends HubError {
+  override name = 'HubTimeoutError';
+}

@@ -1,8 +1,9 @@
 import type { FileProgress, FileSource } from '../file-source.js';
 import { DEFAULT_BROWSER_CACHE, fetchWithBrowserCache, hasCacheStorage } from '../browser-cache.js';
-import { hubCacheDir, hubEndpoint, hubToken, isOffline, resolveUrl, type HubOptions } from './endpoint.js';
+import { hubCacheDir, hubEndpoint, hubTimeouts, hubToken, isOffline, resolveUrl, type HubOptions } from './endpoint.js';
 import { EntryNotFoundError, LocalEntryNotFoundError } from './errors.js';
-import { authHeaders, contentLength, raiseForStatus, readBody } from './http.js';
+import { checkRepoPath, checkRevision } from '@sdtext/core';
+import { authHeaders, contentLength, fetchWithTimeout, raiseForStatus, readBody } from './http.js';
 import { fetchToCache, type CachedFile, type HubRequest } from './node-cache.js';
 
 export interface HubSourceOptions extends HubOptions {
@@ -27,7 +28,8 @@ export class HubFileSource implements FileSource {
     readonly repoId: string,
     private readonly options: HubSourceOptions = {},
   ) {
-    this.revision = options.revision ?? 'main';
+    // Checked here, before anything else: the revision names refs/<revision> in the cache.
+    this.revision = checkRevision(options.revision ?? 'main', `${repoId}: revision option`);
     this.name = `hub:${repoId}@${this.revision}`;
   }
 
@@ -73,6 +75,7 @@ export class HubFileSource implements FileSource {
   }
 
   private async request(path: string, onProgress?: (p: FileProgress) => void): Promise<HubRequest> {
+    checkRepoPath(path, this.name);
     this.tokenPromise ??= hubToken(this.options);
     const sourceProgress = this.options.onProgress;
     const both =
@@ -91,6 +94,7 @@ export class HubFileSource implements FileSource {
       offline: isOffline(this.options),
       fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
       retries: this.options.retries ?? 5,
+      timeouts: hubTimeouts(this.options),
       ...(both ? { onProgress: both } : {}),
     };
   }
@@ -102,8 +106,9 @@ export class HubFileSource implements FileSource {
       throw new LocalEntryNotFoundError(`Cannot load ${path} of ${repoId} (revision ${revision}): offline mode is on and caching is disabled.`);
     }
     const url = resolveUrl(request.endpoint, repoId, revision, path);
-    const response = await request.fetch(url, { headers: request.headers, redirect: 'follow' });
-    raiseForStatus(response, url, `${path} in ${repoId}@${revision}`);
-    return readBody(response, path, contentLength(response), request.onProgress);
+    const what = `${path} in ${repoId}@${revision}`;
+    const { response, controller } = await fetchWithTimeout(request.fetch, url, { headers: request.headers, redirect: 'follow' }, request.timeouts, what);
+    raiseForStatus(response, url, what);
+    return readBody(response, controller, path, contentLength(response), request.timeouts, request.onProgress);
   }
 }

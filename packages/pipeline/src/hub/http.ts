@@ -3,9 +3,92 @@ import {
   EntryNotFoundError,
   GatedRepoError,
   HubError,
+  HubTimeoutError,
   RepositoryNotFoundError,
   RevisionNotFoundError,
 } from './errors.js';
+
+/** How long to wait for a response, and for each piece of a body, before giving up. */
+export interface Timeouts {
+  /** Milliseconds until the response headers arrive (huggingface_hub's HF_HUB_ETAG_TIMEOUT, 10 s). */
+  request: number;
+  /** Milliseconds without a byte of the body (huggingface_hub's HF_HUB_DOWNLOAD_TIMEOUT, 10 s). */
+  idle: number;
+}
+
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({ request: 10_000, idle: 10_000 });
+
+/**
+ * fetch that gives up when the response headers take longer than `timeouts.request`: a stalled
+ * server fails in seconds with a message that says which setting to raise, not after the
+ * platform's own minutes-long limit. The body is read with `readWithIdleTimeout`.
+ */
+export async function fetchWithTimeout(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit,
+  timeouts: Timeouts,
+  what: string,
+): Promise<{ response: Response; controller: AbortController }> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeouts.request);
+  try {
+    return { response: await fetchImpl(url, { ...init, signal: controller.signal }), controller };
+  } catch (error) {
+    if (controller.signal.aborted) {
+      throw new HubTimeoutError(
+        `${what}: no response from ${url} within ${timeouts.request / 1000} s; the server or the connection is stalled. ` +
+          'Retry, or allow longer with HF_HUB_ETAG_TIMEOUT (seconds) or the requestTimeout option (ms).',
+        null,
+        url,
+      );
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Reads a body chunk by chunk, aborting when no byte arrives for `idleMs` (the request is
+ * cancelled through `controller`, so no socket is left hanging).
+ */
+export async function* readWithIdleTimeout(
+  body: ReadableStream<Uint8Array>,
+  controller: AbortController,
+  idleMs: number,
+  what: string,
+  url: string,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(
+            new HubTimeoutError(
+              `${what}: the download from ${url} stalled (no data for ${idleMs / 1000} s). ` +
+                'It resumes on retry; allow longer with HF_HUB_DOWNLOAD_TIMEOUT (seconds) or the idleTimeout option (ms).',
+              null,
+              url,
+            ),
+          );
+        }, idleMs);
+      });
+      try {
+        const { done, value } = await Promise.race([reader.read(), stalled]);
+        if (done) return;
+        yield value;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
 
 export function authHeaders(token: string | null): Record<string, string> {
   return token === null ? {} : { authorization: `Bearer ${token}` };
@@ -34,21 +117,20 @@ export function raiseForStatus(response: Response, url: string, what: string): v
   throw new HubError(`${what}: HTTP ${status} ${response.statusText}${detail}.`, status, url);
 }
 
-/** Reads a body to memory, reporting progress; `offset` bytes were already there (resumed transfers). */
+/** Reads a body to memory, reporting progress, within the idle timeout. */
 export async function readBody(
   response: Response,
+  controller: AbortController,
   file: string,
   total: number | null,
+  timeouts: Timeouts,
   onProgress?: (p: FileProgress) => void,
 ): Promise<Uint8Array> {
   const body = response.body;
   if (body === null) return new Uint8Array(await response.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let loaded = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of readWithIdleTimeout(body, controller, timeouts.idle, file, response.url)) {
     chunks.push(value);
     loaded += value.byteLength;
     onProgress?.({ file, loaded, total });
@@ -73,9 +155,9 @@ export function contentLength(response: Response): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-/** A fetch failure with no HTTP response (DNS, refused, reset): the only case that falls back to the cache. */
+/** A fetch failure with no (whole) HTTP response: DNS, refused, reset, stalled. Falls back to the cache; transfers resume. */
 export function isConnectionError(error: unknown): boolean {
-  return error instanceof TypeError || (error as { name?: unknown } | null)?.name === 'AbortError';
+  return error instanceof TypeError || error instanceof HubTimeoutError || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -1,5 +1,6 @@
+import { checkCommitHash, checkEtag } from '@sdtext/core';
 import { HubError } from './errors.js';
-import { raiseForStatus } from './http.js';
+import { fetchWithTimeout, raiseForStatus, type Timeouts } from './http.js';
 
 /** What a HEAD on `resolve/` tells about a file, as huggingface_hub's `get_hf_file_metadata` reads it. */
 export interface FileMetadata {
@@ -26,18 +27,17 @@ export async function fetchFileMetadata(
   headers: Record<string, string>,
   fetchImpl: typeof fetch,
   what: string,
+  timeouts: Timeouts,
 ): Promise<FileMetadata> {
   let current = url;
   for (let hop = 0; hop < 10; hop++) {
-    let response = await fetchImpl(current, {
-      method: 'HEAD',
-      headers: { ...headers, 'accept-encoding': 'identity' },
-      redirect: 'manual',
-    });
+    const head = (redirect: RequestRedirect): Promise<Response> =>
+      fetchWithTimeout(fetchImpl, current, { method: 'HEAD', headers: { ...headers, 'accept-encoding': 'identity' }, redirect }, timeouts, what).then(
+        (r) => r.response,
+      );
+    let response = await head('manual');
     // Browsers hide manual redirects (opaqueredirect); there we can only follow them.
-    if (response.type === 'opaqueredirect') {
-      response = await fetchImpl(current, { method: 'HEAD', headers, redirect: 'follow' });
-    }
+    if (response.type === 'opaqueredirect') response = await head('follow');
     raiseForStatus(response, current, what);
     const location = response.headers.get('location');
     const isRedirect = response.status >= 300 && response.status < 400 && location !== null;
@@ -45,15 +45,18 @@ export async function fetchFileMetadata(
       current = new URL(location, current).toString();
       continue;
     }
-    const etag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+    const etagHeader = response.headers.has('x-linked-etag') ? 'X-Linked-Etag' : 'ETag';
+    const etag = response.headers.get(etagHeader);
     if (etag === null) {
       throw new HubError(`${what}: the server sent no ETag, so the file cannot be cached reliably.`, response.status, current);
     }
     const sizeHeader = response.headers.get('x-linked-size') ?? (isRedirect ? null : response.headers.get('content-length'));
     const size = sizeHeader === null ? null : Number(sizeHeader);
+    // Both name folders in the cache (blobs/<etag>, snapshots/<commit>): checked before any use.
+    const commitHash = response.headers.get('x-repo-commit');
     return {
-      commitHash: response.headers.get('x-repo-commit'),
-      etag: normalizeEtag(etag),
+      commitHash: commitHash === null ? null : checkCommitHash(commitHash, `${what}: X-Repo-Commit header of ${current}`),
+      etag: checkEtag(normalizeEtag(etag), `${what}: ${etagHeader} header of ${current}`),
       size: size !== null && Number.isSafeInteger(size) ? size : null,
       location: isRedirect ? new URL(location, current).toString() : current,
     };

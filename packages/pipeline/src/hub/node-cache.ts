@@ -2,7 +2,7 @@ import type { FileProgress } from '../file-source.js';
 import { RepoCacheLayout, fileSize, isCommitHash } from './cache-layout.js';
 import { downloadBlob, sha256File } from './download.js';
 import { EntryNotFoundError, HubError, IntegrityError, LocalEntryNotFoundError } from './errors.js';
-import { isConnectionError, isSha256 } from './http.js';
+import { isConnectionError, isSha256, type Timeouts } from './http.js';
 import { fetchFileMetadata, type FileMetadata } from './metadata.js';
 import { resolveUrl } from './endpoint.js';
 
@@ -15,6 +15,7 @@ export interface HubRequest {
   offline: boolean;
   fetch: typeof fetch;
   retries: number;
+  timeouts: Timeouts;
   onProgress?: (p: FileProgress) => void;
 }
 
@@ -55,7 +56,7 @@ async function fetchToCacheOnce(layout: RepoCacheLayout, request: HubRequest): P
 
   let meta: FileMetadata;
   try {
-    meta = await fetchFileMetadata(resolveUrl(request.endpoint, repoId, revision, path), request.headers, request.fetch, what);
+    meta = await fetchFileMetadata(resolveUrl(request.endpoint, repoId, revision, path), request.headers, request.fetch, what, request.timeouts);
   } catch (error) {
     if (error instanceof EntryNotFoundError) {
       const commit = await layout.commitFor(revision);
@@ -85,7 +86,7 @@ async function fetchToCacheOnce(layout: RepoCacheLayout, request: HubRequest): P
   const hit = await fromSnapshot(layout, commitHash, path, meta);
   if (hit !== null && hit !== 'corrupt') return report(request, hit);
 
-  const blob = layout.blobPath(meta.etag);
+  const blob = layout.blobPath(meta.etag, what);
   if (await blobIsSound(blob, meta)) {
     await layout.link(blob, pointer);
     return report(request, { localPath: pointer, size: (await fileSize(pointer)) ?? 0, fromCache: true });
@@ -104,6 +105,7 @@ async function fetchToCacheOnce(layout: RepoCacheLayout, request: HubRequest): P
     file: path,
     fetch: request.fetch,
     retries: request.retries,
+    timeouts: request.timeouts,
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
   await layout.link(blob, pointer);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadSafetensors, toFloat32 } from '@sdtext/text-encoder';
+import { loadSafetensors, toFloat32 } from '@sdtext/core';
 import { tinyModelDir } from './paths.js';
 
 export interface Golden {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HiddenAct } from '../config.js';
+import type { HiddenAct } from '@sdtext/core';
 import type { WeightScope } from '../weight-scope.js';
 import { Module } from './module.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CLIPTextConfig } from '../config.js';
+import type { CLIPTextConfig } from '@sdtext/core';
 import type { WeightScope } from '../weight-scope.js';
 import { CLIPAttention } from './clip-attention.js';
 import { CLIPMLP } from './clip-mlp.js';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { CLIPTextConfig } from '../config.js';
+import type { CLIPTextConfig } from '@sdtext/core';
 import type { WeightScope } from '../weight-scope.js';
 import { makeActivation, type Activation } from './activations.js';
 import { Linear } from './linear.js';

@@ -1,4 +1,4 @@
-import type { CLIPTextConfig } from '../config.js';
+import type { CLIPTextConfig } from '@sdtext/core';
 import { loadPretrained, type ModelSource, type FromPretrainedOptions } from '../from-pretrained.js';
 import type { WeightScope } from '../weight-scope.js';
 import { CLIPTextTransformer, type CLIPTextInputs, type CLIPTextOutputs } from './clip-text-transformer.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CLIPTextConfig } from '../config.js';
-import { buildAttentionMask, poolingPositions, prepareInputs, type AttentionMask, type TokenIds } from '../inputs.js';
+import type { CLIPTextConfig } from '@sdtext/core';
+import { buildAttentionMask, poolingPositions } from '@sdtext/core';
+import { prepareInputs, type AttentionMask, type TokenIds } from '../inputs.js';
 import type { WeightScope } from '../weight-scope.js';
 import { CLIPEncoder } from './clip-encoder.js';
 import { CLIPTextEmbeddings } from './clip-text-embeddings.js';

@@ -2,18 +2,8 @@
 // the "@sdtext/source" condition, so it runs this package's src/ in chromium. Models and golden
 // outputs are fetched from the test's local server: the models through fromPretrained(URL).
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  CLIPTextModel,
-  CLIPTextModelWithProjection,
-  readSafetensors,
-  selectBackend,
-  toFloat32,
-  toNumbers,
-  type BackendName,
-  type FileSource,
-  type RawTensor,
-  type SafetensorsFile,
-} from '../../src/index.js';
+import { readSafetensors, toFloat32, toNumbers, type FileSource, type RawTensor, type SafetensorsFile } from '@sdtext/core';
+import { CLIPTextModel, CLIPTextModelWithProjection, selectBackend, type BackendName } from '../../src/index.js';
 
 export interface ParityOptions {
   backend: BackendName;

@@ -134,6 +134,16 @@ export function floatBytesToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array):
   }
 }
 
+/**
+ * The index of the first NaN or ±Infinity in `values`, or -1: one pass over the bits (exponent all
+ * ones), cheap next to the widening that produced them.
+ */
+export function firstNonFinite(values: Float32Array): number {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i]! & 0x7f800000) === 0x7f800000) return i;
+  return -1;
+}
+
 /** Any raw tensor's values as float32 (F16/BF16 widened, integers converted). */
 export function toFloat32(dtype: SafetensorsDtype, data: RawTensorData): Float32Array {
   if (dtype === 'F16' || dtype === 'BF16') {

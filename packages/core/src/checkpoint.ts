@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { isFullCLIPConfig } from './config.js';
 import type { LoadProgress, ModelFiles } from './file-source.js';
+import { checkRepoPath, checkVariant } from './names.js';
 import type { ByteReader } from './safetensors/byte-reader.js';
-import { FLOAT_DTYPES, floatBytesToFloat32 } from './safetensors/dtypes.js';
+import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from './safetensors/dtypes.js';
 import { iterateTensorBytes, readHeader, type SafetensorsHeader } from './safetensors/reader.js';
 
 /** Checkpoint keys to skip: exact names or patterns. */
@@ -23,11 +23,35 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** HF's `_add_variant`: "model.safetensors" + "fp16" -> "model.fp16.safetensors". */
+/** HF's `_add_variant`: "model.safetensors" + "fp16" -> "model.fp16.safetensors". The variant is checked (names.ts). */
 export function addVariant(fileName: string, variant?: string): string {
   if (!variant) return fileName;
+  checkVariant(variant, 'variant option');
   const parts = fileName.split('.');
   return [...parts.slice(0, -1), variant, parts[parts.length - 1]].join('.');
+}
+
+/**
+ * The names a checkpoint may have, in the order transformers tries them: `model[.variant].safetensors`,
+ * else a sharded index, `model.safetensors.index[.variant].json` (and, for a variant, the
+ * `model.<variant>.safetensors.index.json` spelling some repos use). The one place that knows them:
+ * the loaders and the hub downloader all ask here.
+ */
+export function checkpointFileNames(variant?: string): { single: string; indexNames: string[] } {
+  const single = addVariant('model.safetensors', variant);
+  const indexNames = [addVariant('model.safetensors.index.json', variant)];
+  if (variant) indexNames.push(`model.${variant}.safetensors.index.json`);
+  return { single, indexNames };
+}
+
+/** "no weights found" for a folder that has none of `checkpointFileNames(variant)`. */
+export function noWeightsError(where: string, variant?: string): CheckpointError {
+  const { single, indexNames } = checkpointFileNames(variant);
+  return new CheckpointError(
+    `${where}: no weights found: tried ${[single, ...indexNames].join(', ')}` +
+      (variant ? '' : ' (for an fp16 checkpoint pass variant: "fp16")') +
+      '; only safetensors checkpoints are supported',
+  );
 }
 
 /** A checkpoint's files, `model[.variant].safetensors` or the shards of its index, by header. */
@@ -57,7 +81,7 @@ export async function openCheckpoint(
   options: { variant?: string; onProgress?: (p: LoadProgress) => void } = {},
 ): Promise<OpenCheckpoint> {
   const { variant, onProgress } = options;
-  const single = addVariant('model.safetensors', variant);
+  const { single, indexNames } = checkpointFileNames(variant);
   const shards: OpenShard[] = [];
   const close = async (): Promise<void> => {
     await Promise.all(shards.map((s) => s.reader.close()));
@@ -76,12 +100,10 @@ export async function openCheckpoint(
       await open(single, reader);
       return { files: [single], shards, close };
     }
-    const indexNames = [addVariant('model.safetensors.index.json', variant)];
-    if (variant) indexNames.push(`model.${variant}.safetensors.index.json`);
     for (const indexName of indexNames) {
       const text = await files.readText(indexName);
       if (text === null) continue;
-      const shardFiles = parseIndex(text, `${files.name}/${indexName}`);
+      const shardFiles = parseCheckpointIndex(text, `${files.name}/${indexName}`).shards;
       for (const file of shardFiles) {
         const r = await files.openBytes(file, onProgress);
         if (!r) throw new CheckpointError(`${files.name}/${indexName} lists shard ${file}, which does not exist`);
@@ -89,11 +111,7 @@ export async function openCheckpoint(
       }
       return { files: shardFiles, shards, close };
     }
-    throw new CheckpointError(
-      `${files.name}: no weights found: tried ${[single, ...indexNames].join(', ')}` +
-        (variant ? '' : ' (for an fp16 checkpoint pass variant: "fp16")') +
-        '; only safetensors checkpoints are supported',
-    );
+    throw noWeightsError(files.name, variant);
   } catch (e) {
     await close();
     throw e;
@@ -110,8 +128,11 @@ export async function readCheckpointHeaders(files: ModelFiles, options: { varian
   return { files: checkpoint.files, shards: checkpoint.shards.map(({ file, header }) => ({ file, header })) };
 }
 
-/** The shard file names of a sharded checkpoint's index, in first-seen order. */
-function parseIndex(text: string, where: string): string[] {
+/**
+ * A sharded checkpoint's index: each key's shard, and the shard files in first-seen order. Shard
+ * names come from the repo, so each is checked as a repo path (no '..', no absolute path).
+ */
+export function parseCheckpointIndex(text: string, where: string): { shards: string[]; weightMap: Map<string, string> } {
   let index: unknown;
   try {
     index = JSON.parse(text);
@@ -122,9 +143,12 @@ function parseIndex(text: string, where: string): string[] {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new CheckpointError(`${where}: no weight_map object`);
   }
-  const shards = [...new Set(Object.values(map))];
-  if (shards.some((s) => typeof s !== 'string' || s.includes('..'))) throw new CheckpointError(`${where}: bad shard name in weight_map`);
-  return shards as string[];
+  const weightMap = new Map<string, string>();
+  for (const [key, shard] of Object.entries(map as Record<string, unknown>)) {
+    if (typeof shard !== 'string') throw new CheckpointError(`${where}: weight_map["${key}"] is not a file name`);
+    weightMap.set(key, checkRepoPath(shard, where, 'shard file name'));
+  }
+  return { shards: [...new Set(weightMap.values())], weightMap };
 }
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
@@ -175,25 +199,44 @@ export function checkCheckpoint(
   }
 }
 
+/** One weight as float32, by its Hugging Face key. */
+export interface Float32Weight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
 /**
- * Reads the expected tensors shard by shard in file order, widening each to float32 as it
- * arrives, so only one tensor's source bytes are alive at a time (for folders and URLs).
+ * Yields the expected tensors shard by shard in file order, each widened to float32 as it
+ * arrives, so only one tensor's source bytes are alive at a time (for folders and URLs). A NaN
+ * or infinite value is an error naming the tensor: it would otherwise turn every embedding into
+ * NaN without a word. Each shard is closed once read.
  */
-export async function readCheckpointTensors(
+export async function* iterateCheckpointFloat32(
   checkpoint: OpenCheckpoint,
   expected: ReadonlyMap<string, readonly number[]>,
-): Promise<Map<string, tf.Tensor>> {
-  const tensors = new Map<string, tf.Tensor>();
-  try {
-    for (const { reader, header } of checkpoint.shards) {
-      for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
-        tensors.set(info.name, tf.tensor(floatBytesToFloat32(info.dtype, bytes), info.shape, 'float32'));
-      }
-      await reader.close();
+): AsyncGenerator<Float32Weight> {
+  for (const { file, reader, header } of checkpoint.shards) {
+    for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
+      const data = floatBytesToFloat32(info.dtype, bytes);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) throw nonFiniteError(info.name, file, info.shape, bad, data[bad]!);
+      yield { name: info.name, shape: info.shape, data };
     }
-    return tensors;
-  } catch (e) {
-    for (const t of tensors.values()) t.dispose();
-    throw e;
+    await reader.close();
   }
+}
+
+/** The error for a weight holding NaN or ±Infinity at flat index `index`. */
+export function nonFiniteError(name: string, file: string, shape: readonly number[], index: number, value: number): CheckpointError {
+  const at: number[] = [];
+  let rest = index;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(rest % shape[d]!);
+    rest = Math.floor(rest / shape[d]!);
+  }
+  return new CheckpointError(
+    `${file}: weight "${name}" holds ${value} at [${at.join(', ')}]: the checkpoint is corrupt (a broken fp16 conversion or ` +
+      'a bad download); the model would output NaN. Re-download or re-convert it.',
+  );
 }

@@ -36,12 +36,16 @@ describe('CLIPTextConfig', () => {
   });
 
   const bad: [Record<string, unknown>, string][] = [
-    [{ hidden_size: 'big' }, 'cfg.json: hidden_size must be an integer >= 1, got "big"'],
-    [{ num_hidden_layers: 1.5 }, 'cfg.json: num_hidden_layers must be an integer >= 0, got 1.5'],
+    [{ hidden_size: 'big' }, 'cfg.json: hidden_size must be an integer from 1 to 16384, got "big"'],
+    [{ num_hidden_layers: 1.5 }, 'cfg.json: num_hidden_layers must be an integer from 0 to 256, got 1.5'],
     [{ hidden_act: 'relu' }, 'cfg.json: hidden_act must be one of "gelu", "quick_gelu", got "relu"'],
     [{ layer_norm_eps: 0 }, 'cfg.json: layer_norm_eps must be a positive number, got 0'],
     [{ num_attention_heads: 5 }, 'cfg.json: hidden_size (1024) must be divisible by num_attention_heads (5)'],
-    [{ eos_token_id: -1 }, 'cfg.json: eos_token_id must be an integer >= 0, got -1'],
+    [{ eos_token_id: -1 }, 'cfg.json: eos_token_id must be an integer from 0 to 2147483647, got -1'],
+    // Bounds come before any allocation: a hostile config fails here, not after building 1e8 layers.
+    [{ num_hidden_layers: 100000000 }, 'cfg.json: num_hidden_layers must be an integer from 0 to 256, got 100000000'],
+    [{ vocab_size: 1e12 }, 'cfg.json: vocab_size must be an integer from 1 to 2097152, got 1000000000000'],
+    [{ max_position_embeddings: 50000000 }, 'cfg.json: max_position_embeddings must be an integer from 1 to 16384, got 50000000'],
   ];
   for (const [change, message] of bad) {
     it(`names the field: ${Object.keys(change)[0]}`, () => {
@@ -52,6 +56,6 @@ describe('CLIPTextConfig', () => {
   it('rejects non-objects and bad JSON', () => {
     expect(() => parseCLIPTextConfig('{', 'c.json')).toThrow(/c\.json: not valid JSON/);
     expect(() => parseCLIPTextConfig([], 'c.json')).toThrow('c.json: expected a JSON object');
-    expect(() => parseCLIPTextConfig({ text_config: { vocab_size: 0 } }, 'c.json')).toThrow('c.json (text_config): vocab_size must be an integer >= 1, got 0');
+    expect(() => parseCLIPTextConfig({ text_config: { vocab_size: 0 } }, 'c.json')).toThrow('c.json (text_config): vocab_size must be an integer from 1 to 2097152, got 0');
   });
 });

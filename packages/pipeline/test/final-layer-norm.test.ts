@@ -1,10 +1,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadSafetensors, writeSafetensorsFile, type FileSource, type SafetensorsEntry, type WritableDtype } from '@sdtext/text-encoder';
+import {
+  loadSafetensors,
+  writeSafetensorsFile,
+  type FileSource,
+  type FloatTensor,
+  type SafetensorsEntry,
+  type TextEncoderEngine,
+  type WritableDtype,
+} from '@sdtext/core';
+import { OnnxCLIPTextModel } from '@sdtext/onnx';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OnnxCLIPTextModel, loadTextEncoder, type FloatTensor, type TextEncoderEngine } from '../src/index.js';
-import { FIXTURES, MODELS, loadCase, maxAbsDiff } from './helpers.js';
+import { loadTextEncoder } from '../src/index.js';
+import { FIXTURES, MODELS, loadCase, maxAbsDiff } from '../../onnx/test/helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-final-ln-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

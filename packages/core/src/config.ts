@@ -83,6 +83,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Upper bounds, checked before anything is allocated: a hostile or broken config.json
+ * (`num_hidden_layers: 100000000`) must fail here, not after gigabytes of module objects. Each is
+ * far above any CLIP text model (SD2: 23 layers, 1024 wide, 77 positions, vocabulary 49408).
+ */
+export const CLIP_TEXT_CONFIG_LIMITS: Readonly<Partial<Record<keyof CLIPTextConfig, number>>> = Object.freeze({
+  vocab_size: 2_097_152,
+  hidden_size: 16_384,
+  intermediate_size: 65_536,
+  num_hidden_layers: 256,
+  num_attention_heads: 1_024,
+  max_position_embeddings: 16_384,
+  projection_dim: 16_384,
+  eos_token_id: 2_147_483_647,
+  bos_token_id: 2_147_483_647,
+  pad_token_id: 2_147_483_647,
+});
+
 type JsonObject = Record<string, unknown>;
 
 function isObject(v: unknown): v is JsonObject {
@@ -115,8 +133,9 @@ export function parseCLIPTextConfig(json: unknown, source = 'config'): CLIPTextC
 
   const int = (field: keyof CLIPTextConfig, min: number): number => {
     const v = obj[field] ?? CLIP_TEXT_CONFIG_DEFAULTS[field];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new ConfigError(`${where}: ${field} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    const max = CLIP_TEXT_CONFIG_LIMITS[field] ?? Number.MAX_SAFE_INTEGER;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(`${where}: ${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
     }
     return v;
   };

@@ -1,4 +1,5 @@
-import type { EncodeOutputs, FloatTensor } from './encoder-api.js';
+import type { EncodeOutputs } from './engine.js';
+import type { FloatTensor } from './tensor.js';
 
 export interface EmbeddingCacheOptions {
   /** Most rows kept (default 256). 0 keeps none (identical rows within one batch are still computed once). */

@@ -1,16 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  CLIPTextModel,
-  CLIPTextModelWithProjection,
+  EmbeddingCache,
+  checkInputs,
+  namesProjection,
+  readModelConfig,
+  resolveModelFiles,
+  selectRows,
   type CLIPTextConfig,
-  type CLIPTextProjectionOutputs,
-  type FromPretrainedOptions,
+  type EmbeddingCacheOptions,
+  type EncodeInputs,
+  type EncodeOutputs,
+  type FloatTensor,
   type ModelSource,
-} from '@sdtext/text-encoder';
-import { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
-import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from './encoder-api.js';
-import { checkInputs, selectRows } from './inputs.js';
-import { configHasProjection } from './weights.js';
+  type TextEncoderEngine,
+} from '@sdtext/core';
+import type { FromPretrainedOptions } from './from-pretrained.js';
+import { CLIPTextModel } from './modules/clip-text-model.js';
+import { CLIPTextModelWithProjection, type CLIPTextProjectionOutputs } from './modules/clip-text-model-with-projection.js';
 
 export interface TfjsTextEncoderOptions extends FromPretrainedOptions {
   /** Load as CLIPTextModelWithProjection. Default: from config.json's `architectures`. */
@@ -23,7 +29,7 @@ async function plain(t: tf.Tensor): Promise<FloatTensor> {
   return { data: (await t.data()) as Float32Array, dims: [...t.shape] };
 }
 
-/** The tfjs engine (@sdtext/text-encoder's CLIPTextModel) behind the common TextEncoderEngine interface. */
+/** The tfjs engine: CLIPTextModel behind @sdtext/core's engine-neutral TextEncoderEngine interface. */
 export class TfjsTextEncoder implements TextEncoderEngine {
   readonly engine = 'tfjs';
   readonly cache: EmbeddingCache;
@@ -38,7 +44,8 @@ export class TfjsTextEncoder implements TextEncoderEngine {
   }
 
   static async fromPretrained(source: ModelSource, options: TfjsTextEncoderOptions = {}): Promise<TfjsTextEncoder> {
-    const withProjection = options.withProjection ?? (await configHasProjection(source, options));
+    const withProjection =
+      options.withProjection ?? namesProjection((await readModelConfig(resolveModelFiles(source, options.subfolder ?? '', options.fetch))).json);
     const model = withProjection
       ? await CLIPTextModelWithProjection.fromPretrained(source, options)
       : await CLIPTextModel.fromPretrained(source, options);
@@ -57,9 +64,12 @@ export class TfjsTextEncoder implements TextEncoderEngine {
     const inputs = checkInputs(this.config, inputIds, attentionMask);
     const run = async (rows: number[]): Promise<EncodeOutputs> => {
       const part = selectRows(inputs, rows);
-      const asRows = (a: BigInt64Array): number[][] =>
-        Array.from({ length: part.batch }, (_, b) => Array.from(a.subarray(b * part.seqLen, (b + 1) * part.seqLen), Number));
-      const out = this.model.forward({ inputIds: asRows(part.ids), attentionMask: attentionMask ? asRows(part.mask) : undefined, outputHiddenStates });
+      const dims = [part.batch, part.seqLen];
+      const out = this.model.forward({
+        inputIds: { data: part.ids, dims },
+        attentionMask: part.hasMask ? { data: part.mask, dims } : undefined,
+        outputHiddenStates,
+      });
       const all: tf.Tensor[] = [out.lastHiddenState, out.poolerOutput, ...(out.hiddenStates ?? [])];
       try {
         const result: EncodeOutputs = { lastHiddenState: await plain(out.lastHiddenState), poolerOutput: await plain(out.poolerOutput) };

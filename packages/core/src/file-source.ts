@@ -1,3 +1,4 @@
+import { checkRepoPath } from './names.js';
 import { importNodeFs } from './node-fs.js';
 import { memoryReader, openByteReader, readerFromResponse, type ByteProgress, type ByteReader } from './safetensors/byte-reader.js';
 
@@ -46,11 +47,12 @@ function isEnoent(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENOENT';
 }
 
-/** A local folder (Node). */
+/** A local folder (Node). Paths are checked (names.ts): nothing outside `dir` is read. */
 export function folderFiles(dir: string): ModelFiles {
   return {
     name: dir,
     async readText(path) {
+      checkRepoPath(path, dir);
       const fs = await importNodeFs();
       try {
         return await fs.promises.readFile(join(dir, path), 'utf8');
@@ -60,6 +62,7 @@ export function folderFiles(dir: string): ModelFiles {
       }
     },
     async openBytes(path, onProgress) {
+      checkRepoPath(path, dir);
       const fs = await importNodeFs();
       const full = join(dir, path);
       try {
@@ -76,7 +79,7 @@ export function folderFiles(dir: string): ModelFiles {
 /** A base URL: `${base}/${path}`; 404 means "no such file". */
 export function urlFiles(base: string, fetchImpl: typeof fetch = globalThis.fetch): ModelFiles {
   const get = async (path: string): Promise<Response | null> => {
-    const url = join(base, path);
+    const url = join(base, checkRepoPath(path, base).split('/').map(encodeURIComponent).join('/'));
     const response = await fetchImpl(url);
     if (response.status === 404) return null;
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
@@ -97,7 +100,7 @@ export function urlFiles(base: string, fetchImpl: typeof fetch = globalThis.fetc
 
 /** A FileSource, with paths under `subfolder`. */
 export function fileSourceFiles(source: FileSource, subfolder = ''): ModelFiles {
-  const at = (path: string): string => join(subfolder, path);
+  const at = (path: string): string => join(subfolder, checkRepoPath(path, source.name));
   return {
     name: join(source.name, subfolder),
     readText: (path) => source.readText(at(path)),
@@ -112,6 +115,7 @@ export type ModelSource = string | URL | FileSource;
 
 /** Folder path (Node), http(s) base URL or FileSource -> ModelFiles rooted at `subfolder`. */
 export function resolveModelFiles(source: ModelSource, subfolder = '', fetchImpl?: typeof fetch): ModelFiles {
+  if (subfolder !== '') checkRepoPath(subfolder, 'subfolder option', 'subfolder');
   if (isFileSource(source)) return fileSourceFiles(source, subfolder);
   const s = String(source);
   if (source instanceof URL || /^https?:\/\//i.test(s)) return urlFiles(join(s, subfolder), fetchImpl);

@@ -1,17 +1,12 @@
-import type { CLIPTextConfig } from '@sdtext/text-encoder';
-import type { IdRows } from './inputs.js';
-
-/** A float tensor as plain data: row-major values and their dimensions. */
-export interface FloatTensor {
-  data: Float32Array;
-  dims: number[];
-}
+import type { CLIPTextConfig } from './config.js';
+import type { AttentionMask, TokenIds } from './inputs.js';
+import type { FloatTensor } from './tensor.js';
 
 export interface EncodeInputs {
-  /** [B][S] token ids (or one row [S]), S <= max_position_embeddings. */
-  inputIds: IdRows;
+  /** [B][S] token ids (or one row [S], or a {data, dims} tensor), S <= max_position_embeddings. */
+  inputIds: TokenIds;
   /** [B][S], 1 = attend, 0 = padding. The causal mask applies either way. */
-  attentionMask?: IdRows | null;
+  attentionMask?: AttentionMask | null;
   /** Also return the hidden state after the embeddings and after each layer (for clip skip). */
   outputHiddenStates?: boolean;
 }
@@ -33,7 +28,10 @@ export interface EncodeOutputs {
 
 export type EngineName = 'tfjs' | 'onnx';
 
-/** The interface the pipeline and the CLI use, whichever engine runs the model. */
+/**
+ * The interface the pipeline and the CLI use, whichever engine runs the model: @sdtext/text-encoder's
+ * TfjsTextEncoder and @sdtext/onnx's OnnxCLIPTextModel implement it.
+ */
 export interface TextEncoderEngine {
   readonly engine: EngineName;
   /** Which runtime/backend runs it, e.g. "onnxruntime-node (cpu)" or "tfjs (wasm)". */

@@ -1,3 +1,4 @@
+import type * as NodeFs from 'node:fs';
 import { importNodeFs } from '../node-fs.js';
 import { SAFETENSORS_DTYPE_BYTES, float32ToF16, type SafetensorsDtype } from './dtypes.js';
 
@@ -83,7 +84,8 @@ export function serializeSafetensors(tensors: SafetensorsEntries, metadata?: Rec
 /**
  * Writes a safetensors file (Node) atomically: into a temporary file beside it, then renamed, so
  * a crash or a reader never sees half a file. Tensors given as functions are made and written one
- * at a time, so memory stays at one tensor.
+ * at a time, so memory stays at one tensor. An existing file is replaced only if it is a writable
+ * regular file: the rename would otherwise silently replace a read-only file (or a folder's link).
  */
 export async function writeSafetensorsFile(
   path: string,
@@ -91,6 +93,7 @@ export async function writeSafetensorsFile(
   metadata?: Record<string, string>,
 ): Promise<void> {
   const fs = await importNodeFs();
+  await checkReplaceable(fs, path);
   const entries = entriesOf(tensors);
   const { head } = buildHeader(entries, metadata);
   const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
@@ -109,4 +112,17 @@ export async function writeSafetensorsFile(
     await fs.promises.rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Refuses to replace what a plain write would refuse: a read-only file (by its mode bits, which also holds as root), or a non-file. */
+async function checkReplaceable(fs: typeof NodeFs, path: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.promises.lstat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (!stat.isFile()) throw new Error(`${path} exists and is not a regular file; choose another output path`);
+  if ((stat.mode & 0o222) === 0) throw new Error(`${path} is read-only; not replacing it (make it writable or choose another output path)`);
 }

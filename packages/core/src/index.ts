@@ -1,0 +1,122 @@
+export {
+  CLIP_TEXT_CONFIG_DEFAULTS,
+  CLIP_TEXT_CONFIG_LIMITS,
+  ConfigError,
+  SD1_TEXT_CONFIG,
+  SD2_TEXT_CONFIG,
+  isFullCLIPConfig,
+  parseCLIPTextConfig,
+  type CLIPTextConfig,
+  type HiddenAct,
+} from './config.js';
+export { sizeOf, type FloatTensor, type IntTensor } from './tensor.js';
+export {
+  FLOAT32_MIN,
+  InputError,
+  buildAttentionMask,
+  checkInputs,
+  poolingPositions,
+  prepareInputs,
+  selectRows,
+  type AttentionMask,
+  type CheckedInputs,
+  type IdRows,
+  type PreparedInputs,
+  type TokenIds,
+} from './inputs.js';
+export {
+  UnsafeNameError,
+  checkCommitHash,
+  checkEtag,
+  checkRepoId,
+  checkRepoPath,
+  checkRevision,
+  checkVariant,
+  escapeForTerminal,
+  isRepoId,
+  quoteForTerminal,
+} from './names.js';
+export {
+  fileSourceFiles,
+  folderFiles,
+  isFileSource,
+  resolveModelFiles,
+  urlFiles,
+  type FileSource,
+  type LoadProgress,
+  type ModelFiles,
+  type ModelSource,
+} from './file-source.js';
+export {
+  TruncatedError,
+  memoryReader,
+  openByteReader,
+  type ByteProgress,
+  type ByteReader,
+  type ByteReaderOptions,
+  type ByteSource,
+} from './safetensors/byte-reader.js';
+export {
+  FLOAT_DTYPES,
+  SAFETENSORS_DTYPE_BYTES,
+  f16BytesToFloat32,
+  firstNonFinite,
+  float32ToF16,
+  floatBytesToFloat32,
+  toFloat32,
+  toNumbers,
+  type RawTensorData,
+  type SafetensorsDtype,
+} from './safetensors/dtypes.js';
+export {
+  MAX_HEADER_BYTES,
+  SafetensorsError,
+  iterateTensorBytes,
+  loadSafetensors,
+  loadSafetensorsHeader,
+  readHeader,
+  readSafetensors,
+  type RawTensor,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+} from './safetensors/reader.js';
+export {
+  serializeSafetensors,
+  writeSafetensorsFile,
+  type SafetensorsEntries,
+  type SafetensorsEntry,
+  type WritableDtype,
+} from './safetensors/writer.js';
+export {
+  CheckpointError,
+  FULL_CLIP_EXTRA_KEYS,
+  IGNORABLE_KEYS,
+  addVariant,
+  checkCheckpoint,
+  checkpointFileNames,
+  checkpointIgnoreKeys,
+  iterateCheckpointFloat32,
+  nonFiniteError,
+  noWeightsError,
+  openCheckpoint,
+  parseCheckpointIndex,
+  readCheckpointHeaders,
+  type CheckpointHeaders,
+  type Float32Weight,
+  type KeyFilter,
+  type OpenCheckpoint,
+} from './checkpoint.js';
+export {
+  clipTextWeightShapes,
+  namesProjection,
+  openTextModelCheckpoint,
+  readModelConfig,
+  readTextModelWeights,
+  type CheckedTextModelCheckpoint,
+  type TextModelCheckpointOptions,
+  type TextModelWeights,
+} from './text-model-checkpoint.js';
+export type { EncodeInputs, EncodeOutputs, EngineName, TextEncoderEngine } from './engine.js';
+export { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
+export { FinalLayerNorm, readFinalLayerNorm } from './final-layer-norm.js';
