@@ -90,8 +90,7 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const prompts = promptList(options.prompt, options.promptEmbeds);
 
-  checkMaxLength(stage);
-  const encoded = options.promptEmbeds === undefined ? await encode(stage, prompts!, stage.tokenizer.modelMaxLength, 'sd', options.clipSkip, warn, passOptions(options)) : null;
+  const encoded = options.promptEmbeds === undefined ? await encode(stage, prompts!, promptLength(stage), 'sd', options.clipSkip, warn, passOptions(options)) : null;
   const promptEmbeds = encoded ? encoded.embeds : await toArrayTensor(options.promptEmbeds!, 3, 'promptEmbeds');
   const batch = promptEmbeds.shape[0]!;
 
@@ -128,8 +127,6 @@ export async function encodePromptSdxl(
   let promptEmbeds: ArrayTensor;
   let pooled: ArrayTensor;
   let pass: PromptEncoderPass | null = null;
-  checkMaxLength(stages[0]);
-  checkMaxLength(stages[1]);
   if (options.promptEmbeds !== undefined) {
     if (options.pooledPromptEmbeds === undefined) {
       throw new Error('If `promptEmbeds` is provided, `pooledPromptEmbeds` also has to be passed (SDXL).');
@@ -183,8 +180,8 @@ async function encodePair(
   maxLength?: number,
   pass: PassOptions = NO_PASS,
 ): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor; pass: PromptEncoderPass }> {
-  const first = await encode(stages[0], texts[0], maxLength ?? stages[0].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn, pass);
-  const second = await encode(stages[1], texts[1], maxLength ?? stages[1].tokenizer.modelMaxLength, 'sdxl', clipSkip, warn);
+  const first = await encode(stages[0], texts[0], maxLength ?? promptLength(stages[0]), 'sdxl', clipSkip, warn, pass);
+  const second = await encode(stages[1], texts[1], maxLength ?? promptLength(stages[1]), 'sdxl', clipSkip, warn);
   // Only the last encoder's pooled output is kept, as diffusers does.
   const pooled = second.pooled ?? first.pooled;
   if (pooled === null) throw new Error(`SDXL needs text_encoder_2 to be a CLIPTextModelWithProjection (no text_embeds for the ${what}).`);
@@ -227,19 +224,21 @@ async function encode(
 }
 
 /**
- * The tokenizer pads prompts to its model_max_length, which a hostile or broken
- * tokenizer_config.json may set to millions (1e30 means "no limit" and is read as such): checked
- * against the encoder's positions before anything is padded.
+ * The length prompts are padded to: the tokenizer's model_max_length (77), checked against the
+ * encoder's positions before anything is padded; a tokenizer without a limit (1e30 in
+ * tokenizer_config.json) pads to the encoder's positions.
  */
-function checkMaxLength(stage: TextStage): void {
+function promptLength(stage: TextStage): number {
   const maxLength = stage.tokenizer.modelMaxLength;
   const positions = stage.textEncoder.config.max_position_embeddings;
-  if (!(maxLength <= positions)) {
+  if (maxLength === Infinity) return positions;
+  if (maxLength > positions) {
     throw new Error(
       `tokenizer model_max_length ${maxLength} exceeds the text encoder's max_position_embeddings ${positions}: ` +
         `fix tokenizer_config.json (Stable Diffusion uses 77)`,
     );
   }
+  return maxLength;
 }
 
 

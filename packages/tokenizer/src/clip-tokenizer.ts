@@ -210,6 +210,20 @@ export class CLIPTokenizer {
     return this.textToIds(text).map((id) => this.decoder[id]!);
   }
 
+  /**
+   * The words BPE sees, in order: each text between added tokens cleaned and split by CLIP's
+   * pattern, and each added token as a word of its own (HF's `tokenize` before BPE).
+   */
+  preTokenize(text: string): string[] {
+    if (typeof text !== 'string') throw new TypeError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    const words: string[] = [];
+    for (const piece of this.splitter.split(text)) {
+      if ('added' in piece) words.push(piece.added.content);
+      else for (const word of splitWords(cleanText(piece.text))) words.push(word);
+    }
+    return words;
+  }
+
   convertTokensToIds(tokens: string): number;
   convertTokensToIds(tokens: readonly string[]): number[];
   convertTokensToIds(tokens: string | readonly string[]): number | number[] {
@@ -219,7 +233,7 @@ export class CLIPTokenizer {
   convertIdsToTokens(ids: number): string;
   convertIdsToTokens(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string[];
   convertIdsToTokens(ids: number | readonly number[], options: { skipSpecialTokens?: boolean } = {}): string | string[] {
-    if (typeof ids === 'number') return this.tokenOfId(ids, 0);
+    if (!Array.isArray(ids)) return this.tokenOfId(ids, 0);
     const skip = options.skipSpecialTokens ? new Set(this.allSpecialIds) : null;
     const tokens: string[] = [];
     ids.forEach((id, position) => {
@@ -242,6 +256,7 @@ export class CLIPTokenizer {
 
   /** Text of token ids, as HF's `decode`: `</w>` becomes a space, bytes decode as UTF-8. */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    if (!Array.isArray(ids)) throw new TypeError(`decode: expected an array of token ids, got ${describe(ids)}`);
     const tokens = this.convertIdsToTokens(ids, { skipSpecialTokens: options.skipSpecialTokens ?? false });
     // Tokens added on top of the vocabulary are not byte-level: they join the text as they are,
     // separated by spaces (HF's spaces_between_special_tokens); specials stay in the byte stream.
@@ -267,7 +282,15 @@ export class CLIPTokenizer {
   }
 
   batchDecode(rows: readonly (readonly number[])[], options: DecodeOptions = {}): string[] {
-    return rows.map((ids) => this.decode(ids, options));
+    if (!Array.isArray(rows)) throw new TypeError(`batchDecode: expected an array of id arrays, got ${describe(rows)}`);
+    return rows.map((ids, row) => {
+      try {
+        return this.decode(ids, options);
+      } catch (error) {
+        if (error instanceof Error) error.message = `row ${row}: ${error.message}`;
+        throw error;
+      }
+    });
   }
 
   /** The summary Hugging Face prints for `pipe.tokenizer`. */
@@ -277,7 +300,7 @@ export class CLIPTokenizer {
       .join(', ');
     return (
       `PreTrainedTokenizer(name_or_path='${this.nameOrPath}', vocab_size=${this.vocabSize}, ` +
-      `model_max_len=${this.modelMaxLength}, is_fast=False, padding_side='${this.paddingSide}', ` +
+      `model_max_len=${this.modelMaxLength === Infinity ? '1000000000000000019884624838656' : this.modelMaxLength}, is_fast=False, padding_side='${this.paddingSide}', ` +
       `truncation_side='${this.truncationSide}', special_tokens={${specials}})`
     );
   }
@@ -298,8 +321,12 @@ export class CLIPTokenizer {
     return unk;
   }
 
-  private tokenOfId(id: number, position: number): string {
-    const token = Number.isInteger(id) ? this.decoder[id] : undefined;
+  private tokenOfId(id: unknown, position: number): string {
+    // Ids typed in JavaScript may be anything: "320" must not read as an id out of range.
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      throw new TypeError(`token id at position ${position} is not an integer: ${describe(id)}`);
+    }
+    const token = this.decoder[id];
     if (token === undefined) {
       throw new RangeError(`token id ${id} at position ${position} is out of range: ids go from 0 to ${this.decoder.length - 1}`);
     }
@@ -340,10 +367,12 @@ export class CLIPTokenizer {
     if (padding !== false && padding !== 'max_length' && padding !== 'longest') {
       throw new Error(`padding must be 'max_length', 'longest' or false, got ${JSON.stringify(padding)}`);
     }
+    // A tokenizer without a length limit (model_max_length 1e30) neither pads to nor truncates at
+    // it, as transformers does ("Default to no padding / no truncation"): ask for maxLength.
     const maxLength = options.maxLength ?? this.modelMaxLength;
     const addSpecial = options.addSpecialTokens ?? true;
     const specialCount = addSpecial ? 2 : 0;
-    if (!Number.isInteger(maxLength) || maxLength < Math.max(1, specialCount)) {
+    if (maxLength !== Infinity && (!Number.isInteger(maxLength) || maxLength < Math.max(1, specialCount))) {
       throw new Error(`maxLength must be an integer of at least ${Math.max(1, specialCount)}, got ${maxLength}`);
     }
     // First the ids of each text (truncated), then each padded row built once at its final length:
@@ -363,7 +392,7 @@ export class CLIPTokenizer {
       truncation.push(cut);
     });
     let target = 0;
-    if (padding === 'max_length') target = maxLength;
+    if (padding === 'max_length' && maxLength !== Infinity) target = maxLength;
     else if (padding === 'longest') for (const ids of rows) target = Math.max(target, ids.length + specialCount);
     const inputIds: number[][] = [];
     const attentionMask: number[][] = [];
@@ -409,6 +438,14 @@ export class CLIPTokenizer {
     }
     return pythonStrip(utf8Lenient.decode(bytes.subarray(0, n)).replaceAll('</w>', ' '));
   }
+}
+
+/** A value in an error message: `"320" (a string)`, `1.5`, `null`. */
+function describe(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return `${JSON.stringify(value)} (a string)`;
+  if (value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 /** Hugging Face's `clean_up_tokenization`. */

@@ -84,10 +84,7 @@ export function parseTokenizerSettings(files: {
       addedToken(fallback, { special: true, normalized: true });
   }
 
-  const maxLength = config.model_max_length;
-  if (maxLength !== undefined && (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)) {
-    throw new Error(`${names.tokenizerConfig}: model_max_length must be a positive integer, got ${JSON.stringify(maxLength)}`);
-  }
+  const maxLength = parseModelMaxLength(config.model_max_length, names.tokenizerConfig);
 
   const added = new Map<number, { content: string; id: number; special: boolean }>();
   const decoderTable = config.added_tokens_decoder;
@@ -112,7 +109,28 @@ export function parseTokenizerSettings(files: {
   return {
     ...specials,
     // CLIP folders always set it; without it HF would allow any length, 77 is CLIP's context.
-    modelMaxLength: typeof maxLength === 'number' ? maxLength : 77,
+    modelMaxLength: maxLength ?? 77,
     addedTokens: [...added.values()].sort((a, b) => a.id - b.id),
   };
+}
+
+/** transformers' LARGE_INTEGER: a model_max_length at or above it (1e30 is what transformers writes) means "no limit". */
+const NO_LIMIT_FROM = 1e20;
+/** Far above any text model's context; a larger finite length is a broken or hostile file, refused before anything is padded to it. */
+export const MAX_MODEL_MAX_LENGTH = 1_048_576;
+
+/** tokenizer_config.json's model_max_length: a positive integer, Infinity for "no limit", undefined when absent. */
+function parseModelMaxLength(value: unknown, file: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`${file}: model_max_length must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  if (value >= NO_LIMIT_FROM) return Infinity;
+  if (value > MAX_MODEL_MAX_LENGTH) {
+    throw new Error(
+      `${file}: model_max_length ${value} is not a plausible context length (CLIP: 77; at most ${MAX_MODEL_MAX_LENGTH}, ` +
+        'or 1e30 for no limit): fix the file',
+    );
+  }
+  return value;
 }

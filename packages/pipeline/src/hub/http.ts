@@ -66,7 +66,8 @@ export async function* readWithIdleTimeout(
       let timer: ReturnType<typeof setTimeout> | undefined;
       const stalled = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          controller.abort();
+          // Settle first, then abort: the pending read's AbortError must not win the race.
+          setTimeout(() => controller.abort(), 0);
           reject(
             new HubTimeoutError(
               `${what}: the download from ${url} stalled (no data for ${idleMs / 1000} s). ` +

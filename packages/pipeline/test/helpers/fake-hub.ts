@@ -18,7 +18,11 @@ export type Fault =
   /** Announce a size (X-Linked-Size / Content-Length of HEAD) that differs from the bytes served. */
   | { kind: 'wrong-size'; file: string; times: number }
   /** Serve the right number of bytes with one of them flipped. */
-  | { kind: 'corrupt'; file: string; times: number };
+  | { kind: 'corrupt'; file: string; times: number }
+  /** Send this value for a response header (e.g. a hostile X-Linked-Etag or X-Repo-Commit). */
+  | { kind: 'header'; file: string; name: string; value: string; times: number }
+  /** Never answer a request (`method`), or answer GET's headers and `afterBytes` bytes, then go silent. */
+  | { kind: 'stall'; file: string; method: 'HEAD' | 'GET'; afterBytes?: number; times: number };
 
 export interface FakeRepoOptions {
   /** Files whose bytes go through the LFS redirect (default: *.safetensors, *.bin, *.onnx). */
@@ -131,6 +135,8 @@ export class FakeHub {
     }
     const status = this.takeFault('status', file);
     if (status) return this.fail(res, status.status, null);
+    if (req.method === 'HEAD' && this.takeStall(file, 'HEAD')) return; // the socket stays open, silent
+    this.applyHeaderFaults(res, file);
     const bytes = repo.files.get(file);
     if (!bytes) {
       res.setHeader('x-repo-commit', repo.commit);
@@ -145,6 +151,7 @@ export class FakeHub {
       res.setHeader('x-linked-size', String(announced));
       res.setHeader('etag', `"${gitBlobId(new TextEncoder().encode(`oid sha256:${digest}`))}"`);
       res.setHeader('location', `${this.url}/cdn/${digest}?file=${encodeURIComponent(file)}`);
+      this.applyHeaderFaults(res, file);
       res.statusCode = 302;
       res.end();
       return;
@@ -165,6 +172,7 @@ export class FakeHub {
       bytes[bytes.length >> 1]! ^= 0xff;
     }
     res.setHeader('etag', etag);
+    this.applyHeaderFaults(res, file);
     res.setHeader('accept-ranges', 'bytes');
     let start = 0;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -185,6 +193,12 @@ export class FakeHub {
       res.end();
       return;
     }
+    const stall = this.takeStall(file, 'GET');
+    if (stall) {
+      res.flushHeaders();
+      res.write(body.subarray(0, stall.afterBytes ?? 0)); // then nothing: the client's idle timeout must end it
+      return;
+    }
     const drop = this.takeFault('drop', file);
     if (drop) {
       res.flushHeaders();
@@ -192,6 +206,17 @@ export class FakeHub {
       return;
     }
     res.end(body);
+  }
+
+  private takeStall(file: string, method: 'HEAD' | 'GET'): Extract<Fault, { kind: 'stall' }> | null {
+    const fault = this.faults.find((f): f is Extract<Fault, { kind: 'stall' }> => f.kind === 'stall' && f.file === file && f.method === method && f.times > 0);
+    if (!fault) return null;
+    fault.times--;
+    return fault;
+  }
+
+  private applyHeaderFaults(res: ServerResponse, file: string): void {
+    for (const f of this.faults) if (f.kind === 'header' && f.file === file && f.times > 0) res.setHeader(f.name, f.value);
   }
 
   private fail(res: ServerResponse, status: number, code: string | null): void {
