@@ -1,4 +1,5 @@
-import { InputError, UsageError, type CliIO } from './command.js';
+import { escapeForTerminal } from '@sdtext/core';
+import { UsageError, type CliIO } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
 function overview(): string {
@@ -33,15 +34,23 @@ export async function main(args: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
+    const message = safeForTerminal((error as Error).message ?? String(error));
     if (error instanceof UsageError) {
-      io.stderr(`sdtext ${name}: ${error.message}\n\n${command.usage}\n`);
+      io.stderr(`sdtext ${name}: ${message}\n\n${command.usage}\n`);
       return 2;
     }
-    if (error instanceof InputError) {
-      io.stderr(`sdtext ${name}: ${error.message}\n`);
-      return 1;
-    }
-    io.stderr(`sdtext ${name}: ${(error as Error).message ?? String(error)}\n`);
+    io.stderr(`sdtext ${name}: ${message}\n`);
     return 1;
   }
+}
+
+/**
+ * Messages quote names from files and servers (tensor keys, repo paths, headers): their control
+ * characters are escaped so a hostile name cannot drive the terminal. Line breaks and tabs stay.
+ */
+export function safeForTerminal(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.split('\t').map(escapeForTerminal).join('\t'))
+    .join('\n');
 }

@@ -1,4 +1,5 @@
 import type { DownloadedFile, FileProgress } from '@sdtext/pipeline';
+import { escapeForTerminal } from '@sdtext/core';
 import type { CliIO } from './command.js';
 
 /**
@@ -37,7 +38,7 @@ export class ProgressReporter {
     this.drawn = true;
     const elapsed = Math.max((now - this.startedAt) / 1000, 1e-3);
     const rate = (p.loaded - this.firstLoaded) / elapsed;
-    const parts = [truncate(p.file, 40).padEnd(40)];
+    const parts = [truncate(escapeForTerminal(p.file), 40).padEnd(40)];
     if (p.total !== null && p.total > 0) {
       const fraction = Math.min(p.loaded / p.total, 1);
       const width = 24;
@@ -61,8 +62,8 @@ export class ProgressReporter {
   done(file: DownloadedFile): void {
     const seconds = (Date.now() - this.startedAt) / 1000;
     const line = file.fromCache
-      ? `cached      ${file.path} (${formatBytes(file.size)})`
-      : `downloaded  ${file.path} (${formatBytes(file.size)} in ${seconds.toFixed(1)} s)`;
+      ? `cached      ${escapeForTerminal(file.path)} (${formatBytes(file.size)})`
+      : `downloaded  ${escapeForTerminal(file.path)} (${formatBytes(file.size)} in ${seconds.toFixed(1)} s)`;
     this.io.stderr(this.io.isTTY && this.drawn ? `\r\x1b[K${line}\n` : `${line}\n`);
   }
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadSafetensors, toFloat32, toNumbers } from '@sdtext/core';
+import { loadSafetensors, toFloat32, toNumbers, writeSafetensorsFile } from '@sdtext/core';
 import { runCli } from './run-cli.js';
 
 const MODELS = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));
@@ -113,6 +114,62 @@ describe('sdtext encode: the default engine', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(/\nengine: onnx, onnxruntime-node \(cpu, \d+ threads?\)\n$/);
+  });
+});
+
+describe('sdtext encode: bad files and outputs', () => {
+  const model = () => join(MODELS, 'sd2-tiny', 'text_model');
+
+  it('refuses to replace a read-only --out file, leaving it as it was', async () => {
+    const out = join(dir, 'read-only.safetensors');
+    writeFileSync(out, 'keep me');
+    chmodSync(out, 0o444);
+    const { code, stderr } = await runCli(['encode', 'a cat', '--model', model(), '--out', out]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--out .*read-only\.safetensors: .* is read-only; not replacing it/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+  });
+
+  it('names the tensor when a weight holds NaN or Inf (on each engine)', async () => {
+    const broken = join(dir, 'nan-model');
+    mkdirSync(broken, { recursive: true });
+    copyFileSync(join(MODELS, 'sd1-tiny', 'text_model', 'config.json'), join(broken, 'config.json'));
+    const { tensors } = await loadSafetensors(join(MODELS, 'sd1-tiny', 'text_model', 'model.safetensors'));
+    const entries = [...tensors].map(([name, t]) => {
+      const data = toFloat32(t.dtype, t.data);
+      if (name === 'text_model.encoder.layers.1.mlp.fc2.weight') data[37] = Number.NaN;
+      return [name, { dtype: 'F32' as const, shape: t.shape, data }] as const;
+    });
+    await writeSafetensorsFile(join(broken, 'model.safetensors'), entries);
+    for (const engine of ['tfjs', 'onnx']) {
+      const { code, stderr } = await runCli(['encode', 'a cat', '--model', broken, '--tokenizer', 'sd1', '--engine', engine]);
+      expect(code, engine).toBe(1);
+      expect(stderr, engine).toContain(`${join(broken, 'model.safetensors')}: weight "text_model.encoder.layers.1.mlp.fc2.weight" holds NaN at [0, 37]`);
+    }
+  });
+
+  it('escapes control characters of tensor names in its messages', async () => {
+    const odd = join(dir, 'odd-keys');
+    mkdirSync(odd, { recursive: true });
+    copyFileSync(join(MODELS, 'sd1-tiny', 'text_model', 'config.json'), join(odd, 'config.json'));
+    const { tensors } = await loadSafetensors(join(MODELS, 'sd1-tiny', 'text_model', 'model.safetensors'));
+    const entries = [...tensors].map(([name, t]) => [name, { dtype: 'F32' as const, shape: t.shape, data: toFloat32(t.dtype, t.data) }] as const);
+    await writeSafetensorsFile(join(odd, 'model.safetensors'), [...entries, ['\u001b[31mred', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]]);
+    const { code, stderr } = await runCli(['encode', 'a cat', '--model', odd, '--tokenizer', 'sd1']);
+    expect(code).toBe(1);
+    expect(stderr).not.toMatch(/\u001b/);
+    expect(stderr).toContain('unexpected key "\\u001b[31mred"');
+  });
+
+  it('ends quietly when its output pipe closes early (| head)', () => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const prompts = join(dir, 'many-prompts.json');
+    writeFileSync(prompts, JSON.stringify(Array.from({ length: 3000 }, (_, i) => `prompt number ${i} of a long list`)));
+    const result = spawnSync('bash', ['-c', `node ${JSON.stringify(bin)} tokenize --input ${JSON.stringify(prompts)} --json | head -c 100 >/dev/null; echo "exit=\${PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('exit=0');
   });
 });
 

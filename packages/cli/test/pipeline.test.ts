@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,28 @@ describe('sdtext download and encode from a hub', () => {
     expect(onnx.code).toBe(0);
     const c = await outputs(join(dir, 'hub-onnx.safetensors'));
     expect(maxAbsDiff(c.get('last_hidden_state')!.data, a.get('last_hidden_state')!.data)).toBeLessThan(1e-4);
+  });
+
+  it('refuses --revision and --variant that would leave the cache, writing nothing', async () => {
+    for (const args of [['--revision', '../../x'], ['--variant', '/../x']]) {
+      const { code, stderr } = await runCli(['download', 'tiny/sd2', ...args], dir, env);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(args[0] === '--revision' ? /unsafe revision "\.\.\/\.\.\/x"/ : /unsafe variant "\/\.\.\/x"/);
+      const encode = await runCli(['encode', 'a cat', '--model', 'tiny/sd2', ...args], dir, env);
+      expect(encode.code).toBe(1);
+    }
+    expect(readdirSync(join(cache, '..')).filter((f) => f === 'x')).toEqual([]);
+  });
+
+  it('prints a hostile shard name with its terminal escapes made visible', async () => {
+    const files = await fixtureRepo('sd2');
+    files['text_encoder/model.safetensors.index.json'] = JSON.stringify({ weight_map: { k: '\u001b[2J\u001b]0;owned\u0007.safetensors' } });
+    delete files['text_encoder/model.safetensors'];
+    hub.addRepo('evil/escapes', files);
+    const { code, stderr } = await runCli(['download', 'evil/escapes'], dir, env);
+    expect(code).toBe(1);
+    expect(stderr).not.toMatch(/\u001b/);
+    expect(stderr).toContain('\\u001b[2J\\u001b]0;owned\\u0007');
   });
 
   it('fails clearly on an unknown repo', async () => {

@@ -216,11 +216,11 @@ export async function* iterateCheckpointFloat32(
   checkpoint: OpenCheckpoint,
   expected: ReadonlyMap<string, readonly number[]>,
 ): AsyncGenerator<Float32Weight> {
-  for (const { file, reader, header } of checkpoint.shards) {
+  for (const { reader, header } of checkpoint.shards) {
     for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
       const data = floatBytesToFloat32(info.dtype, bytes);
       const bad = firstNonFinite(data);
-      if (bad >= 0) throw nonFiniteError(info.name, file, info.shape, bad, data[bad]!);
+      if (bad >= 0) throw nonFiniteError(info.name, reader.name, info.shape, bad, data[bad]!);
       yield { name: info.name, shape: info.shape, data };
     }
     await reader.close();

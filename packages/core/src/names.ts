@@ -21,14 +21,17 @@ export class UnsafeNameError extends Error {
   }
 }
 
-/** JSON-style quoting that also escapes DEL, C1 controls and format characters (bidi overrides). */
-export function quoteForTerminal(value: string): string {
-  return JSON.stringify(value).replace(/[\u007f-\u009f\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/**
+ * Control characters (C0, DEL, C1) and format characters (bidi overrides, zero-width) as `\uXXXX`
+ * text: what a terminal would act on becomes visible. Everything else, quotes included, stays.
+ */
+export function escapeForTerminal(value: string): string {
+  return value.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** The same escaping without the quotes, for names shown in progress lines. */
-export function escapeForTerminal(value: string): string {
-  return quoteForTerminal(value).slice(1, -1);
+/** A name in double quotes for a message, JSON-style, its control and format characters escaped. */
+export function quoteForTerminal(value: string): string {
+  return escapeForTerminal(JSON.stringify(value));
 }
 
 // Control characters (C0, DEL, C1) and format characters never belong in a file name we write.
