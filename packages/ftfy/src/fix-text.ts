@@ -6,6 +6,7 @@ import { fixEncodingResolved } from './fix-encoding.js';
 import { unescapeHtml } from './html.js';
 import { fixLatinLigatures } from './ligatures.js';
 import { fixLineBreaks } from './line-breaks.js';
+import { pythonNormalize } from './python-unicode.js';
 import { uncurlQuotes } from './quotes.js';
 import { fixSurrogates } from './surrogates.js';
 import { removeTerminalEscapes } from './terminal-escapes.js';
@@ -119,7 +120,7 @@ function fixSegment(text: string, config: FixTextOptions, unescape: boolean | 'a
     if (unescape !== false) text = unescapeHtml(text);
     if (config.fixEncoding) text = fixEncodingResolved(text, config);
     if (needsCharacterFixes(text)) text = applyCharacterFixes(text, config);
-    if (config.normalization !== null) text = text.normalize(config.normalization);
+    if (config.normalization !== null) text = pythonNormalize(text, config.normalization);
     if (text === original) return text;
   }
   return text;

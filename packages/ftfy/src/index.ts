@@ -9,6 +9,7 @@ export { unescapeHtml } from './html.js';
 export { fixLatinLigatures } from './ligatures.js';
 export { fixLineBreaks } from './line-breaks.js';
 export { isPythonSpace, pythonWhitespaceClean } from './python-whitespace.js';
+export { pythonLower, pythonNormalize } from './python-unicode.js';
 export { uncurlQuotes } from './quotes.js';
 export { fixSurrogates } from './surrogates.js';
 export { removeTerminalEscapes } from './terminal-escapes.js';

@@ -42,7 +42,21 @@ describe('CLIPTokenizer API', () => {
     const tokenizer = CLIPTokenizer.fromPreset('sd2');
     expect(() => tokenizer.decode([320, 49408])).toThrow('token id 49408 at position 1 is out of range: ids go from 0 to 49407');
     expect(() => tokenizer.decode([-1])).toThrow(/token id -1 at position 0/);
-    expect(() => tokenizer.decode([1.5])).toThrow(/token id 1.5/);
+    expect(() => tokenizer.decode([1.5])).toThrow('token id at position 0 is not an integer: 1.5');
+  });
+
+  it('rejects ids that are not integers, such as strings from JSON or a form', () => {
+    const tokenizer = CLIPTokenizer.fromPreset('sd2');
+    const strings = ['320'] as unknown as number[];
+    expect(() => tokenizer.decode(strings)).toThrow(new TypeError('token id at position 0 is not an integer: "320" (a string)'));
+    expect(() => tokenizer.decode([320, NaN])).toThrow('token id at position 1 is not an integer: NaN');
+    expect(() => tokenizer.decode([320, null as unknown as number])).toThrow('token id at position 1 is not an integer: null');
+    expect(() => tokenizer.decode('320' as unknown as number[])).toThrow('decode: expected an array of token ids, got "320" (a string)');
+    expect(() => tokenizer.convertIdsToTokens(strings)).toThrow('token id at position 0 is not an integer: "320" (a string)');
+    expect(() => tokenizer.convertIdsToTokens('320' as unknown as number)).toThrow('token id at position 0 is not an integer');
+    expect(() => tokenizer.batchDecode([[320], strings])).toThrow('row 1: token id at position 0 is not an integer: "320" (a string)');
+    expect(() => tokenizer.batchDecode([320] as unknown as number[][])).toThrow('row 0: decode: expected an array of token ids, got 320');
+    expect(() => tokenizer.batchDecode(null as unknown as number[][])).toThrow('batchDecode: expected an array of id arrays, got null');
   });
 
   it('rejects bad options and inputs', () => {

@@ -1,0 +1,5 @@
+import { describe } from 'vitest';
+import { testEveryCodePoint } from './code-points.js';
+
+// One file per mode, so the two run in parallel.
+describe('every code point, sd1 mode', () => testEveryCodePoint('sd1'));
