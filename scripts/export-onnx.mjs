@@ -4,7 +4,7 @@
 //   <out>/config.json  <out>/onnx/model.onnx
 // No Python, no torch: the graph is written by @sdtext/onnx from the config and the weights.
 //
-//   pnpm --filter @sdtext/text-encoder build && pnpm --filter @sdtext/onnx build
+//   pnpm --filter @sdtext/onnx... build
 //   node scripts/export-onnx.mjs models/generated/sd2-random --subfolder text_encoder --variant fp16 \
 //        --out models/generated/sd2-random-onnx
 import * as fs from 'node:fs';
@@ -30,7 +30,7 @@ if (args.help || positionals.length !== 1 || !args.out) {
   process.exit(args.help ? 0 : 1);
 }
 if (!fs.existsSync(dist)) {
-  console.error(`${dist} is missing: run \`pnpm --filter @sdtext/text-encoder build && pnpm --filter @sdtext/onnx build\` first`);
+  console.error(`${dist} is missing: run \`pnpm --filter @sdtext/onnx... build\` first`);
   process.exit(1);
 }
 const { exportStandardOnnx } = await import(pathToFileURL(dist).href);

@@ -3,7 +3,7 @@
 // downloaded here). Deterministic: the same seed gives the same bytes. Written tensor by tensor
 // (peak memory about one token embedding, ~300 MB), atomically, into models/generated/ (gitignored).
 //
-//   pnpm --filter @sdtext/text-encoder build      # the script uses the package's safetensors writer
+//   pnpm --filter @sdtext/core build      # the script uses the core's safetensors writer and key list
 //   node scripts/make-random-checkpoint.mjs                  # both: sd2-random (fp16), sd1-random (fp32)
 //   node scripts/make-random-checkpoint.mjs --model sd2 --dtype fp32 --seed 7 --projection
 //
@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'packages/text-encoder/dist');
+const dist = path.join(root, 'packages/core/dist');
 
 const { values: args } = parseArgs({
   options: {
@@ -34,13 +34,13 @@ if (args.help) {
   process.exit(0);
 }
 if (!fs.existsSync(path.join(dist, 'index.js'))) {
-  console.error(`${dist} is missing: run \`pnpm --filter @sdtext/text-encoder build\` first`);
+  console.error(`${dist} is missing: run \`pnpm --filter @sdtext/core build\` first`);
   process.exit(1);
 }
-// Only the writer and the configs: no tfjs needed.
-const { writeSafetensorsFile } = await import(pathToFileURL(path.join(dist, 'safetensors/writer.js')).href);
-const { SD1_TEXT_CONFIG, SD2_TEXT_CONFIG } = await import(pathToFileURL(path.join(dist, 'config.js')).href);
-const { expectedWeights } = await import(pathToFileURL(path.join(dist, 'describe.js')).href);
+// @sdtext/core: the writer, the configs and the key list; no tfjs.
+const { writeSafetensorsFile, SD1_TEXT_CONFIG, SD2_TEXT_CONFIG, clipTextWeightShapes: expectedWeights } = await import(
+  pathToFileURL(path.join(dist, 'index.js')).href
+);
 
 /** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
 function mulberry32(seed) {

@@ -4,7 +4,7 @@
 // weights, with tfjs-wasm for comparison. Owned by the ONNX engine; kept apart from the bench
 // app's TypeScript sources (it imports @sdtext/onnx from its dist, which the app does not depend on).
 //
-//   pnpm --filter @sdtext/text-encoder build && pnpm --filter @sdtext/onnx build
+//   pnpm --filter @sdtext/onnx... --filter @sdtext/text-encoder build
 //   node scripts/make-random-checkpoint.mjs --model sd2          # models/generated/sd2-random
 //   node apps/bench/onnx-bench.mjs [--runs 7] [--threads 2] [--no-tfjs] [--write-doc]
 //
@@ -221,7 +221,7 @@ const NOTES = [
 
 async function main() {
   for (const [p, hint] of [
-    [ONNX_DIST, 'pnpm --filter @sdtext/text-encoder build && pnpm --filter @sdtext/onnx build'],
+    [ONNX_DIST, 'pnpm --filter @sdtext/onnx... --filter @sdtext/text-encoder build'],
     [TFJS_DIST, 'pnpm --filter @sdtext/text-encoder build'],
     [path.join(CHECKPOINT, 'text_encoder/model.fp16.safetensors'), 'node scripts/make-random-checkpoint.mjs --model sd2'],
   ]) {

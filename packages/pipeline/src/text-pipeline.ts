@@ -217,7 +217,8 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     if (options.output === 'array') return result;
     // The ONNX engine registers no tfjs backend: start one for the tensors (cpu unless `backend` says).
     if (!hasRegisteredBackend()) await selectBackend(this.backend ?? 'cpu');
-    return embeddingsToTensors(result);
+    const tensors = embeddingsToTensors(result);
+    return result.encoderOutputs ? { ...tensors, encoderOutputs: result.encoderOutputs } : tensors;
   }
 
   /** Frees the text encoders (tfjs weights, ONNX Runtime sessions). */

@@ -24,8 +24,8 @@ export {
   type SelectBackendOptions,
 } from './backends.js';
 export { describeCLIPTextModel, describeCLIPTextTransformer, expectedWeights } from './describe.js';
-export { loadPretrained, type FromPretrainedOptions } from './from-pretrained.js';
-export { prepareInputs, type AttentionMask, type TokenIds } from './inputs.js';
+export type { FromPretrainedOptions } from './from-pretrained.js';
+export type { AttentionMask, TokenIds } from './inputs.js';
 export { TfjsTextEncoder, type TfjsTextEncoderOptions } from './tfjs-text-encoder.js';
 export { Activation, GELUActivation, QuickGELUActivation } from './modules/activations.js';
 export { CLIPAttention } from './modules/clip-attention.js';
@@ -41,5 +41,5 @@ export { LayerNorm } from './modules/layer-norm.js';
 export { Linear } from './modules/linear.js';
 export { Module } from './modules/module.js';
 export { ModuleList } from './modules/module-list.js';
-export { WeightError, WeightScope, isMetaTensor, type WeightStore } from './weight-scope.js';
+export { WeightError, WeightScope, type WeightStore } from './weight-scope.js';
 export { formatTensor, type FormatTensorOptions } from './format-tensor.js';
