@@ -25,3 +25,4 @@ export { encodeA1111Multicond } from './a1111/multicond-encode.js';
 export type { ComposableConditioning, ScheduledConditioning } from './a1111/multicond-encode.js';
 export { explainPrompt, encodePromptWithDialect } from './dialect.js';
 export type { Dialect, ChunkView, PromptExplanation, PromptEmbeddings, DialectOptions } from './dialect.js';
+export { engineEncoder } from './engine-encoder.js';

@@ -3,34 +3,34 @@ import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { EncoderCache, encodeA1111, encodeA1111Multicond } from '../src/index.js';
 import { CONDITIONING } from './support/conditioning-fixtures.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
-import { loadTinyClip } from './support/tiny-clip.js';
+import { ENGINES, loadEncoder } from './support/engines.js';
 
 const tokenizer = CLIPTokenizer.fromPreset('sd1');
-const encoders = { 'sd1-tiny': loadTinyClip('sd1-tiny'), 'sd2-tiny': loadTinyClip('sd2-tiny') };
 const report: Record<string, { z: number; pooled: number }> = {};
+const encoder = (model: 'sd1-tiny' | 'sd2-tiny', engine: (typeof ENGINES)[number]) => loadEncoder(model, engine);
 afterAll(() => console.log('A1111 parity (max abs err):', JSON.stringify(report)));
 
-describe('A1111 conditioning against webui sd_hijack_clip + sd_emphasis "Original"', () => {
+describe.each(ENGINES)('A1111 conditioning against webui sd_hijack_clip + sd_emphasis "Original" (%s)', (engine) => {
   for (const ref of CONDITIONING.a1111) {
     it(ref.name, async () => {
-      const cache = new EncoderCache(encoders[ref.model]);
+      const cache = new EncoderCache(await encoder(ref.model, engine));
       const out = await encodeA1111(ref.texts, tokenizer, cache, { clipSkip: ref.clipSkip, padTokenId: ref.padTokenId ?? tokenizer.eosTokenId });
       expect(out.chunks.map((row) => row.map((c) => c.tokens))).toEqual(ref.chunkTokens);
       expect(out.chunks.map((row) => row.map((c) => c.multipliers))).toEqual(ref.chunkMultipliers);
       expect(out.embeds.dims).toEqual(ref.z.dims);
       const z = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
       const pooled = maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled.base64));
-      report[ref.name] = { z, pooled };
+      report[`${ref.name} ${engine}`] = { z, pooled };
       expect(z).toBeLessThanOrEqual(1e-4);
       expect(pooled).toBeLessThanOrEqual(1e-4);
     });
   }
 });
 
-describe('A1111 schedules and AND against webui get_multicond_learned_conditioning', () => {
+describe.each(ENGINES)('A1111 schedules and AND against webui get_multicond_learned_conditioning (%s)', (engine) => {
   for (const ref of CONDITIONING.a1111Multicond) {
     it(ref.name, async () => {
-      const parts = await encodeA1111Multicond(ref.prompt, ref.steps, tokenizer, new EncoderCache(encoders[ref.model]));
+      const parts = await encodeA1111Multicond(ref.prompt, ref.steps, tokenizer, new EncoderCache(await encoder(ref.model, engine)));
       expect(parts.map((p) => [p.weight, p.schedule.map((s) => s.endAtStep)])).toEqual(ref.parts.map((p) => [p.weight, p.schedule.map((s) => s.endAtStep)]));
       let err = 0;
       parts.forEach((p, i) =>
@@ -40,15 +40,15 @@ describe('A1111 schedules and AND against webui get_multicond_learned_conditioni
           err = Math.max(err, maxAbsDiff(s.cond.data, fromBase64F32(expected.base64)));
         }),
       );
-      report[ref.name] = { z: err, pooled: 0 };
+      report[`${ref.name} ${engine}`] = { z: err, pooled: 0 };
       expect(err).toBeLessThanOrEqual(1e-4);
     });
   }
 });
 
-describe('a weight-only edit reuses the encoder outputs', () => {
+describe.each(ENGINES)('a weight-only edit reuses the encoder outputs (%s)', (engine) => {
   it('re-encoding "(red:1.3)" as "(red:0.7)" runs the encoder zero times', async () => {
-    const cache = new EncoderCache(encoders['sd1-tiny']);
+    const cache = new EncoderCache(await encoder('sd1-tiny', engine));
     const long = 'a (red:1.3) cat, [blurry] BREAK masterpiece, ' + 'detailed '.repeat(80);
     await encodeA1111([long], tokenizer, cache);
     const calls = cache.encoderCalls;

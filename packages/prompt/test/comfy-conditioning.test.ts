@@ -3,19 +3,19 @@ import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { EncoderCache, encodeComfy, tokenizeWithWeights } from '../src/index.js';
 import { CONDITIONING } from './support/conditioning-fixtures.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
-import { loadTinyClip } from './support/tiny-clip.js';
+import { ENGINES, loadEncoder } from './support/engines.js';
 
 const tokenizer = CLIPTokenizer.fromPreset('sd1');
-const encoders = { 'sd1-tiny': loadTinyClip('sd1-tiny'), 'sd2-tiny': loadTinyClip('sd2-tiny') };
 const report: Record<string, { z: number; pooled: number }> = {};
+const encoder = (model: 'sd1-tiny' | 'sd2-tiny', engine: (typeof ENGINES)[number]) => loadEncoder(model, engine);
 
-describe('ComfyUI conditioning against comfy/sd1_clip.py', () => {
+describe.each(ENGINES)('ComfyUI conditioning against comfy/sd1_clip.py (%s)', (engine) => {
   afterAll(() => console.log('ComfyUI parity (max abs err):', JSON.stringify(report)));
   for (const ref of CONDITIONING.comfy) {
     it(ref.name, async () => {
       const chunks = tokenizeWithWeights(ref.text, tokenizer, { padWithEnd: ref.padWithEnd });
       expect(chunks).toEqual(ref.tokenWeights);
-      const cache = new EncoderCache(encoders[ref.model]);
+      const cache = new EncoderCache(await encoder(ref.model, engine));
       const out = await encodeComfy(chunks, cache, {
         clipSkip: ref.layerIdx === null ? 1 : -ref.layerIdx,
         padTokenId: ref.padWithEnd ? tokenizer.eosTokenId : 0,
@@ -25,7 +25,7 @@ describe('ComfyUI conditioning against comfy/sd1_clip.py', () => {
       expect(out.embeds.dims).toEqual(ref.z.dims);
       const z = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
       const pooled = maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled.base64));
-      report[ref.name] = { z, pooled };
+      report[`${ref.name} ${engine}`] = { z, pooled };
       expect(z).toBeLessThanOrEqual(1e-4);
       expect(pooled).toBeLessThanOrEqual(1e-4);
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { EncoderCache, encodePromptWithDialect, explainPrompt } from '../src/index.js';
-import { loadTinyClip } from './support/tiny-clip.js';
+import { loadEncoder } from './support/engines.js';
 
 const tokenizer = CLIPTokenizer.fromPreset('sd1');
 
@@ -16,8 +16,9 @@ describe('dialect entry points', () => {
   });
 
   it('re-encoding after a weight-only edit runs no encoder, in both dialects', async () => {
+    const encoder = await loadEncoder('sd1-tiny', 'onnx');
     for (const dialect of ['a1111', 'comfy'] as const) {
-      const cache = new EncoderCache(loadTinyClip('sd1-tiny'));
+      const cache = new EncoderCache(encoder);
       const first = await encodePromptWithDialect('a (red:1.3) cat, (blurry:0.8)', dialect, tokenizer, cache);
       const calls = cache.encoderCalls;
       const second = await encodePromptWithDialect('a (red:0.6) cat, (blurry:1.4)', dialect, tokenizer, cache);
