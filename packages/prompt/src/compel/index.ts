@@ -1,0 +1,4 @@
+export { parseCompelPrompt, exactPow } from './parse.js';
+export type { CompelParserOptions } from './parse.js';
+export { CompelSyntaxError } from './structures.js';
+export type { CompelBlend, CompelConjunction, CompelFlattenedPrompt, CompelFragment, CompelLoraWeight, CompelSubstitute } from './structures.js';
