@@ -36,8 +36,12 @@ function escape(codePoint: number): string {
   return codePoint > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
 }
 
+/**
+ * A character of a literal word and its case variants. The text is lowercased by then, so upper-case
+ * variants ('S') are left out: they cost V8 time and never match; 'ſ' stays.
+ */
 function literalChar(ch: string, limit: number): string {
-  const variants = [...(LITERAL_VARIANTS[ch] ?? ch)].filter((v) => v.codePointAt(0)! <= limit);
+  const variants = [...(LITERAL_VARIANTS[ch] ?? ch)].filter((v) => v.codePointAt(0)! <= limit && v === v.toLowerCase());
   // Only `|` needs escaping among the literal words' characters; none of them sits in a class.
   const escaped = variants.map((v) => v.replace(/[|\\^$.*+?()[\]{}]/g, '\\$&'));
   return escaped.length === 1 ? escaped[0]! : `[${escaped.join('')}]`;
