@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CompelSyntaxError, parseCompelPrompt } from '../src/compel/index.js';
+import { CompelSyntaxError, exactPow, parseCompelPrompt } from '../src/compel/index.js';
 import type { CompelConjunction } from '../src/compel/index.js';
 import { PARSER_FIXTURES } from './parser-fixtures.js';
 
@@ -25,5 +27,29 @@ function outcome(prompt: string): unknown {
 describe("compel's parser against src/compel/prompt_parser.py (parsers.json)", () => {
   it.each(PARSER_FIXTURES.cases.map((c) => [c.prompt, c.compel] as const))('%j', (prompt, expected) => {
     expect(outcome(prompt)).toEqual(expected);
+  });
+});
+
+describe("compel's parser against compel.json (loras, .swap(), errors, compel-specific prompts)", () => {
+  const fixture = JSON.parse(fs.readFileSync(fileURLToPath(new URL('./fixtures/compel.json', import.meta.url)), 'utf8')) as {
+    parse: { prompt: string; compel: unknown }[];
+  };
+  const full = (prompt: string): unknown => {
+    try {
+      const c = parseCompelPrompt(prompt);
+      return { ok: { ...(asRecorded(c) as object), loras: c.loras.map((l) => ({ ...l, weight: l.weight })) } };
+    } catch (e) {
+      if (e instanceof CompelSyntaxError) return { error: e.pythonType };
+      throw e;
+    }
+  };
+  it.each(fixture.parse.map((c) => [c.prompt, c.compel] as const))('%j', (prompt, expected) => {
+    expect(full(prompt)).toEqual(expected);
+  });
+
+  it('++ and -- are powers rounded as C pow rounds them (V8 Math.pow is off by an ulp at 4)', () => {
+    expect(exactPow(1.1, 4)).toBe(1.4641000000000004);
+    expect(exactPow(0.9, 4)).toBe(0.6561);
+    expect(1.1 ** 4).not.toBe(1.4641000000000004);
   });
 });

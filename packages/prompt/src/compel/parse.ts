@@ -231,10 +231,11 @@ class Grammar {
   /** pyparsing_common.real | Combine(Optional("-") + Word(nums)), both as float. */
   number: Rule = (s, loc) => {
     loc = skip(s, loc);
-    for (const re of [/[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+)/y, /-?[0-9]+/y]) {
+    // the real number is a Python regex: its \d is any Unicode decimal digit, which float() reads
+    for (const re of [/[+-]?(?:\p{Nd}+\.\p{Nd}*|\.\p{Nd}+)/uy, /-?[0-9]+/y]) {
       re.lastIndex = loc;
       const m = re.exec(s);
-      if (m) return { loc: loc + m[0].length, toks: [Number(m[0])] };
+      if (m) return { loc: loc + m[0].length, toks: [Number(asciiDigits(m[0]))] };
     }
     return null;
   };
@@ -457,6 +458,22 @@ class Grammar {
     if (skip(s, loc) !== s.length) return null;
     return { kind: 'Conjunction', prompts: parts, weights: parts.map(() => 1) };
   };
+}
+
+const ND = /\p{Nd}/u;
+
+/** Unicode decimal digits as ASCII (digits come in runs of ten starting at zero). */
+function asciiDigits(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (ch >= '0' && ch <= '9') out += ch;
+    else if (ND.test(ch)) {
+      let start = ch.codePointAt(0)!;
+      while (ND.test(String.fromCodePoint(start - 1))) start--;
+      out += String((ch.codePointAt(0)! - start) % 10);
+    } else out += ch;
+  }
+  return out;
 }
 
 function blendWeights(count: number, weights: number[], what: string): number[] {
