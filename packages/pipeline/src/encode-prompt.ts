@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core';
+import type { EncoderCache } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
+import { checkDialect, encodeDialect, sameLength, type PromptDialect } from './dialect-prompt.js';
 import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { truncationWarning } from './truncation-warning.js';
 
@@ -41,6 +43,15 @@ export interface EncodePromptOptions {
   returnEncoderOutputs?: boolean;
   /** With `returnEncoderOutputs`: include every layer's hidden state in them. */
   outputHiddenStates?: boolean;
+  /**
+   * Read prompts in a front end's syntax and condition as it does (@sdtext/prompt): 'a1111'
+   * (`(x:1.3)`, `[x]`, BREAK, 75-token chunks, emphasis with the mean restored) or 'comfy'
+   * (`(x:1.3)` as a lerp from the empty prompt, word-preserving chunks). Embeddings are then
+   * [B, 77 * chunks, H]; the negative prompt is brought to the same length as that front end does.
+   * `clipSkip` keeps diffusers' meaning (0 = last layer) and, as in those front ends, applies to
+   * the negative prompt too. Without it (default) the prompt is plain text, as diffusers reads it.
+   */
+  dialect?: PromptDialect;
 }
 
 /** The first encoder's pass over the prompt (`returnEncoderOutputs`). */
@@ -59,6 +70,8 @@ export interface TextStage {
   textEncoder: TextEncoderEngine;
   /** text_encoder/config.json's `use_attention_mask` (diffusers passes the mask only then; SDXL never). */
   useAttentionMask: boolean;
+  /** Encoder outputs by chunk ids, for `dialect` prompts: a weight-only edit runs no encoder. */
+  promptCache?: EncoderCache;
 }
 
 type Flavor = 'sd' | 'sdxl';
@@ -85,6 +98,7 @@ function passOptions(options: EncodePromptOptions): PassOptions {
 
 /** StableDiffusionPipeline.encode_prompt (SD 1.x / 2.x), on plain arrays. */
 export async function encodePromptSd(stage: TextStage, options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>> {
+  if (options.dialect !== undefined) return encodePromptDialect(stage, options);
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -114,12 +128,41 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
   };
 }
 
+/** encodePromptSd for prompts in a front end's syntax (`options.dialect`). */
+async function encodePromptDialect(stage: TextStage, options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>> {
+  const dialect = checkDialect(options.dialect);
+  if (options.promptEmbeds !== undefined || options.negativePromptEmbeds !== undefined) {
+    throw new Error('`dialect` reads prompt text: pass `prompt` (and `negativePrompt`), not precomputed embeddings');
+  }
+  if (!stage.promptCache) throw new Error('encodePromptSd with a dialect needs stage.promptCache (TextPipeline provides it)');
+  const n = imagesPerPrompt(options);
+  const prompts = promptList(options.prompt, undefined)!;
+  // The front ends count clip skip from 1 (the last layer): diffusers' k is their k + 1.
+  const clipSkip = options.clipSkip === undefined ? 1 : checkClipSkip(options.clipSkip, options.clipSkip + 1, stage.textEncoder.config.num_hidden_layers);
+  const encode = (texts: readonly string[]): Promise<ArrayTensor> => encodeDialect(dialect, texts, stage.tokenizer, stage.promptCache!, clipSkip);
+  let promptEmbeds = await encode(prompts);
+  let negative: ArrayTensor | null = null;
+  if (options.guidance ?? true) {
+    negative = await encode(negativeList(options.negativePrompt, prompts.length, prompts));
+    [promptEmbeds, negative] = await sameLength(dialect, promptEmbeds, negative, () => encode(['']));
+  }
+  return {
+    promptEmbeds: repeatRows(promptEmbeds, n),
+    negativePromptEmbeds: negative && repeatRows(negative, n),
+    pooledPromptEmbeds: null,
+    negativePooledPromptEmbeds: null,
+  };
+}
+
 /** StableDiffusionXLPipeline.encode_prompt: both encoders' penultimate states side by side, pooled from the second. */
 export async function encodePromptSdxl(
   stages: readonly [TextStage, TextStage],
   forceZerosForEmptyPrompt: boolean,
   options: EncodePromptOptions,
 ): Promise<PromptEmbeddings<ArrayTensor>> {
+  if (options.dialect !== undefined) {
+    throw new Error('`dialect` prompts are not supported for SDXL yet (two encoders with their own chunking); use plain prompts');
+  }
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));

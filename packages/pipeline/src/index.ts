@@ -52,3 +52,4 @@ export {
   type LoadedTextEncoder,
 } from './load-text-encoder.js';
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';
+export { PROMPT_DIALECTS, type PromptDialect } from './dialect-prompt.js';

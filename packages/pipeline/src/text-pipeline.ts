@@ -9,6 +9,7 @@ import {
   type CLIPTextModel,
   type CLIPTextModelWithProjection,
 } from '@sdtext/text-encoder';
+import { EncoderCache, engineEncoder } from '@sdtext/prompt';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
 import { encodePromptSd, encodePromptSdxl, type EncodePromptOptions, type TextStage } from './encode-prompt.js';
@@ -104,6 +105,8 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   /** SDXL: encode an absent negative prompt as zeros (model_index.json; diffusers' default true). */
   readonly forceZerosForEmptyPrompt: boolean;
   private readonly backend: BackendName | readonly BackendName[] | undefined;
+  /** Encoder outputs of `dialect` prompts by chunk ids: re-encoding after a weight-only edit runs no encoder. */
+  private promptCache: EncoderCache | null = null;
 
   private constructor(parts: Parts) {
     this.source = parts.source;
@@ -205,7 +208,8 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   async encodePrompt(
     options: EncodePromptOptions & { output?: 'tensor' | 'array' },
   ): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor>> {
-    const stage: TextStage = { tokenizer: this.tokenizer, textEncoder: this.encoder, useAttentionMask: this.useAttentionMask };
+    this.promptCache ??= new EncoderCache(engineEncoder(this.encoder));
+    const stage: TextStage = { tokenizer: this.tokenizer, textEncoder: this.encoder, useAttentionMask: this.useAttentionMask, promptCache: this.promptCache };
     const result =
       this.kind === 'sdxl'
         ? await encodePromptSdxl(
@@ -223,6 +227,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
 
   /** Frees the text encoders (tfjs weights, ONNX Runtime sessions). */
   async dispose(): Promise<void> {
+    this.promptCache?.clear();
     await this.encoder.dispose();
     await this.encoder2?.dispose();
   }

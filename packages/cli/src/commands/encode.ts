@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeSafetensorsFile, type EncodeOutputs, type FloatTensor, type SafetensorsEntry, type TextEncoderEngine } from '@sdtext/core';
-import { ENGINE_CHOICES, type EngineChoice, type PromptEmbeddings, type ArrayTensor } from '@sdtext/pipeline';
+import { ENGINE_CHOICES, PROMPT_DIALECTS, type ArrayTensor, type EngineChoice, type PromptDialect, type PromptEmbeddings } from '@sdtext/pipeline';
 import { formatTensor, type BackendName } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
@@ -27,6 +27,9 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
   --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
   --clip-skip N               negative_prompt_embeds (negative prompt "" unless given; clip skip
                               takes hidden_states[-(N + 1)] through the final LayerNorm)
+  --dialect a1111|comfy       read the prompts in that front end's syntax ((x:1.3), [x], BREAK,
+                              prompts over 75 tokens) and write its prompt_embeds
+                              [B, 77 x chunks, H] (see sdtext parse)
   --out FILE.safetensors      write the outputs as float32: last_hidden_state, pooler_output,
                               hidden_states [layers+1, B, S, H], text_embeds (projection models),
                               prompt_embeds, negative_prompt_embeds (SDXL: also pooled_prompt_embeds,
@@ -52,6 +55,7 @@ export const encodeCommand: Command = {
       'hidden-states': { type: 'boolean', default: false },
       'negative-prompt': { type: 'string' },
       'clip-skip': { type: 'string' },
+      dialect: { type: 'string' },
       out: { type: 'string' },
     });
     if (!values.model) throw new UsageError('--model REPO_OR_FOLDER is required');
@@ -69,7 +73,12 @@ export const encodeCommand: Command = {
       if (!/^\d+$/.test(values['clip-skip'])) throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
       clipSkip = Number(values['clip-skip']);
     }
-    const wantsPromptEmbeds = values['negative-prompt'] !== undefined || clipSkip !== undefined;
+    const dialect = values.dialect as PromptDialect | undefined;
+    if (dialect !== undefined && !PROMPT_DIALECTS.includes(dialect)) {
+      throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
+    }
+    if (dialect !== undefined && values['hidden-states']) throw new UsageError('--hidden-states shows one encoder pass; --dialect encodes chunks: use one or the other');
+    const wantsPromptEmbeds = values['negative-prompt'] !== undefined || clipSkip !== undefined || dialect !== undefined;
     if (wantsPromptEmbeds && values['input-ids']) {
       throw new UsageError('--negative-prompt and --clip-skip work on PROMPTs, not on --input-ids');
     }
@@ -91,13 +100,24 @@ export const encodeCommand: Command = {
     const { fallbackReason } = pipe.encoder;
     if (fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${pipe.encoder.backend}: ONNX Runtime cannot run here (${fallbackReason})\n`);
     try {
-      let inputs: IdsInput;
-      let outputs: EncodeOutputs;
+      let inputs: IdsInput | null;
+      let outputs: EncodeOutputs | null;
       let embeddings: PromptEmbeddings<ArrayTensor> | null = null;
       try {
         if (idsFile) {
           inputs = idsFile;
           outputs = await pipe.encoder.encode({ inputIds: idsFile.inputIds, attentionMask: idsFile.attentionMask, outputHiddenStates: values['hidden-states'] });
+        } else if (dialect !== undefined) {
+          // The front end's own conditioning: chunks, weights; no single encoder pass to print.
+          embeddings = await pipe.encodePrompt({
+            prompt: positionals,
+            dialect,
+            ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
+            ...(clipSkip !== undefined ? { clipSkip } : {}),
+            output: 'array',
+          });
+          inputs = null;
+          outputs = null;
         } else {
           // One pipeline call: the prompt is tokenized and encoded once; its raw outputs come back with the embeddings.
           embeddings = await pipe.encodePrompt({
@@ -118,7 +138,7 @@ export const encodeCommand: Command = {
         throw new InputError((error as Error).message);
       }
 
-      const tensors = outputTensors(outputs);
+      const tensors = outputs ? outputTensors(outputs) : new Map<string, SafetensorsEntry & { data: Float32Array }>();
       if (embeddings && wantsPromptEmbeds) {
         tensors.set('prompt_embeds', embeddings.promptEmbeds);
         if (embeddings.negativePromptEmbeds) tensors.set('negative_prompt_embeds', embeddings.negativePromptEmbeds);
@@ -136,7 +156,7 @@ export const encodeCommand: Command = {
         const shapes = [...tensors].map(([name, t]) => `${name} [${t.shape.join(', ')}]`).join(', ');
         io.stdout(`wrote ${values.out}: ${shapes}\n`);
       } else {
-        io.stdout(formatOutputs(inputs, tensors, pipe.encoder));
+        io.stdout(inputs ? formatOutputs(inputs, tensors, pipe.encoder) : formatEmbeddings(tensors, pipe.encoder));
       }
     } finally {
       await pipe.dispose();
@@ -175,6 +195,15 @@ function formatOutputs(inputs: IdsInput, tensors: Map<string, SafetensorsEntry &
     .map(([name, t]) => `'${name}': ${formatTensor(t.data, t.shape)}`)
     .join(',\n ');
   lines.push(`{${body}}`, '');
+  for (const [name, t] of tensors) lines.push(`${name}: [${t.shape.join(', ')}]`);
+  lines.push(`engine: ${engine.engine}, ${engine.backend}`);
+  return lines.join('\n') + '\n';
+}
+
+/** --dialect without --out: each embedding in PyTorch's layout, then shapes and the engine. */
+function formatEmbeddings(tensors: Map<string, SafetensorsEntry & { data: Float32Array }>, engine: TextEncoderEngine): string {
+  const body = [...tensors].map(([name, t]) => `'${name}': ${formatTensor(t.data, t.shape)}`).join(',\n ');
+  const lines = [`{${body}}`, ''];
   for (const [name, t] of tensors) lines.push(`${name}: [${t.shape.join(', ')}]`);
   lines.push(`engine: ${engine.engine}, ${engine.backend}`);
   return lines.join('\n') + '\n';

@@ -1,0 +1,87 @@
+import { PROMPT_DIALECTS, type PromptDialect } from '@sdtext/pipeline';
+import { explainPrompt, getLearnedConditioningPromptSchedules, getMulticondPromptList } from '@sdtext/prompt';
+import type { CLIPTokenizer } from '@sdtext/tokenizer';
+import { UsageError, type CliIO, type Command } from '../command.js';
+import { parseOptions, parsePositiveInteger } from '../parse-options.js';
+import { TOKENIZER_OPTION_HELP, loadTokenizer } from '../tokenizer-option.js';
+
+const USAGE = `sdtext parse PROMPT [--dialect a1111|comfy] [options]
+
+Shows how a Stable Diffusion front end reads a prompt, without running a model: the weighted
+pieces, and the 77-token chunks the text encoder sees with each token's weight. For a1111 also
+the AND parts and the prompt-editing schedule ([a:b:when], [a|b]) over --steps.
+
+  --dialect a1111|comfy       (default: a1111)
+  ${TOKENIZER_OPTION_HELP}
+  --steps N                   sampling steps for the schedule (default: 20)
+  --json                      print the same as JSON`;
+
+export const parseCommand: Command = {
+  name: 'parse',
+  summary: 'a prompt in A1111 or ComfyUI syntax -> pieces, weights, chunks, schedule',
+  usage: USAGE,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { values, positionals } = parseOptions(args, {
+      dialect: { type: 'string' },
+      tokenizer: { type: 'string' },
+      steps: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (positionals.length !== 1) throw new UsageError('give exactly one PROMPT (quote it)');
+    const dialect = (values.dialect ?? 'a1111') as PromptDialect;
+    if (!PROMPT_DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
+    const steps = parsePositiveInteger(values.steps, '--steps') ?? 20;
+    const tokenizer = await loadTokenizer(values.tokenizer, io.cwd);
+    const prompt = positionals[0]!;
+    const explanation = explainPrompt(prompt, dialect, tokenizer);
+    const chunks = explanation.chunks.map((c) => ({ tokens: c.tokens.map((id) => tokenizer.decoder[id] ?? String(id)), ids: c.tokens, weights: c.weights }));
+    const schedule = dialect === 'a1111' ? scheduleOf(prompt, steps) : null;
+    if (values.json) {
+      io.stdout(JSON.stringify({ dialect, pieces: explanation.pieces, chunks, ...(schedule ? { parts: schedule } : {}) }, null, 2) + '\n');
+      return 0;
+    }
+    io.stdout(formatExplanation(dialect, explanation.pieces, chunks, schedule, tokenizer, steps));
+    return 0;
+  },
+};
+
+interface SchedulePart {
+  weight: number;
+  schedule: { endAtStep: number; prompt: string }[];
+}
+
+/** webui's AND split, then each part's prompt-editing schedule. */
+function scheduleOf(prompt: string, steps: number): SchedulePart[] {
+  const { indexes, flatList } = getMulticondPromptList([prompt]);
+  const schedules = getLearnedConditioningPromptSchedules(flatList, steps);
+  return indexes[0]!.map(({ index, weight }) => ({ weight, schedule: schedules[index]!.map(([endAtStep, text]) => ({ endAtStep, prompt: text })) }));
+}
+
+function formatExplanation(
+  dialect: PromptDialect,
+  pieces: readonly { text: string; weight: number }[],
+  chunks: readonly { tokens: string[]; weights: number[] }[],
+  parts: SchedulePart[] | null,
+  tokenizer: CLIPTokenizer,
+  steps: number,
+): string {
+  const lines = [`dialect: ${dialect}`, '', 'pieces (weight  text):'];
+  for (const p of pieces) lines.push(`  ${p.weight === -1 ? 'BREAK' : p.weight.toFixed(4).padStart(6)}  ${JSON.stringify(p.text)}`);
+  lines.push('', `chunks: ${chunks.length} x 77 tokens (${chunks.length * 77} positions)`);
+  chunks.forEach((c, i) => {
+    // Special tokens and padding are left out: the words and their weights are what the user wrote.
+    const words = c.tokens
+      .map((t, j) => ({ t, w: c.weights[j]! }))
+      .filter(({ t }) => t !== tokenizer.bosToken && t !== tokenizer.eosToken && t !== tokenizer.padToken)
+      .map(({ t, w }) => (w === 1 ? t : `${t}(${Number(w.toFixed(4))})`));
+    lines.push(`  ${i + 1}: ${words.join(' ')}`);
+  });
+  if (parts && (parts.length > 1 || parts[0]!.schedule.length > 1)) {
+    lines.push('', `schedule over ${steps} steps:`);
+    for (const part of parts) {
+      lines.push(`  AND part, weight ${part.weight}:`);
+      for (const s of part.schedule) lines.push(`    until step ${String(s.endAtStep).padStart(3)}: ${JSON.stringify(s.prompt)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,99 @@
+import { encodeA1111, encodeComfy, tokenizeWithWeights, type EncoderCache, type Tensor } from '@sdtext/prompt';
+import type { CLIPTokenizer } from '@sdtext/tokenizer';
+import type { ArrayTensor } from './embeddings.js';
+
+/** Prompt syntaxes `encodePrompt` understands besides diffusers' plain text. */
+export type PromptDialect = 'a1111' | 'comfy';
+export const PROMPT_DIALECTS: readonly PromptDialect[] = ['a1111', 'comfy'];
+
+export function checkDialect(dialect: unknown): PromptDialect {
+  if (!PROMPT_DIALECTS.includes(dialect as PromptDialect)) {
+    throw new TypeError(`dialect must be one of ${PROMPT_DIALECTS.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(dialect)}`);
+  }
+  return dialect as PromptDialect;
+}
+
+/**
+ * One batch of prompts in a dialect, as that front end conditions a UNet: A1111 encodes the batch
+ * chunk by chunk (filler chunks for shorter prompts), ComfyUI one prompt at a time. `clipSkip` is
+ * the front end's own count (1 = last layer).
+ */
+export async function encodeDialect(
+  dialect: PromptDialect,
+  texts: readonly string[],
+  tokenizer: CLIPTokenizer,
+  cache: EncoderCache,
+  clipSkip: number,
+): Promise<ArrayTensor> {
+  if (dialect === 'a1111') return asArray((await encodeA1111(texts, tokenizer, cache, { clipSkip, padTokenId: tokenizer.padTokenId })).embeds);
+  const rows: Tensor[] = [];
+  for (const text of texts) {
+    const chunks = tokenizeWithWeights(text, tokenizer, { padWithEnd: tokenizer.padTokenId === tokenizer.eosTokenId });
+    const options = { clipSkip, padTokenId: tokenizer.padTokenId, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId };
+    rows.push((await encodeComfy(chunks, cache, options)).embeds);
+  }
+  return stackRepeated(rows.map(asArray));
+}
+
+/**
+ * The prompt and negative embeddings at one length, as each front end makes them before the UNet:
+ * A1111 appends encoded empty-prompt chunks to the shorter one (`pad_cond`), ComfyUI repeats each
+ * to the least common multiple of the lengths (`CONDCrossAttn.concat`).
+ */
+export async function sameLength(
+  dialect: PromptDialect,
+  a: ArrayTensor,
+  b: ArrayTensor,
+  emptyChunk: () => Promise<ArrayTensor>,
+): Promise<[ArrayTensor, ArrayTensor]> {
+  if (a.shape[1] === b.shape[1]) return [a, b];
+  if (dialect === 'comfy') {
+    const length = lcm(a.shape[1]!, b.shape[1]!);
+    return [repeatSequence(a, length / a.shape[1]!), repeatSequence(b, length / b.shape[1]!)];
+  }
+  const empty = await emptyChunk(); // [1, 77, H]
+  const pad = (t: ArrayTensor, length: number): ArrayTensor => {
+    if (t.shape[1] === length) return t;
+    const [batch, seq, hidden] = t.shape as [number, number, number];
+    const data = new Float32Array(batch * length * hidden);
+    for (let r = 0; r < batch; r++) {
+      data.set(t.data.subarray(r * seq * hidden, (r + 1) * seq * hidden), r * length * hidden);
+      for (let at = seq; at < length; at += empty.shape[1]!) data.set(empty.data, (r * length + at) * hidden);
+    }
+    return { data, shape: [batch, length, hidden] };
+  };
+  const length = Math.max(a.shape[1]!, b.shape[1]!);
+  return [pad(a, length), pad(b, length)];
+}
+
+function asArray(t: Tensor): ArrayTensor {
+  return { data: t.data, shape: t.dims };
+}
+
+/** Rows [1, S_i, H] stacked into [B, S, H], each repeated along the sequence to the LCM (ComfyUI's batch rule). */
+function stackRepeated(rows: readonly ArrayTensor[]): ArrayTensor {
+  const length = rows.reduce((m, r) => lcm(m, r.shape[1]!), 1);
+  const hidden = rows[0]!.shape[2]!;
+  const data = new Float32Array(rows.length * length * hidden);
+  rows.forEach((r, i) => data.set(repeatSequence(r, length / r.shape[1]!).data, i * length * hidden));
+  return { data, shape: [rows.length, length, hidden] };
+}
+
+function repeatSequence(t: ArrayTensor, times: number): ArrayTensor {
+  if (times === 1) return t;
+  const [batch, seq, hidden] = t.shape as [number, number, number];
+  const data = new Float32Array(batch * seq * times * hidden);
+  for (let r = 0; r < batch; r++) {
+    const row = t.data.subarray(r * seq * hidden, (r + 1) * seq * hidden);
+    for (let k = 0; k < times; k++) data.set(row, (r * times + k) * seq * hidden);
+  }
+  return { data, shape: [batch, seq * times, hidden] };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}

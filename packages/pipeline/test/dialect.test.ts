@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import type { EngineName } from '@sdtext/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TextPipeline } from '../src/index.js';
+import { fixtureRepo, writeRepo } from './helpers/fixture-repos.js';
+import { maxAbsDiff } from './helpers/golden.js';
+import { tempDir } from './helpers/paths.js';
+
+// The reference outputs of each front end's own code (webui, ComfyUI) on the tiny models, made by
+// @sdtext/prompt's scripts; here they are reached through TextPipeline.encodePrompt({ dialect }).
+interface Ref {
+  name: string;
+  model: 'sd1-tiny' | 'sd2-tiny';
+  z: { dims: number[]; base64: string };
+}
+interface A1111Ref extends Ref {
+  texts: string[];
+  clipSkip: number;
+  padTokenId?: number | null;
+}
+interface ComfyRef extends Ref {
+  text: string;
+  layerIdx: number | null;
+  padWithEnd: boolean;
+}
+const fixtures = JSON.parse(readFileSync(new URL('../../prompt/test/fixtures/conditioning.json', import.meta.url), 'utf8')) as {
+  a1111: A1111Ref[];
+  comfy: ComfyRef[];
+};
+const f32 = (b64: string): Float32Array => {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
+
+// A repo's tokenizer decides the pad id: SD1's is EOS, SD2's "!" (0). References made with the
+// other pad id for a model are not comparable through a pipeline, so they are left to the package.
+const a1111Refs = fixtures.a1111.filter((r) => (r.model === 'sd1-tiny' ? (r.padTokenId ?? null) === null : r.padTokenId === 0));
+const comfyRefs = fixtures.comfy.filter((r) => r.padWithEnd === (r.model === 'sd1-tiny'));
+
+let root: { path: string; remove: () => Promise<void> };
+const pipes = new Map<string, TextPipeline<EngineName>>();
+beforeAll(async () => {
+  root = await tempDir('dialect');
+});
+afterAll(async () => {
+  for (const p of pipes.values()) await p.dispose();
+  await root.remove();
+});
+
+async function pipeline(engine: EngineName, model: 'sd1-tiny' | 'sd2-tiny'): Promise<TextPipeline<EngineName>> {
+  const key = `${engine}-${model}`;
+  if (!pipes.has(key)) {
+    const dir = await writeRepo(`${root.path}/${key}`, await fixtureRepo(model === 'sd1-tiny' ? 'sd1' : 'sd2'));
+    pipes.set(key, await TextPipeline.fromPretrained(dir, { engine, backend: 'cpu' }));
+  }
+  return pipes.get(key)!;
+}
+
+describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (engine) => {
+  it('has references to compare with', () => {
+    expect(a1111Refs.length).toBeGreaterThanOrEqual(6);
+    expect(comfyRefs.length).toBeGreaterThanOrEqual(6);
+  });
+
+  for (const ref of a1111Refs) {
+    it(`a1111: ${ref.name} equals webui`, async () => {
+      const pipe = await pipeline(engine, ref.model);
+      const clipSkip = ref.clipSkip > 1 ? { clipSkip: ref.clipSkip - 1 } : {};
+      const out = await pipe.encodePrompt({ prompt: ref.texts, dialect: 'a1111', guidance: false, output: 'array', ...clipSkip });
+      expect(out.promptEmbeds.shape).toEqual(ref.z.dims);
+      expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
+    });
+  }
+
+  for (const ref of comfyRefs) {
+    it(`comfy: ${ref.name} equals ComfyUI`, async () => {
+      const pipe = await pipeline(engine, ref.model);
+      const clipSkip = ref.layerIdx !== null ? { clipSkip: -ref.layerIdx - 1 } : {};
+      const out = await pipe.encodePrompt({ prompt: ref.text, dialect: 'comfy', guidance: false, output: 'array', ...clipSkip });
+      expect(out.promptEmbeds.shape).toEqual(ref.z.dims);
+      expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
+    });
+  }
+
+  it('brings the negative prompt to the prompt length as each front end does', async () => {
+    const pipe = await pipeline(engine, 'sd1-tiny');
+    const prompt = 'a (red:1.3) cat BREAK masterpiece';
+    const a = await pipe.encodePrompt({ prompt, negativePrompt: 'blurry', dialect: 'a1111', output: 'array' });
+    const empty = await pipe.encodePrompt({ prompt: '', dialect: 'a1111', guidance: false, output: 'array' });
+    expect(a.negativePromptEmbeds!.shape).toEqual([1, 154, 32]);
+    // A1111's pad_cond: the negative's second chunk is the encoded empty prompt.
+    expect(maxAbsDiff(a.negativePromptEmbeds!.data.subarray(77 * 32), empty.promptEmbeds.data)).toBe(0);
+    // ComfyUI repeats the shorter conditioning to the common length.
+    const c = await pipe.encodePrompt({ prompt: 'word '.repeat(100), negativePrompt: 'blurry', dialect: 'comfy', output: 'array' });
+    expect(c.negativePromptEmbeds!.shape).toEqual([1, 154, 32]);
+    expect(maxAbsDiff(c.negativePromptEmbeds!.data.subarray(0, 77 * 32), c.negativePromptEmbeds!.data.subarray(77 * 32))).toBe(0);
+  });
+
+  it('re-encodes after a weight-only edit without running the encoder', async () => {
+    const pipe = await pipeline(engine, 'sd1-tiny');
+    await pipe.encodePrompt({ prompt: 'a (red:1.3) cat, [blurry] BREAK masterpiece', negativePrompt: 'ugly', dialect: 'a1111', output: 'array' });
+    const encode = vi.spyOn(pipe.encoder, 'encode');
+    const edited = await pipe.encodePrompt({ prompt: 'a (red:0.7) cat, [[blurry]] BREAK masterpiece', negativePrompt: '(ugly:1.2)', dialect: 'a1111', output: 'array' });
+    expect(encode).not.toHaveBeenCalled();
+    expect(edited.promptEmbeds.shape).toEqual([1, 154, 32]);
+    encode.mockRestore();
+  });
+
+  it('says what it does not do', async () => {
+    const pipe = await pipeline(engine, 'sd1-tiny');
+    await expect(pipe.encodePrompt({ prompt: 'x', dialect: 'novelai' as 'a1111' })).rejects.toThrow(/dialect must be one of "a1111", "comfy"/);
+  });
+});
