@@ -4,5 +4,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['@sdtext/source'] },
   ssr: { resolve: { conditions: ['@sdtext/source'] } },
-  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000 },
+  // Loading four tokenizer libraries takes seconds, more on a busy machine: hooks get the tests' time.
+  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
 });
