@@ -22,18 +22,28 @@ export class EncoderCache {
     private readonly maxRows = 4096,
   ) {}
 
-  /** Encodes rows of equal length, calling the encoder once for all rows not cached yet. */
-  async encodeRows(rows: readonly (readonly number[])[], options: EncodeOptions = {}): Promise<EncodedRow[]> {
+  /**
+   * Encodes rows of equal length, calling the encoder once for all rows not cached yet. `masks`
+   * (one 0/1 row per row, optional) becomes the encoder's attention mask; an all-ones row is no mask.
+   */
+  async encodeRows(rows: readonly (readonly number[])[], options: EncodeOptions = {}, masks?: readonly (readonly number[])[]): Promise<EncodedRow[]> {
     const clipSkip = options.clipSkip ?? 1;
-    const keys = rows.map((r) => `${clipSkip}|${r.join(',')}`);
+    const masked = (i: number): boolean => masks?.[i]?.includes(0) ?? false;
+    const keys = rows.map((r, i) => `${clipSkip}|${r.join(',')}${masked(i) ? `|${masks![i]!.join('')}` : ''}`);
     const missing = [...new Set(keys.filter((k) => !this.rows.has(k)))];
     if (missing.length > 0) {
       const seqLen = rows[0]!.length;
       const ids = new Int32Array(missing.length * seqLen);
       missing.forEach((k, i) => ids.set(rows[keys.indexOf(k)]!, i * seqLen));
+      const sources = missing.map((k) => keys.indexOf(k));
+      let attentionMask: Int32Array | undefined;
+      if (sources.some(masked)) {
+        attentionMask = new Int32Array(missing.length * seqLen).fill(1);
+        sources.forEach((src, i) => masks?.[src] && attentionMask!.set(masks[src], i * seqLen));
+      }
       this.encoderCalls++;
       this.rowsEncoded += missing.length;
-      const out = await this.encoder.encode(ids, missing.length, seqLen, { clipSkip });
+      const out = await this.encoder.encode(ids, missing.length, seqLen, attentionMask ? { clipSkip, attentionMask } : { clipSkip });
       const hiddenSize = out.lastHiddenState.dims[2]!;
       missing.forEach((k, i) => this.remember(k, splitRow(out.lastHiddenState, out.pooled, i, seqLen, hiddenSize)));
     }

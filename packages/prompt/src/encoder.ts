@@ -10,6 +10,11 @@ export interface EncodeOptions {
    * A1111's "Clip skip", diffusers' clip_skip + 1 and ComfyUI's layer_idx = -n all compute).
    */
   clipSkip?: number;
+  /**
+   * [batch * seqLen] of 0/1: keys with 0 are masked out of attention (HF's attention_mask). compel
+   * down-weights by masking; an encoder that ignores the mask gives wrong compel down-weighting.
+   */
+  attentionMask?: Int32Array;
 }
 
 export interface EncoderOutput {
