@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 // exports, workspace:^ turned into versions), installed into an empty folder outside the
 // workspace. Registry dependencies come from pnpm's store (--offline): nothing is downloaded.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PACKAGES = ['core', 'ftfy', 'tokenizer', 'text-encoder', 'pipeline', 'onnx', 'cli'];
+const PACKAGES = ['core', 'ftfy', 'tokenizer', 'prompt', 'text-encoder', 'pipeline', 'onnx', 'cli'];
 const TINY_MODEL = join(ROOT, 'models/fixtures/models/sd2-tiny/text_model');
 
 const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
