@@ -13,7 +13,12 @@ export function engineEncoder(engine: TextEncoderEngine): PromptEncoder {
       if (!Number.isInteger(clipSkip) || clipSkip < 1 || clipSkip > engine.config.num_hidden_layers + 1) {
         throw new RangeError(`clipSkip must be an integer from 1 to ${engine.config.num_hidden_layers + 1}, got ${clipSkip}`);
       }
-      const out = await engine.encode({ inputIds: { data: inputIds, dims: [batch, seqLen] }, outputHiddenStates: clipSkip > 1 });
+      const out = await engine.encode({
+        inputIds: { data: inputIds, dims: [batch, seqLen] },
+        // compel down-weights by masking fragments out of attention
+        ...(options.attentionMask ? { attentionMask: { data: options.attentionMask, dims: [batch, seqLen] } } : {}),
+        outputHiddenStates: clipSkip > 1,
+      });
       const hidden = out.hiddenStates ?? [];
       const lastHiddenState = clipSkip > 1 ? await engine.finalLayerNorm(hidden[hidden.length - clipSkip]!) : out.lastHiddenState;
       return { lastHiddenState, pooled: out.textEmbeds ?? out.poolerOutput };

@@ -6,7 +6,7 @@ import { EncoderCache } from '../src/index.js';
 import { encodeCompel, type CompelSplitMode } from '../src/compel/index.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
 import type { StoredTensor } from './support/conditioning-fixtures.js';
-import { loadMaskingEncoder } from './support/compel-encoders.js';
+import { ENGINES, loadEncoder } from './support/engines.js';
 
 interface CompelReference {
   name: string;
@@ -36,11 +36,11 @@ function splitOptions(split: string): { splitLongTextMode: CompelSplitMode; clsT
   };
 }
 
-describe.each(['tfjs', 'onnx'] as const)("compel conditioning against compel's Compel (%s)", (engine) => {
+describe.each(ENGINES)("compel conditioning against compel's Compel (%s)", (engine) => {
   afterAll(() => console.log('compel parity (max abs err):', JSON.stringify(report)));
   for (const ref of FIXTURE.conditioning) {
     it(ref.name, async () => {
-      const cache = new EncoderCache(await loadMaskingEncoder(ref.model, engine));
+      const cache = new EncoderCache(await loadEncoder(ref.model, engine));
       const out = await encodeCompel(ref.prompts, tokenizer, cache, {
         truncateLongPrompts: ref.truncate,
         clipSkip: ref.clipSkip,
@@ -64,7 +64,7 @@ describe.each(['tfjs', 'onnx'] as const)("compel conditioning against compel's C
 describe('compel down-weighting needs the mask', () => {
   it('an encoder that drops the attention mask misses compel on a down-weighted prompt', async () => {
     const ref = FIXTURE.conditioning.find((c) => c.name === 'downweight')!;
-    const masking = await loadMaskingEncoder(ref.model, 'onnx');
+    const masking = await loadEncoder(ref.model, 'onnx');
     const unmasked = new EncoderCache({ encode: (ids, b, s, o = {}) => masking.encode(ids, b, s, { clipSkip: o.clipSkip ?? 1 }) });
     const out = await encodeCompel(ref.prompts, tokenizer, unmasked, { padTokenId: ref.padTokenId });
     expect(maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64))).toBeGreaterThan(1e-3);
