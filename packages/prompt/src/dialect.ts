@@ -4,10 +4,11 @@ import { parsePromptAttention } from './a1111/parse-attention.js';
 import { encodeComfy } from './comfy/encode.js';
 import { parseComfyPrompt } from './comfy/parse-weights.js';
 import { tokenizeWithWeights } from './comfy/tokenize.js';
+import { encodeCompel, tokenizeCompel } from './compel/encode.js';
 import type { PromptTokenizer, Tensor } from './encoder.js';
 import type { EncoderCache } from './encoder-cache.js';
 
-export type Dialect = 'a1111' | 'comfy';
+export type Dialect = 'a1111' | 'comfy' | 'compel';
 
 /** A 77-token chunk as the encoder sees it, with each token's weight. */
 export interface ChunkView {
@@ -35,6 +36,19 @@ export function explainPrompt(prompt: string, dialect: Dialect, tokenizer: Promp
       dialect,
       pieces: parsePromptAttention(prompt).map(([text, weight]) => ({ text, weight })),
       chunks: tokenizeLine(prompt, tokenizer).chunks.map((c) => ({ tokens: c.tokens, weights: c.multipliers })),
+    };
+  }
+  if (dialect === 'compel') {
+    const { parts } = tokenizeCompel(prompt, tokenizer, { padTokenId: options.padTokenId ?? tokenizer.padTokenId });
+    return {
+      dialect,
+      pieces: parts.flatMap((p) => p.fragments.map(({ text, weight }) => ({ text, weight }))),
+      chunks: parts.flatMap((p) =>
+        Array.from({ length: p.tokens.length / 77 }, (_, c) => ({
+          tokens: p.tokens.slice(c * 77, (c + 1) * 77),
+          weights: p.weights.slice(c * 77, (c + 1) * 77),
+        })),
+      ),
     };
   }
   const padWithEnd = (options.padTokenId ?? tokenizer.padTokenId) === tokenizer.eosTokenId;
@@ -72,6 +86,11 @@ export async function encodePromptWithDialect(
       ...(out.pooled ? { pooled: out.pooled } : {}),
       chunks: out.chunks[0]!.map((c) => ({ tokens: c.tokens, weights: c.multipliers })),
     };
+  }
+  if (dialect === 'compel') {
+    // compel's defaults: truncated to 77 tokens unless .and() adds parts; the pooled output of the raw text
+    const out = await encodeCompel([prompt], tokenizer, cache, { clipSkip: options.clipSkip ?? 1, padTokenId, requiresPooled: true });
+    return { embeds: out.embeds, ...(out.pooled ? { pooled: out.pooled } : {}), chunks: explainPrompt(prompt, 'compel', tokenizer, options).chunks };
   }
   const chunks = tokenizeWithWeights(prompt, tokenizer, { padWithEnd: padTokenId === tokenizer.eosTokenId });
   const out = await encodeComfy(chunks, cache, {

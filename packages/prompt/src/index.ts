@@ -26,3 +26,17 @@ export type { ComposableConditioning, ScheduledConditioning } from './a1111/mult
 export { explainPrompt, encodePromptWithDialect } from './dialect.js';
 export type { Dialect, ChunkView, PromptExplanation, PromptEmbeddings, DialectOptions } from './dialect.js';
 export { engineEncoder } from './engine-encoder.js';
+export { parseCompelPrompt, encodeCompel, tokenizeCompel, CompelSyntaxError } from './compel/index.js';
+export type {
+  CompelParserOptions,
+  CompelConditioning,
+  CompelEncodeOptions,
+  CompelPartTokens,
+  CompelSplitMode,
+  CompelBlend,
+  CompelConjunction,
+  CompelFlattenedPrompt,
+  CompelFragment,
+  CompelLoraWeight,
+  CompelSubstitute,
+} from './compel/index.js';

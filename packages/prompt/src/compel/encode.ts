@@ -54,7 +54,7 @@ class CompelProvider {
 
   constructor(
     readonly tokenizer: PromptTokenizer,
-    readonly cache: EncoderCache,
+    private readonly encoderCache: EncoderCache | undefined,
     readonly options: CompelEncodeOptions,
   ) {
     this.truncate = options.truncateLongPrompts ?? true;
@@ -62,6 +62,11 @@ class CompelProvider {
     this.pad = options.padTokenId ?? tokenizer.padTokenId;
     this.split = options.splitLongTextMode ?? 'sentences';
     this.maskPad = options.paddingAttentionMaskValue ?? 1;
+  }
+
+  get cache(): EncoderCache {
+    if (!this.encoderCache) throw new Error('compel: no encoder');
+    return this.encoderCache;
   }
 
   /** get_token_ids(texts, include_start_and_end_markers=False): truncated to 75 when truncating. */
@@ -385,4 +390,35 @@ export async function encodeCompel(
     result.pooled = { data, dims: [texts.length, P] };
   }
   return result;
+}
+
+/** One part of a compel prompt as the encoder sees it: 77-token chunks with each token's weight. */
+export interface CompelPartTokens {
+  /** The FlattenedPrompt's (or a blended prompt's) fragments. */
+  fragments: CompelFragment[];
+  tokens: number[];
+  weights: number[];
+}
+
+/**
+ * What compel makes of a prompt before the encoder: the parsed Conjunction and, for each of its
+ * prompts (each blended prompt of a Blend), the chunked token ids and per-token weights.
+ */
+export function tokenizeCompel(
+  prompt: string,
+  tokenizer: PromptTokenizer,
+  options: CompelEncodeOptions = {},
+): { conjunction: CompelConjunction; parts: CompelPartTokens[] } {
+  const provider = new CompelProvider(tokenizer, undefined, options);
+  const conjunction = parseCompelPrompt(prompt);
+  const flat = conjunction.prompts.flatMap((p) => (p.type === 'Blend' ? p.prompts : [p]));
+  const parts = flat.map((p) => {
+    const fragments = p.children.flatMap((c) => (c.type === 'Fragment' ? [c] : c.original));
+    const t = provider.tokensAndWeights(
+      fragments.map((c) => c.text),
+      fragments.map((c) => c.weight),
+    );
+    return { fragments, tokens: t.tokens, weights: t.weights };
+  });
+  return { conjunction, parts };
 }
