@@ -3,6 +3,7 @@ import type { CLIPTextConfig } from './config.js';
 import type { ModelFiles } from './file-source.js';
 import { floatBytesToFloat32 } from './safetensors/dtypes.js';
 import type { FloatTensor } from './tensor.js';
+import { openTextModelCheckpoint, type TextModelCheckpointOptions } from './text-model-checkpoint.js';
 
 const WEIGHT = 'text_model.final_layer_norm.weight';
 const BIAS = 'text_model.final_layer_norm.bias';
@@ -44,7 +45,18 @@ export class FinalLayerNorm {
  * Reads only final_layer_norm's weight and bias from a checkpoint (whichever file or shard holds
  * them): the headers and two [H] tensors, a few kilobytes for a local folder or a ranged reader.
  */
-export async function readFinalLayerNorm(files: ModelFiles, options: { variant?: string }, config: CLIPTextConfig): Promise<FinalLayerNorm> {
+export async function readFinalLayerNorm(files: ModelFiles, options: TextModelCheckpointOptions, config: CLIPTextConfig): Promise<FinalLayerNorm> {
+  if (options.singleFile) {
+    // A single file's keys are converted: read the two tensors through its plan.
+    const { checkpoint, weights } = await openTextModelCheckpoint(files, { ...options, lora: [], extraEmbeddings: undefined });
+    try {
+      const values = new Map<string, Float32Array>();
+      for await (const w of weights((key) => key === WEIGHT || key === BIAS)) values.set(w.name, w.data);
+      return new FinalLayerNorm(values.get(WEIGHT)!, values.get(BIAS)!, config.layer_norm_eps);
+    } finally {
+      await checkpoint.close();
+    }
+  }
   const checkpoint = await openCheckpoint(files, { variant: options.variant });
   try {
     const values = new Map<string, Float32Array>();

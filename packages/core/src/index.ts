@@ -109,14 +109,20 @@ export {
 } from './checkpoint.js';
 export {
   clipTextWeightShapes,
+  modifiesWeights,
   namesProjection,
   openTextModelCheckpoint,
   readModelConfig,
   readTextModelWeights,
   type CheckedTextModelCheckpoint,
+  type SingleFileOptions,
   type TextModelCheckpointOptions,
   type TextModelWeights,
 } from './text-model-checkpoint.js';
 export type { EncodeInputs, EncodeOutputs, EngineName, TextEncoderEngine } from './engine.js';
 export { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
 export { FinalLayerNorm, readFinalLayerNorm } from './final-layer-norm.js';
+export { TorchFileError, isTorchTensor, readTorchFile, type PickleValue, type TorchDtype, type TorchFile, type TorchTensor } from './torch-file.js';
+export { TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';
+export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
+export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './single-file.js';

@@ -1,7 +1,9 @@
 import {
+  CheckpointError,
   checkCheckpoint,
   checkpointIgnoreKeys,
   iterateCheckpointFloat32,
+  nonFiniteError,
   openCheckpoint,
   type Float32Weight,
   type KeyFilter,
@@ -9,6 +11,11 @@ import {
 } from './checkpoint.js';
 import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
 import type { LoadProgress, ModelFiles } from './file-source.js';
+import { mergeLoraInto, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
+import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from './safetensors/dtypes.js';
+import { readHeader } from './safetensors/reader.js';
+import { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFilePlan, type WeightRecipe } from './single-file.js';
+import type { EmbeddingVectors } from './textual-inversion.js';
 
 /**
  * Every key of a CLIPTextModel (or CLIPTextModelWithProjection) checkpoint with its shape, in
@@ -70,39 +77,196 @@ export interface TextModelCheckpointOptions {
   ignoreKeys?: KeyFilter;
   /** Called as bytes arrive, per file. */
   onProgress?: (p: LoadProgress) => void;
+  /**
+   * A single-file Stable Diffusion checkpoint (A1111 / ComfyUI) in the source instead of
+   * config.json + model.safetensors: the file's name there, which of its text encoders, and config
+   * fields the shapes cannot tell (num_attention_heads defaults to hidden_size / 64).
+   */
+  singleFile?: SingleFileOptions;
+  /** LoRAs merged into the weights as they are read: W' = W + scale * (alpha / r) * up @ down. */
+  lora?: readonly LoraMerge[];
+  /**
+   * Rows appended to the token embedding (textual inversion, HF's `resize_token_embeddings`):
+   * the model's vocab_size grows by their count, and ids from the old vocab_size on pick them.
+   */
+  extraEmbeddings?: EmbeddingVectors;
+}
+
+export interface SingleFileOptions {
+  /** The checkpoint's file name in the source (e.g. "v1-5-pruned-emaonly.safetensors"). */
+  file: string;
+  /** Which text encoder: 'text_encoder' (default) or SDXL's 'text_encoder_2'. */
+  encoder?: TextEncoderName;
+  /** Config fields to use instead of the defaults derived from the shapes. */
+  config?: Partial<CLIPTextConfig>;
+}
+
+/** Whether options change the stored weights (so a loader that maps the files as they are cannot be used). */
+export function modifiesWeights(options: TextModelCheckpointOptions): boolean {
+  return options.singleFile !== undefined || (options.lora?.length ?? 0) > 0 || options.extraEmbeddings !== undefined;
 }
 
 /** A text model checkpoint, opened, its config read and its keys checked; no weight read yet. */
 export interface CheckedTextModelCheckpoint {
+  /** The model's config (vocab_size grown by extraEmbeddings). */
   config: CLIPTextConfig;
   withProjection: boolean;
   checkpoint: OpenCheckpoint;
-  /** The keys the model loads, with their shapes. */
+  /** The keys the model loads, with their shapes (after extraEmbeddings). */
   expected: Map<string, number[]>;
+  /**
+   * Every expected weight (or those `want` selects) as float32, by HF key, in file order: a
+   * single file's tensors converted, LoRAs merged, extra embedding rows appended. Checked finite.
+   */
+  weights(want?: (key: string) => boolean): AsyncGenerator<Float32Weight>;
 }
 
 /**
  * config.json, then the checkpoint's headers, checked strictly against the keys the config implies
  * (all problems in one error), before a single weight byte is read. Close `checkpoint` when done.
+ * With `singleFile`, the single file's header instead (its text encoder planned, nothing else read);
+ * `lora` and `extraEmbeddings` are checked against the model here too.
  */
 export async function openTextModelCheckpoint(files: ModelFiles, options: TextModelCheckpointOptions = {}): Promise<CheckedTextModelCheckpoint> {
+  if (options.singleFile) return openSingleFile(files, options, options.singleFile);
   const { config, json } = await readModelConfig(files);
   const withProjection = options.withProjection ?? namesProjection(json);
-  const expected = clipTextWeightShapes(config, { withProjection });
+  const stored = clipTextWeightShapes(config, { withProjection });
   const checkpoint = await openCheckpoint(files, { variant: options.variant, onProgress: options.onProgress });
   try {
     checkCheckpoint(
       checkpoint,
-      expected,
+      stored,
       checkpointIgnoreKeys(json, options.ignoreKeys),
       `${files.name} (${checkpoint.files.join(', ')})`,
       withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel',
+    );
+    return modified(config, withProjection, checkpoint, stored, options, files.name, (want) =>
+      iterateCheckpointFloat32(checkpoint, want ? new Map([...stored].filter(([k]) => want(k))) : stored),
     );
   } catch (e) {
     await checkpoint.close();
     throw e;
   }
-  return { config, withProjection, checkpoint, expected };
+}
+
+async function openSingleFile(files: ModelFiles, options: TextModelCheckpointOptions, single: SingleFileOptions): Promise<CheckedTextModelCheckpoint> {
+  const reader = await files.openBytes(single.file, options.onProgress);
+  if (!reader) throw new CheckpointError(`${files.name}: no ${single.file}`);
+  const where = reader.name;
+  const close = (): Promise<void> => reader.close();
+  try {
+    const header = await readHeader(reader);
+    const checkpoint: OpenCheckpoint = { files: [single.file], shards: [{ file: single.file, reader, header }], close };
+    const { encoders } = detectSingleFile(
+      header.tensors.map((t) => t.name),
+      where,
+    );
+    const name = single.encoder ?? 'text_encoder';
+    const encoder = encoders.find((e) => e.name === name);
+    if (!encoder) throw new CheckpointError(`${where}: has no ${name} (it holds ${encoders.map((e) => e.name).join(', ')})`);
+    const plan = planSingleFile(header.tensors, encoder, where, single.config);
+    if (options.withProjection !== undefined && options.withProjection !== plan.withProjection) {
+      throw new CheckpointError(`${where}: ${name} is a ${plan.withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel'}`);
+    }
+    const stored = clipTextWeightShapes(plan.config, { withProjection: plan.withProjection });
+    const problems: string[] = [];
+    const infoOf = new Map(header.tensors.map((t) => [t.name, t]));
+    for (const [key, shape] of stored) {
+      const recipe = plan.recipes.get(key);
+      if (!recipe) {
+        problems.push(`missing key for "${key}" (expected shape [${shape.join(', ')}])`);
+        continue;
+      }
+      const info = infoOf.get(recipe.source)!;
+      const made = recipeShape(recipe, info.shape);
+      if (made.length !== shape.length || made.some((d, i) => d !== shape[i])) {
+        problems.push(`wrong shape for "${recipe.source}" [${info.shape.join(', ')}]: makes "${key}" [${made.join(', ')}], expected [${shape.join(', ')}]`);
+      } else if (!FLOAT_DTYPES.includes(info.dtype)) {
+        problems.push(`"${recipe.source}" has dtype ${info.dtype}; weights must be F32, F16, BF16 or F64`);
+      }
+    }
+    for (const key of plan.recipes.keys()) if (!stored.has(key)) problems.push(`unexpected key "${plan.recipes.get(key)!.source}"`);
+    if (problems.length > 0) {
+      throw new CheckpointError(`${where}: ${name} does not match a CLIP text model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.slice(0, 25).join('\n  ')}`);
+    }
+    return modified(plan.config, plan.withProjection, checkpoint, stored, options, where, (want) => iteratePlan(checkpoint, plan, want));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** A single file's planned weights, reading each needed stored tensor once, by offset, in file order. */
+async function* iteratePlan(checkpoint: OpenCheckpoint, plan: SingleFilePlan, want?: (key: string) => boolean): AsyncGenerator<Float32Weight> {
+  const bySource = new Map<string, [string, WeightRecipe][]>();
+  for (const [key, recipe] of plan.recipes) {
+    if (want && !want(key)) continue;
+    const list = bySource.get(recipe.source) ?? [];
+    list.push([key, recipe]);
+    bySource.set(recipe.source, list);
+  }
+  const { reader, header } = checkpoint.shards[0]!;
+  for (const info of header.tensors) {
+    const made = bySource.get(info.name);
+    if (!made) continue;
+    const [begin, end] = info.dataOffsets;
+    const data = floatBytesToFloat32(info.dtype, await reader.read(header.dataStart + begin, end - begin));
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw nonFiniteError(info.name, reader.name, info.shape, bad, data[bad]!);
+    for (const [key, recipe] of made) yield { name: key, shape: recipeShape(recipe, info.shape), data: applyRecipe(recipe, info.shape, data) };
+  }
+  await reader.close();
+}
+
+/** The checked checkpoint with LoRA merges and extra embedding rows applied to its weight stream. */
+function modified(
+  stored: CLIPTextConfig,
+  withProjection: boolean,
+  checkpoint: OpenCheckpoint,
+  storedShapes: Map<string, number[]>,
+  options: TextModelCheckpointOptions,
+  where: string,
+  read: (want?: (key: string) => boolean) => AsyncGenerator<Float32Weight>,
+): CheckedTextModelCheckpoint {
+  const lora = options.lora ?? [];
+  const extra = options.extraEmbeddings;
+  const merges = new Map<string, { layer: LoraLayer; scale: number; file: string }[]>();
+  for (const m of lora) {
+    for (const [module, layer] of m.layers) {
+      const key = `${module}.weight`;
+      const shape = storedShapes.get(key);
+      if (!shape) throw new CheckpointError(`${m.file}: LoRA for ${module}, which ${where} does not have (${stored.num_hidden_layers} layers)`);
+      if (shape[0] !== layer.outFeatures || shape[1] !== layer.inFeatures) {
+        throw new CheckpointError(`${m.file}: the LoRA of ${module} is [${layer.outFeatures}, ${layer.inFeatures}], the weight [${shape.join(', ')}]: a LoRA for another model`);
+      }
+      const list = merges.get(key) ?? [];
+      list.push({ layer, scale: m.scale, file: m.file });
+      merges.set(key, list);
+    }
+  }
+  const TOKENS = 'text_model.embeddings.token_embedding.weight';
+  if (extra && extra.dim !== stored.hidden_size) {
+    throw new CheckpointError(`textual inversion embeddings are ${extra.dim} wide, the text encoder (${where}) ${stored.hidden_size}: made for another model`);
+  }
+  const grown = extra ? parseCLIPTextConfig({ ...stored, vocab_size: stored.vocab_size + extra.count }, `${where} (vocab_size with the added tokens)`) : stored;
+  const expected = new Map(storedShapes);
+  if (extra) expected.set(TOKENS, [grown.vocab_size, stored.hidden_size]);
+  async function* weights(want?: (key: string) => boolean): AsyncGenerator<Float32Weight> {
+    for await (const w of read(want)) {
+      const m = merges.get(w.name);
+      if (m) mergeLoraInto(w.data, w.shape, w.name, m);
+      if (extra && w.name === TOKENS) {
+        const data = new Float32Array(w.data.length + extra.data.length);
+        data.set(w.data);
+        data.set(extra.data, w.data.length);
+        yield { name: w.name, shape: [grown.vocab_size, stored.hidden_size], data };
+      } else {
+        yield w;
+      }
+    }
+  }
+  return { config: grown, withProjection, checkpoint, expected, weights };
 }
 
 /** A text model's weights as float32 arrays, by Hugging Face key, checked (keys, shapes, finite values). */
@@ -117,10 +281,10 @@ export interface TextModelWeights {
  * take plain arrays (ONNX Runtime's initializers).
  */
 export async function readTextModelWeights(files: ModelFiles, options: TextModelCheckpointOptions = {}): Promise<TextModelWeights> {
-  const { config, withProjection, checkpoint, expected } = await openTextModelCheckpoint(files, options);
+  const { config, withProjection, checkpoint, weights } = await openTextModelCheckpoint(files, options);
   const tensors = new Map<string, Float32Weight>();
   try {
-    for await (const weight of iterateCheckpointFloat32(checkpoint, expected)) tensors.set(weight.name, weight);
+    for await (const weight of weights()) tensors.set(weight.name, weight);
   } finally {
     await checkpoint.close();
   }
