@@ -73,7 +73,7 @@ describe('torch files, read without unpickling', () => {
 
   it('says what a legacy (pre-zip) torch file or garbage is', async () => {
     await expect(readTorchFile(Uint8Array.from([0x80, 2, 0x7d, 0x2e, ...new Array(30).fill(0)]), { name: 'old.pt' })).rejects.toThrow(/old\.pt: not a zip file: a legacy/);
-    await expect(readTorchFile(zipWith([0x80, 2, 0x7d, 0x71])), {}).rejects.toThrow(TorchFileError);
+    await expect(readTorchFile(zipWith([0x80, 2, 0x7d, 0x71]))).rejects.toThrow(TorchFileError);
   });
 });
 
