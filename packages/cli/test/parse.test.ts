@@ -35,7 +35,7 @@ describe('sdtext parse', () => {
   it('rejects an unknown dialect by listing the valid ones', async () => {
     const { code, stderr } = await runCli(['parse', 'x', '--dialect', 'novelai']);
     expect(code).toBe(2);
-    expect(stderr).toContain('--dialect must be a1111 or comfy, got "novelai"');
+    expect(stderr).toContain('--dialect must be a1111 or comfy or compel, got "novelai"');
   });
 });
 

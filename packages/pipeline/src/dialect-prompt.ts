@@ -1,10 +1,10 @@
-import { encodeA1111, encodeComfy, tokenizeWithWeights, type EncoderCache, type Tensor } from '@sdtext/prompt';
+import { encodeA1111, encodeComfy, encodeCompel, tokenizeWithWeights, type EncoderCache, type Tensor } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import type { ArrayTensor } from './embeddings.js';
 
 /** Prompt syntaxes `encodePrompt` understands besides diffusers' plain text. */
-export type PromptDialect = 'a1111' | 'comfy';
-export const PROMPT_DIALECTS: readonly PromptDialect[] = ['a1111', 'comfy'];
+export type PromptDialect = 'a1111' | 'comfy' | 'compel';
+export const PROMPT_DIALECTS: readonly PromptDialect[] = ['a1111', 'comfy', 'compel'];
 
 export function checkDialect(dialect: unknown): PromptDialect {
   if (!PROMPT_DIALECTS.includes(dialect as PromptDialect)) {
@@ -14,12 +14,40 @@ export function checkDialect(dialect: unknown): PromptDialect {
 }
 
 /**
+ * Prompts and (with guidance) negative prompts in a dialect, at one length, as that front end
+ * hands them to a UNet. compel encodes both in one call, which pads them alike
+ * (`pad_conditioning_tensors_to_same_length`), with long prompts kept whole
+ * (`truncate_long_prompts=False`); the others are brought to one length by `sameLength`.
+ */
+export async function encodeDialectPair(
+  dialect: PromptDialect,
+  prompts: readonly string[],
+  negatives: readonly string[] | null,
+  tokenizer: CLIPTokenizer,
+  cache: EncoderCache,
+  clipSkip: number,
+): Promise<{ prompt: ArrayTensor; negative: ArrayTensor | null }> {
+  if (dialect === 'compel') {
+    const all = [...prompts, ...(negatives ?? [])];
+    const out = asArray((await encodeCompel(all, tokenizer, cache, { clipSkip, truncateLongPrompts: false, padTokenId: tokenizer.padTokenId })).embeds);
+    const [, seq, hidden] = out.shape as [number, number, number];
+    const rows = (from: number, to: number): ArrayTensor => ({ data: out.data.slice(from * seq * hidden, to * seq * hidden), shape: [to - from, seq, hidden] });
+    return { prompt: rows(0, prompts.length), negative: negatives ? rows(prompts.length, all.length) : null };
+  }
+  const prompt = await encodeDialect(dialect, prompts, tokenizer, cache, clipSkip);
+  if (!negatives) return { prompt, negative: null };
+  const negative = await encodeDialect(dialect, negatives, tokenizer, cache, clipSkip);
+  const [a, b] = await sameLength(dialect, prompt, negative, () => encodeDialect(dialect, [''], tokenizer, cache, clipSkip));
+  return { prompt: a, negative: b };
+}
+
+/**
  * One batch of prompts in a dialect, as that front end conditions a UNet: A1111 encodes the batch
  * chunk by chunk (filler chunks for shorter prompts), ComfyUI one prompt at a time. `clipSkip` is
  * the front end's own count (1 = last layer).
  */
-export async function encodeDialect(
-  dialect: PromptDialect,
+async function encodeDialect(
+  dialect: 'a1111' | 'comfy',
   texts: readonly string[],
   tokenizer: CLIPTokenizer,
   cache: EncoderCache,
@@ -40,8 +68,8 @@ export async function encodeDialect(
  * A1111 appends encoded empty-prompt chunks to the shorter one (`pad_cond`), ComfyUI repeats each
  * to the least common multiple of the lengths (`CONDCrossAttn.concat`).
  */
-export async function sameLength(
-  dialect: PromptDialect,
+async function sameLength(
+  dialect: 'a1111' | 'comfy',
   a: ArrayTensor,
   b: ArrayTensor,
   emptyChunk: () => Promise<ArrayTensor>,

@@ -3,7 +3,7 @@ import type { EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core
 import type { EncoderCache } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
-import { checkDialect, encodeDialect, sameLength, type PromptDialect } from './dialect-prompt.js';
+import { checkDialect, encodeDialectPair, type PromptDialect } from './dialect-prompt.js';
 import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { truncationWarning } from './truncation-warning.js';
 
@@ -45,8 +45,9 @@ export interface EncodePromptOptions {
   outputHiddenStates?: boolean;
   /**
    * Read prompts in a front end's syntax and condition as it does (@sdtext/prompt): 'a1111'
-   * (`(x:1.3)`, `[x]`, BREAK, 75-token chunks, emphasis with the mean restored) or 'comfy'
-   * (`(x:1.3)` as a lerp from the empty prompt, word-preserving chunks). Embeddings are then
+   * (`(x:1.3)`, `[x]`, BREAK, 75-token chunks, emphasis with the mean restored), 'comfy'
+   * (`(x:1.3)` as a lerp from the empty prompt, word-preserving chunks) or 'compel' (`word+`,
+   * `(x)1.3`, `.blend()`, `.and()`, down-weighting by masking; long prompts kept whole). Embeddings are then
    * [B, 77 * chunks, H]; the negative prompt is brought to the same length as that front end does.
    * `clipSkip` keeps diffusers' meaning (0 = last layer) and, as in those front ends, applies to
    * the negative prompt too. Without it (default) the prompt is plain text, as diffusers reads it.
@@ -139,13 +140,8 @@ async function encodePromptDialect(stage: TextStage, options: EncodePromptOption
   const prompts = promptList(options.prompt, undefined)!;
   // The front ends count clip skip from 1 (the last layer): diffusers' k is their k + 1.
   const clipSkip = options.clipSkip === undefined ? 1 : checkClipSkip(options.clipSkip, options.clipSkip + 1, stage.textEncoder.config.num_hidden_layers);
-  const encode = (texts: readonly string[]): Promise<ArrayTensor> => encodeDialect(dialect, texts, stage.tokenizer, stage.promptCache!, clipSkip);
-  let promptEmbeds = await encode(prompts);
-  let negative: ArrayTensor | null = null;
-  if (options.guidance ?? true) {
-    negative = await encode(negativeList(options.negativePrompt, prompts.length, prompts));
-    [promptEmbeds, negative] = await sameLength(dialect, promptEmbeds, negative, () => encode(['']));
-  }
+  const negatives = (options.guidance ?? true) ? negativeList(options.negativePrompt, prompts.length, prompts) : null;
+  const { prompt: promptEmbeds, negative } = await encodeDialectPair(dialect, prompts, negatives, stage.tokenizer, stage.promptCache, clipSkip);
   return {
     promptEmbeds: repeatRows(promptEmbeds, n),
     negativePromptEmbeds: negative && repeatRows(negative, n),

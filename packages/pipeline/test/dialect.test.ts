@@ -23,6 +23,17 @@ interface ComfyRef extends Ref {
   layerIdx: number | null;
   padWithEnd: boolean;
 }
+interface CompelRef {
+  name: string;
+  model: 'sd1-tiny' | 'sd2-tiny';
+  prompts: string[];
+  padTokenId: number;
+  truncate: boolean;
+  split: string;
+  clipSkip: number;
+  z: { dims: number[]; base64: string };
+}
+const compel = JSON.parse(readFileSync(new URL('../../prompt/test/fixtures/compel.json', import.meta.url), 'utf8')) as { conditioning: CompelRef[] };
 const fixtures = JSON.parse(readFileSync(new URL('../../prompt/test/fixtures/conditioning.json', import.meta.url), 'utf8')) as {
   a1111: A1111Ref[];
   comfy: ComfyRef[];
@@ -36,6 +47,11 @@ const f32 = (b64: string): Float32Array => {
 // other pad id for a model are not comparable through a pipeline, so they are left to the package.
 const a1111Refs = fixtures.a1111.filter((r) => (r.model === 'sd1-tiny' ? (r.padTokenId ?? null) === null : r.padTokenId === 0));
 const comfyRefs = fixtures.comfy.filter((r) => r.padWithEnd === (r.model === 'sd1-tiny'));
+// The pipeline runs compel as diffusers users do for long prompts: truncate_long_prompts=False,
+// the default sentence split, no CLS merging; references made that way, or short enough to agree.
+const compelRefs = compel.conditioning.filter(
+  (r) => r.padTokenId === (r.model === 'sd1-tiny' ? 49407 : 0) && r.split === 'SENTENCES' && !/cls|truncated/.test(r.name) && (!r.truncate || r.z.dims[1] === 77),
+);
 
 let root: { path: string; remove: () => Promise<void> };
 const pipes = new Map<string, TextPipeline<EngineName>>();
@@ -60,6 +76,7 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
   it('has references to compare with', () => {
     expect(a1111Refs.length).toBeGreaterThanOrEqual(6);
     expect(comfyRefs.length).toBeGreaterThanOrEqual(6);
+    expect(compelRefs.length).toBeGreaterThanOrEqual(10);
   });
 
   for (const ref of a1111Refs) {
@@ -81,6 +98,23 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
       expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
     });
   }
+
+  for (const ref of compelRefs) {
+    it(`compel: ${ref.name} equals compel`, async () => {
+      const pipe = await pipeline(engine, ref.model);
+      const clipSkip = ref.clipSkip > 1 ? { clipSkip: ref.clipSkip - 1 } : {};
+      const out = await pipe.encodePrompt({ prompt: ref.prompts, dialect: 'compel', guidance: false, output: 'array', ...clipSkip });
+      expect(out.promptEmbeds.shape).toEqual(ref.z.dims);
+      expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
+    });
+  }
+
+  it('compel pads the prompt and the negative prompt alike', async () => {
+    const pipe = await pipeline(engine, 'sd1-tiny');
+    const out = await pipe.encodePrompt({ prompt: '("a cat", "a dog").and()', negativePrompt: 'blurry', dialect: 'compel', output: 'array' });
+    expect(out.promptEmbeds.shape).toEqual([1, 154, 32]);
+    expect(out.negativePromptEmbeds!.shape).toEqual([1, 154, 32]);
+  });
 
   it('brings the negative prompt to the prompt length as each front end does', async () => {
     const pipe = await pipeline(engine, 'sd1-tiny');
@@ -108,6 +142,6 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
 
   it('says what it does not do', async () => {
     const pipe = await pipeline(engine, 'sd1-tiny');
-    await expect(pipe.encodePrompt({ prompt: 'x', dialect: 'novelai' as 'a1111' })).rejects.toThrow(/dialect must be one of "a1111", "comfy"/);
+    await expect(pipe.encodePrompt({ prompt: 'x', dialect: 'novelai' as 'a1111' })).rejects.toThrow(/dialect must be one of "a1111", "comfy", "compel"/);
   });
 });

@@ -27,7 +27,7 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
   --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
   --clip-skip N               negative_prompt_embeds (negative prompt "" unless given; clip skip
                               takes hidden_states[-(N + 1)] through the final LayerNorm)
-  --dialect a1111|comfy       read the prompts in that front end's syntax ((x:1.3), [x], BREAK,
+  --dialect a1111|comfy|compel  read the prompts in that front end's syntax ((x:1.3), [x], BREAK,
                               prompts over 75 tokens) and write its prompt_embeds
                               [B, 77 x chunks, H] (see sdtext parse)
   --out FILE.safetensors      write the outputs as float32: last_hidden_state, pooler_output,

@@ -5,20 +5,20 @@ import { UsageError, type CliIO, type Command } from '../command.js';
 import { parseOptions, parsePositiveInteger } from '../parse-options.js';
 import { TOKENIZER_OPTION_HELP, loadTokenizer } from '../tokenizer-option.js';
 
-const USAGE = `sdtext parse PROMPT [--dialect a1111|comfy] [options]
+const USAGE = `sdtext parse PROMPT [--dialect a1111|comfy|compel] [options]
 
 Shows how a Stable Diffusion front end reads a prompt, without running a model: the weighted
 pieces, and the 77-token chunks the text encoder sees with each token's weight. For a1111 also
 the AND parts and the prompt-editing schedule ([a:b:when], [a|b]) over --steps.
 
-  --dialect a1111|comfy       (default: a1111)
+  --dialect a1111|comfy|compel  (default: a1111)
   ${TOKENIZER_OPTION_HELP}
   --steps N                   sampling steps for the schedule (default: 20)
   --json                      print the same as JSON`;
 
 export const parseCommand: Command = {
   name: 'parse',
-  summary: 'a prompt in A1111 or ComfyUI syntax -> pieces, weights, chunks, schedule',
+  summary: 'a prompt in A1111, ComfyUI or compel syntax -> pieces, weights, chunks, schedule',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {
