@@ -34,7 +34,12 @@ interface CellRun {
   status: string;
   output: string;
   value: unknown;
+  tensors: { before: number; after: number } | null;
+  ms: number | null;
 }
+
+/** What the runs measured, written to artifacts/site/cells.json: time and tfjs tensors per cell. */
+const measured: Record<string, { ms: number | null; tensors: { before: number; after: number } | null }> = {};
 
 const tinyConfig = parseCLIPTextConfig(JSON.parse(readFileSync(join(TINY, 'text_model/config.json'), 'utf8')), 'sd2-tiny');
 const H = tinyConfig.hidden_size;
@@ -132,6 +137,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   server?.kill();
+  if (Object.keys(measured).length) writeFileSync(join(ARTIFACTS, 'cells.json'), `${JSON.stringify(measured, null, 2)}\n`);
 });
 
 /** Console errors of the page; `allow404From`: an origin whose 404s are expected (optional files). */
@@ -151,7 +157,7 @@ async function open(page: Page, path: string, backend: Backend): Promise<void> {
   await page.waitForSelector('html[data-hydrated="true"]');
 }
 
-async function runCells(page: Page): Promise<Map<string, CellRun>> {
+async function runCells(page: Page, label = ''): Promise<Map<string, CellRun>> {
   const ids = await page.$$eval('[data-cell]', (els) => els.map((e) => e.getAttribute('data-cell') ?? ''));
   const runs = new Map<string, CellRun>();
   for (const id of ids) {
@@ -160,9 +166,19 @@ async function runCells(page: Page): Promise<Map<string, CellRun>> {
     await page.waitForSelector(`[data-cell="${id}"]:is([data-status="done"], [data-status="error"])`, { timeout: 120_000 });
     const run = await page.evaluate((cellId) => {
       const record = window.__sdtextCells?.[cellId];
-      return { status: record?.status ?? 'missing', output: record?.output ?? '', value: record?.value ?? null, error: record?.error ?? null };
+      return {
+        status: record?.status ?? 'missing',
+        output: record?.output ?? '',
+        value: record?.value ?? null,
+        error: record?.error ?? null,
+        tensors: record?.tensors ?? null,
+        ms: record?.ms ?? null,
+      };
     }, id);
     expect(run.error, `cell ${id} failed`).toBeNull();
+    // Every tensor a run creates is disposed when it ends.
+    if (run.tensors) expect(run.tensors.after, `cell ${id}: tf.memory().numTensors after the run`).toBe(run.tensors.before);
+    if (label) measured[`${label}/${id}`] = { ms: run.ms, tensors: run.tensors };
     // The output area shows exactly what the runner printed.
     expect(await cell.locator('[data-testid="cell-output"]').textContent()).toBe(run.output);
     runs.set(id, run);
@@ -188,7 +204,7 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
 
   it.each(PAGES)('%s: every cell runs and prints what the seed printed', async (path) => {
     await open(page, path, backend);
-    const runs = await runCells(page);
+    const runs = await runCells(page, backend);
     expect(runs.size).toBeGreaterThan(0);
     for (const [id, run] of runs) {
       const check = CHECKS[id];
@@ -366,5 +382,218 @@ describe('page weight', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+/**
+ * WCAG contrast of each matched element's text against what is behind it: for HTML, the
+ * background colours of its ancestors blended down from the page; for SVG text in a diagram box,
+ * the box's fill (with its opacity) over the page. Returns the lowest ratio per selector.
+ */
+async function contrastReport(page: Page, selectors: string[]): Promise<Record<string, { min: number; count: number; worst: string }>> {
+  return page.evaluate((sels) => {
+    type RGBA = [number, number, number, number];
+    const probe = document.createElement('canvas').getContext('2d');
+    const parse = (css: string): RGBA => {
+      if (!probe) return [0, 0, 0, 1];
+      probe.clearRect(0, 0, 1, 1);
+      probe.fillStyle = '#000';
+      probe.fillStyle = css;
+      probe.fillRect(0, 0, 1, 1);
+      const d = probe.getImageData(0, 0, 1, 1).data;
+      return [d[0] ?? 0, d[1] ?? 0, d[2] ?? 0, (d[3] ?? 255) / 255];
+    };
+    const over = (top: RGBA, below: RGBA): RGBA => {
+      const a = top[3];
+      return [top[0] * a + below[0] * (1 - a), top[1] * a + below[1] * (1 - a), top[2] * a + below[2] * (1 - a), 1];
+    };
+    const backdrop = (el: Element | null): RGBA => {
+      const chain: Element[] = [];
+      for (let e = el; e; e = e.parentElement) chain.unshift(e);
+      let color: RGBA = [255, 255, 255, 1];
+      for (const e of chain) {
+        const bg = parse(getComputedStyle(e).backgroundColor);
+        if (bg[3] > 0) color = over(bg, color);
+      }
+      return color;
+    };
+    const luminance = (c: RGBA): number => {
+      const lin = (v: number): number => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+    };
+    const ratio = (a: RGBA, b: RGBA): number => {
+      const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    const out: Record<string, { min: number; count: number; worst: string }> = {};
+    for (const sel of sels) {
+      let min = Infinity;
+      let worst = '';
+      const els = [...document.querySelectorAll(sel)].filter((e) => (e.textContent ?? '').trim() !== '');
+      for (const el of els) {
+        let fg: RGBA;
+        let bg: RGBA;
+        if (el instanceof SVGElement) {
+          const style = getComputedStyle(el);
+          const page = backdrop(el.closest('svg')?.parentElement ?? null);
+          const rect = el.closest('.sd-svg__box')?.querySelector('rect');
+          bg = page;
+          if (rect) {
+            const rs = getComputedStyle(rect);
+            const fill = parse(rs.fill);
+            fill[3] *= Number(rs.fillOpacity || '1');
+            bg = over(fill, page);
+          }
+          fg = over(parse(style.fill), bg);
+        } else {
+          bg = backdrop(el);
+          fg = over(parse(getComputedStyle(el).color), bg);
+        }
+        const r = ratio(fg, bg);
+        if (r < min) {
+          min = r;
+          worst = (el.textContent ?? '').trim().slice(0, 40);
+        }
+      }
+      out[sel] = { min: Math.round(min * 100) / 100, count: els.length, worst };
+    }
+    return out;
+  }, selectors);
+}
+
+const CONTRAST_SELECTORS = [
+  '.sd-badge',
+  '.sd-badge--model',
+  '.sd-verdict',
+  '.sd-cell__meta > span:not(.sd-badge)',
+  '.sd-cell__note',
+  '.sd-runtime__why',
+  '.sd-tab',
+  '.sd-svg__box text',
+  '.sd-svg__sub',
+  '.sd-svg__caption',
+  '.sd-svg__plus',
+];
+
+describe('every reader: phone, dark mode, keyboard, auto backend', () => {
+  let browser: LaunchedChromium;
+  let errors: string[];
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    errors = watchConsole(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('auto picks wasm for the demo model and says why; runs leak no tensors', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/tutorial/text-encoder`);
+    await page.waitForSelector('html[data-hydrated="true"]');
+    for (let i = 0; i < 3; i++) {
+      await page.locator('[data-cell="enc-call"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-call"][data-status="done"]', { timeout: 120_000 });
+      const run = await page.evaluate(() => window.__sdtextCells?.['enc-call']);
+      expect(run?.tensors?.after).toBe(run?.tensors?.before);
+      measured[`auto/enc-call#${i + 1}`] = { ms: run?.ms ?? null, tensors: run?.tensors ?? null };
+    }
+    expect(await page.locator('[data-testid="backend-in-use"]').textContent()).toBe('wasm');
+    expect(await page.locator('[data-testid="auto-reason"]').textContent()).toMatch(/wasm first for this model: 25 k layer weights/);
+    expect(errors).toEqual([]);
+  });
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`${scheme} mode: text contrast meets WCAG AA (4.5:1) on badges, diagram labels and notes`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${base}/tutorial/text-encoder`);
+      await page.waitForSelector('html[data-hydrated="true"]');
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+      for (const id of ['enc-call', 'enc-tree']) {
+        await page.locator(`[data-cell="${id}"] button.sd-run`).click();
+        await page.waitForSelector(`[data-cell="${id}"][data-status="done"]`, { timeout: 120_000 });
+      }
+      const report = await contrastReport(page, CONTRAST_SELECTORS);
+      writeFileSync(join(ARTIFACTS, `contrast-${scheme}.json`), `${JSON.stringify(report, null, 2)}\n`);
+      for (const [sel, r] of Object.entries(report)) {
+        expect(r.count, `${sel} on the page`).toBeGreaterThan(0);
+        expect(r.min, `${sel} contrast (worst: "${r.worst}")`).toBeGreaterThanOrEqual(4.5);
+      }
+      await page.locator('.sd-figure').last().screenshot({ path: join(ARTIFACTS, `diagram-${scheme}.png`) });
+      await page.locator('[data-cell="enc-call"] .sd-cell__bar').screenshot({ path: join(ARTIFACTS, `cell-bar-${scheme}.png`) });
+      expect(errors).toEqual([]);
+    });
+  }
+
+  it.each(PAGES)('phone (375 px, dark): %s has no horizontal scroll', async (path) => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`${base}/tutorial/${path}`);
+    await page.waitForSelector('html[data-hydrated="true"]');
+    // Widgets draw once scrolled to: walk down the page, then run every cell.
+    await page.evaluate(async () => {
+      for (let y = 0; y < document.body.scrollHeight; y += 600) {
+        window.scrollTo(0, y);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    await runCells(page);
+    if (path === 'tokenizer') {
+      await page.locator('[data-testid="mask-grid"]').scrollIntoViewIfNeeded();
+      await page.waitForSelector('[data-testid="mask-grid"] .sd-mask__cell', { state: 'attached', timeout: 60_000 });
+    }
+    const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    expect(width.scroll, 'page width on a 375 px screen').toBeLessThanOrEqual(width.inner);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, `phone-dark-${path}.png`), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('keyboard only: Tab to a cell, edit, Shift+Enter runs it, Escape then Tab moves on', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/tutorial/tokenizer`);
+    await page.waitForSelector('html[data-hydrated="true"]');
+    let presses = 0;
+    while (!(await page.evaluate(() => document.activeElement?.closest('[data-cell="tok-tokenize"]') !== null && document.activeElement?.tagName === 'TEXTAREA'))) {
+      await page.keyboard.press('Tab');
+      if (++presses > 80) throw new Error('Tab never reached the first cell\'s editor');
+    }
+    // Tab inside the editor indents.
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('print("edited by keyboard");');
+    expect(await page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.code.endsWith('\n  print("edited by keyboard");'))).toBe(true);
+    await page.keyboard.press('Shift+Enter');
+    await page.waitForSelector('[data-cell="tok-tokenize"][data-status="done"]');
+    expect(await page.locator('[data-cell="tok-tokenize"] [data-testid="cell-output"]').textContent()).toContain('edited by keyboard');
+    expect(await page.locator('[data-cell="tok-tokenize"] [data-testid="cell-status"]').textContent()).toMatch(/^Done in/);
+    expect(await page.locator('[data-cell="tok-tokenize"] .sd-cell__live').getAttribute('aria-live')).toBe('polite');
+    // Escape, then Tab: the focus goes to the next control after the editor, not back to the top.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    const after = await page.evaluate(() => {
+      const el = document.activeElement;
+      const editor = document.querySelector('[data-cell="tok-tokenize"] textarea');
+      return {
+        tag: el?.tagName ?? '',
+        follows: !!el && !!editor && (editor.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0,
+      };
+    });
+    expect(after.tag).not.toBe('BODY');
+    expect(after.follows).toBe(true);
+    // The Python tab is reachable and switches with the arrow keys.
+    await page.locator('[data-cell="tok-tokenize"] [data-tab="js"]').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.locator('[data-cell="tok-tokenize"] .sd-cell__python').textContent()).toContain('pipe.tokenizer.tokenize(');
+    expect(errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import React, { useCallback, useRef } from 'react';
+import React, { useCallback, useId, useRef } from 'react';
 import { Highlight, themes } from 'prism-react-renderer';
 import { useColorMode } from '@docusaurus/theme-common';
 
@@ -12,15 +12,21 @@ interface Props {
 /**
  * An editable code block: a transparent textarea over a Prism-highlighted copy of the same text
  * (same font, padding and wrapping, so the caret sits on the highlighted letters).
- * Shift+Enter or Ctrl+Enter runs the cell; Tab indents; Escape leaves the editor.
+ * Shift+Enter or Ctrl+Enter runs the cell; Tab indents; Escape then Tab (or Shift+Tab) moves focus
+ * on from the editor, as in CodeMirror: the focus stays put on Escape, so the next Tab continues from
+ * here instead of from the top of the page (which is where a blur() sends it once the text changed).
  */
 export default function CodeEditor({ value, onChange, onRun, label }: Props): React.JSX.Element {
   const { colorMode } = useColorMode();
   const area = useRef<HTMLTextAreaElement>(null);
+  const escaped = useRef(false);
+  const hintId = useId();
   const onKeyDown = useCallback(
     (e: React.KeyboardEvent<HTMLTextAreaElement>) => {
-      if (e.key === 'Escape') {
-        e.currentTarget.blur(); // so keyboard users can Tab out of the editor
+      const leaving = escaped.current;
+      escaped.current = e.key === 'Escape' || (leaving && e.key === 'Shift');
+      if (e.key === 'Escape' || (e.key === 'Tab' && leaving)) {
+        // Escape arms the next Tab; that Tab keeps its default: focus moves to the next control.
       } else if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         onRun();
@@ -52,10 +58,14 @@ export default function CodeEditor({ value, onChange, onRun, label }: Props): Re
           </pre>
         )}
       </Highlight>
+      <span id={hintId} className="sd-visually-hidden">
+        Shift+Enter runs the cell. Tab indents; press Escape, then Tab, to leave the editor.
+      </span>
       <textarea
         ref={area}
         className="sd-editor__input"
         aria-label={label}
+        aria-describedby={hintId}
         value={value}
         spellCheck={false}
         autoCapitalize="off"
@@ -63,6 +73,9 @@ export default function CodeEditor({ value, onChange, onRun, label }: Props): Re
         autoCorrect="off"
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={onKeyDown}
+        onBlur={() => {
+          escaped.current = false;
+        }}
         style={{ caretColor: theme.plain.color }}
       />
     </div>

@@ -39,7 +39,7 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
             <label className="sd-runtime__field">
               Backend{' '}
               <select value={state.requested} onChange={(e) => void setBackendChoice(e.target.value as BackendChoice)}>
-                <option value="auto">auto: the first that starts</option>
+                <option value="auto">auto: by the model&apos;s size</option>
                 {BACKENDS.map((b) => (
                   <option key={b} value={b}>
                     {b}
@@ -58,6 +58,11 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
           </>
         )}
       </div>
+      {encoder && state.requested === 'auto' && state.autoReason && (
+        <div className="sd-runtime__why" data-testid="auto-reason">
+          {state.autoReason}.
+        </div>
+      )}
       {encoder && state.skipped.length > 0 && <div className="sd-runtime__note">Fell back: {state.skipped.join('; ')}.</div>}
       {encoder && (
         <div className="sd-runtime__row sd-runtime__model">

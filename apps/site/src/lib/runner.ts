@@ -5,7 +5,7 @@ import { PyTensor, PyTuple, pformat, repr, str, tensor } from './pyrepr';
 import { readSafetensors } from './safetensors';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BackendName } from './contracts';
-import { getState, loadEncoder, loadTokenizer, siteUrl, TINY_PATH } from './runtime';
+import { getState, loadEncoder, loadTokenizer, siteUrl, TINY_PATH, type Tf } from './runtime';
 
 export interface CellResult {
   output: string;
@@ -14,7 +14,12 @@ export interface CellResult {
   backend: BackendName | null;
   model: string | null;
   ms: number;
+  /** tf.memory().numTensors before and after the cell's code ran (null when it did not use tfjs). */
+  tensors: { before: number; after: number } | null;
 }
+
+// Cells run one at a time: each run is a tfjs scope, and scopes nest by time, not by caller.
+let queue: Promise<unknown> = Promise.resolve();
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
 // Read at run time: a build that transpiles `async` must not hand back plain Function.
@@ -103,7 +108,17 @@ function needsEncoderPackage(code: string): boolean {
   return /\b(SD2_CONFIG|SD1_CONFIG|describeCLIPTextTransformer|describeCLIPTextModel)\b/.test(code);
 }
 
-export async function runCell(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
+/**
+ * Runs a cell after the ones already queued. Every tensor the cell creates is disposed when it ends
+ * (a tfjs scope around the run: the outputs are read first), so runs do not leak GPU memory.
+ */
+export function runCell(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
+  const next = queue.then(() => runNow(code, onOutput));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function runNow(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
   const started = performance.now();
   const pending: Promise<string>[] = [];
   let output = '';
@@ -124,6 +139,8 @@ export async function runCell(code: string, onOutput?: (text: string) => void): 
   };
   let value: unknown;
   let error: string | null = null;
+  let engine: ReturnType<Tf['engine']> | null = null;
+  let tensorsBefore = 0;
   try {
     const tokenizer = await loadTokenizer();
     scope.tokenizer = tokenizer;
@@ -142,10 +159,14 @@ export async function runCell(code: string, onOutput?: (text: string) => void): 
       scope.textEncoder = encoder.model;
       scope.backend = encoder.backend;
       scope.pipe = { tokenizer, textEncoder: encoder.model };
+      engine = encoder.tf.engine();
+      tensorsBefore = encoder.tf.memory().numTensors;
+      engine.startScope();
     }
     const names = Object.keys(scope);
     const fn = new AsyncFunction(...names, `"use strict";\n${code}`);
-    value = await fn(...names.map((n) => scope[n]));
+    // A returned tensor is read now: the scope disposes it below.
+    value = await snapshot(await fn(...names.map((n) => scope[n])));
   } catch (e) {
     error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   }
@@ -157,6 +178,11 @@ export async function runCell(code: string, onOutput?: (text: string) => void): 
     }
     onOutput?.(output);
   }
+  let tensors: CellResult['tensors'] = null;
+  if (engine) {
+    engine.endScope();
+    tensors = { before: tensorsBefore, after: engine.memory().numTensors };
+  }
   const s = getState();
   return {
     output,
@@ -165,5 +191,6 @@ export async function runCell(code: string, onOutput?: (text: string) => void): 
     backend: needsEncoder(code) ? s.backend : null,
     model: needsEncoder(code) ? s.model : null,
     ms: performance.now() - started,
+    tensors,
   };
 }
