@@ -1,4 +1,4 @@
-import type { CLIPTextConfig, ModelSource } from '@sdtext/core';
+import { modifiesWeights, type CLIPTextConfig, type ModelSource } from '@sdtext/core';
 import { GRAPH_VERSION, compiledEntryDir, publishCompiledEntry, readCompiledEntry } from './compiled-cache.js';
 import { openCheckpointFiles } from './checkpoint-files.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
@@ -20,6 +20,7 @@ export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModel
    * - 'temp-folder': the tfjs engine's loader reads the weights, which are written as float32
    *   to a temporary folder ORT maps (any source: URLs, FileSources).
    * - 'memory': in-memory external data (ORT's binding copies them: the highest peak).
+   * A single file, LoRAs or extra embeddings (changed weights) turn 'link' into 'temp-folder'.
    */
   weightTransfer?: WeightTransfer;
   /** Where temporary folders go (default: os.tmpdir()); for 'link', on the checkpoint's filesystem. */
@@ -50,11 +51,14 @@ export async function checkpointSession(
   options: OnnxFromPretrainedOptions,
 ): Promise<{ session: OrtSession; config: CLIPTextConfig; loadedFrom: LoadedFrom; weightTransfer?: WeightTransfer }> {
   const runtime = options.runtime ?? defaultRuntime();
-  const transfer = runtime === 'web' ? 'memory' : (options.weightTransfer ?? 'link');
+  // A single file, a LoRA or added embeddings change the weights: they must be read in JavaScript
+  // (core's weight stream), never mapped from the files as stored, nor cached as the plain checkpoint.
+  const modified = modifiesWeights(options);
+  const transfer = runtime === 'web' ? 'memory' : modified && (options.weightTransfer ?? 'link') === 'link' ? 'temp-folder' : (options.weightTransfer ?? 'link');
   const folder = typeof source === 'string' && !/^https?:\/\//i.test(source) ? joinPath(source, options.subfolder ?? '') : null;
   const sessionOptions = { ...options, runtime };
 
-  if (runtime === 'node' && folder && options.compiledCacheDir) {
+  if (runtime === 'node' && folder && options.compiledCacheDir && !modified) {
     const entry = await compiledEntryDir(options.compiledCacheDir, folder, {
       variant: options.variant ?? null,
       withProjection: options.withProjection ?? null,

@@ -41,6 +41,7 @@ export {
   type TextEncoder2Models,
   type TextEncoderModels,
   TextPipeline,
+  type SingleFilePipelineOptions,
   type TextPipelineOptions,
 } from './text-pipeline.js';
 export {
@@ -53,3 +54,4 @@ export {
 } from './load-text-encoder.js';
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';
 export { PROMPT_DIALECTS, type PromptDialect } from './dialect-prompt.js';
+export { addTextualInversions, maybeConvertPrompt, readLoras, type LoraInput, type TextualInversionInput } from './checkpoint-extras.js';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { EngineName } from '@sdtext/core';
+import { detectSingleFile, loadSafetensorsHeader, type CLIPTextConfig, type EngineName, type TextEncoderName, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { OnnxCLIPTextModel } from '@sdtext/onnx';
 import {
   TfjsTextEncoder,
@@ -19,6 +19,9 @@ import type { FileSource } from './file-source.js';
 import type { HubSourceOptions } from './hub/file-source.js';
 import { hasComponent, parseModelIndex, type ModelIndex } from './model-index.js';
 import { resolveSource } from './resolve-source.js';
+import { addTextualInversions, addedTokensOf, maybeConvertPrompt, readLoras, type LoraInput, type TextualInversionInput } from './checkpoint-extras.js';
+import { LocalFolderSource } from './local-folder-source.js';
+import { UrlSource } from './url-source.js';
 
 /** Options of loadTextEncoder that the pipeline passes through to each encoder. */
 export type EngineOptions = Omit<LoadTextEncoderOptions, 'engine' | 'backend' | 'subfolder' | 'variant' | 'onProgress' | 'fetch' | 'withProjection'>;
@@ -41,6 +44,26 @@ export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> exte
    * `CLIPTokenizer.fromPreset('sd2')` for a bare text model folder, which has none.
    */
   tokenizer?: CLIPTokenizer;
+  /**
+   * Textual inversion files, as diffusers' `load_textual_inversion` (.safetensors, or .pt/.bin read
+   * without unpickling; diffusers, A1111 and SDXL formats): each token is added to the tokenizer(s)
+   * and its vectors to the token embedding; prompts are rewritten as `maybe_convert_prompt` does.
+   */
+  textualInversion?: readonly TextualInversionInput[];
+  /** Text encoder LoRAs (kohya or diffusers/peft keys) merged into the weights at load, each with its scale. */
+  lora?: readonly LoraInput[];
+}
+
+export interface SingleFilePipelineOptions<E extends EngineChoice = EngineChoice> extends Omit<TextPipelineOptions<E>, keyof HubSourceOptions> {
+  /** The tokenizer of `text_encoder_2` (SDXL); default the bundled 'sd2' preset (pad "!"). */
+  tokenizer2?: CLIPTokenizer;
+  /** Config fields of the text encoder the file cannot tell (num_attention_heads: hidden_size / 64 unless given). */
+  textEncoderConfig?: Partial<CLIPTextConfig>;
+  /** The same for SDXL's text_encoder_2. */
+  textEncoder2Config?: Partial<CLIPTextConfig>;
+  /** Called as bytes arrive. */
+  onProgress?: HubSourceOptions['onProgress'];
+  fetch?: typeof fetch;
 }
 
 /** `pipe.textEncoder` on each engine choice: the tfjs model itself, or the ONNX Runtime one. */
@@ -75,6 +98,38 @@ interface Parts {
   useAttentionMask: boolean;
   forceZerosForEmptyPrompt: boolean;
   backend: BackendName | readonly BackendName[] | undefined;
+}
+
+/** The weight changes of one encoder (LoRA merges, textual inversion rows), as loadTextEncoder takes them. */
+type EncoderExtras = Pick<TextModelCheckpointOptions, 'lora' | 'extraEmbeddings'>;
+
+/** Reads the LoRA and textual inversion files and adds the tokens to the tokenizers: each encoder's weight changes. */
+async function prepareExtras(
+  options: { textualInversion?: readonly TextualInversionInput[]; lora?: readonly LoraInput[] },
+  tokenizers: ReadonlyMap<TextEncoderName, CLIPTokenizer>,
+): Promise<(name: TextEncoderName) => EncoderExtras> {
+  const loras = await readLoras(options.lora ?? []);
+  for (const name of loras.keys()) {
+    if (!tokenizers.has(name)) throw new Error(`${loras.get(name)![0]!.file} has a LoRA for ${name}, which this pipeline does not have`);
+  }
+  const rows = await addTextualInversions(options.textualInversion ?? [], tokenizers);
+  return (name) => {
+    const extras: EncoderExtras = {};
+    const lora = loras.get(name);
+    if (lora) extras.lora = lora;
+    const extra = rows.get(name);
+    if (extra) extras.extraEmbeddings = extra;
+    return extras;
+  };
+}
+
+/** The encoder's ids must be the tokenizer's (after added tokens): else an added token would pick the wrong row. */
+async function checkVocab(encoder: LoadedTextEncoder, tokenizer: CLIPTokenizer, added: boolean): Promise<void> {
+  if (!added || encoder.config.vocab_size === tokenizer.length) return;
+  await encoder.dispose();
+  throw new Error(
+    `the text encoder has ${encoder.config.vocab_size} token embeddings but its tokenizer ${tokenizer.length} tokens: textual inversion needs them equal`,
+  );
 }
 
 /** The model an engine runs: the tfjs CLIPTextModel behind the adapter, or the ONNX model itself. */
@@ -143,7 +198,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const index = indexText === null ? null : parseModelIndex(indexText, `${files.name}/model_index.json`);
     const engine: EngineChoice = options.engine ?? 'tfjs';
 
-    const loadEncoder = async (subfolder: string, withProjection: boolean | undefined): Promise<LoadedTextEncoder> => {
+    const loadEncoder = async (subfolder: string, withProjection: boolean | undefined, extras: EncoderExtras = {}): Promise<LoadedTextEncoder> => {
       // ONNX Runtime maps a local folder's weights in place; tfjs reads through the FileSource as before.
       const folder = engine === 'tfjs' ? null : await encoderFolder(files, subfolder, options.variant, options.onProgress);
       return loadTextEncoder(folder ?? files, {
@@ -154,14 +209,18 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
         ...(options.backend !== undefined ? { backend: options.backend } : {}),
         ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
         ...(withProjection !== undefined ? { withProjection } : {}),
+        ...extras,
       });
     };
     const common = { source: files, modelIndex: index, backend: options.backend };
+    const hasTi = (options.textualInversion?.length ?? 0) > 0;
 
     if (index === null) {
       // A plain CLIP repo (e.g. openai/clip-vit-large-patch14): everything at the root.
       const tokenizer = options.tokenizer ?? (await rootTokenizer(files));
-      const encoder = await loadEncoder('', undefined); // withProjection from config.json's architectures
+      const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer]]));
+      const encoder = await loadEncoder('', undefined, extras('text_encoder')); // withProjection from config.json's architectures
+      await checkVocab(encoder, tokenizer, hasTi);
       const useAttentionMask = await readUseAttentionMask(files, 'config.json');
       return new TextPipeline<E>({ ...common, kind: 'clip', tokenizer, encoder, tokenizer2: null, encoder2: null, useAttentionMask, forceZerosForEmptyPrompt: false });
     }
@@ -173,13 +232,16 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const isXl = hasComponent(index, 'text_encoder_2');
     // Encoders load one after the other: each may select the tfjs backend.
     const tokenizer = options.tokenizer ?? (await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer' }));
-    const encoder = await loadEncoder('text_encoder', withProjection('text_encoder'));
     let tokenizer2: CLIPTokenizer | null = null;
+    if (isXl) tokenizer2 = hasComponent(index, 'tokenizer_2') ? await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer_2' }) : tokenizer;
+    const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
+    const encoder = await loadEncoder('text_encoder', withProjection('text_encoder'), extras('text_encoder'));
+    await checkVocab(encoder, tokenizer, hasTi);
     let encoder2: LoadedTextEncoder | null = null;
     if (isXl) {
       try {
-        tokenizer2 = hasComponent(index, 'tokenizer_2') ? await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer_2' }) : tokenizer;
-        encoder2 = await loadEncoder('text_encoder_2', true);
+        encoder2 = await loadEncoder('text_encoder_2', true, extras('text_encoder_2'));
+        await checkVocab(encoder2, tokenizer2!, hasTi);
       } catch (error) {
         await encoder.dispose();
         throw error;
@@ -208,6 +270,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   async encodePrompt(
     options: EncodePromptOptions & { output?: 'tensor' | 'array' },
   ): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor>> {
+    options = this.convertPrompts(options);
     this.promptCache ??= new EncoderCache(engineEncoder(this.encoder));
     const stage: TextStage = { tokenizer: this.tokenizer, textEncoder: this.encoder, useAttentionMask: this.useAttentionMask, promptCache: this.promptCache };
     const result =
@@ -223,6 +286,87 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     if (!hasRegisteredBackend()) await selectBackend(this.backend ?? 'cpu');
     const tensors = embeddingsToTensors(result);
     return result.encoderOutputs ? { ...tensors, encoderOutputs: result.encoderOutputs } : tensors;
+  }
+
+  private addedTokens: [Set<string>, Set<string>] | null = null;
+
+  /** diffusers' maybe_convert_prompt on every prompt, each with its tokenizer (multi-vector textual inversion tokens). */
+  private convertPrompts<O extends EncodePromptOptions>(options: O): O {
+    this.addedTokens ??= [addedTokensOf(this.tokenizer), this.tokenizer2 ? addedTokensOf(this.tokenizer2) : new Set<string>()];
+    const [added1, added2] = this.addedTokens;
+    if (added1.size === 0 && added2.size === 0) return options;
+    const convert = (p: string | readonly string[] | undefined, tokenizer: CLIPTokenizer, added: Set<string>): string | string[] | undefined =>
+      p === undefined ? undefined : typeof p === 'string' ? maybeConvertPrompt(p, tokenizer, added) : p.map((x) => maybeConvertPrompt(x, tokenizer, added));
+    const out: O = { ...options };
+    if (this.kind === 'sdxl') {
+      // diffusers: prompt_2 defaults to prompt before each is converted with its own tokenizer.
+      const prompt2 = options.prompt2 ?? options.prompt;
+      const negative2 = options.negativePrompt2 ?? options.negativePrompt;
+      if (prompt2 !== undefined) out.prompt2 = convert(prompt2, this.tokenizer2!, added2);
+      if (negative2 !== undefined) out.negativePrompt2 = convert(negative2, this.tokenizer2!, added2);
+    }
+    if (options.prompt !== undefined) out.prompt = convert(options.prompt, this.tokenizer, added1);
+    if (options.negativePrompt !== undefined) out.negativePrompt = convert(options.negativePrompt, this.tokenizer, added1);
+    return out;
+  }
+
+  /**
+   * A single-file Stable Diffusion checkpoint (A1111 / ComfyUI / civitai `.safetensors`), as
+   * diffusers' `from_single_file`: SD 1.x, 2.x or SDXL found by its keys, its text encoder(s) read
+   * by offset from the header (the UNet and VAE bytes are never read), the tokenizer(s) from the
+   * bundled presets (SD 1.x and SDXL's first: 'sd1'; SD 2.x and SDXL's second: 'sd2'). A local path
+   * (Node) or a URL.
+   */
+  static async fromSingleFile<E extends EngineChoice = 'tfjs'>(file: string, options: SingleFilePipelineOptions<E> = {}): Promise<TextPipeline<E>> {
+    const slash = file.replace(/\\/g, '/').lastIndexOf('/');
+    const dir = slash < 0 ? '.' : file.slice(0, slash) || '/';
+    const name = file.slice(slash + 1);
+    const isUrl = /^https?:\/\//i.test(file);
+    const header = await loadSafetensorsHeader(file, options.fetch ? { fetch: options.fetch } : {});
+    const { kind, encoders } = detectSingleFile(
+      header.tensors.map((t) => t.name),
+      file,
+    );
+    const engine: EngineChoice = options.engine ?? 'tfjs';
+    const tokenizer = options.tokenizer ?? CLIPTokenizer.fromPreset(kind === 'sd2' ? 'sd2' : 'sd1');
+    const tokenizer2 = kind === 'sdxl' ? (options.tokenizer2 ?? CLIPTokenizer.fromPreset('sd2')) : null;
+    const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
+    const hasTi = (options.textualInversion?.length ?? 0) > 0;
+    const load = (encoder: TextEncoderName): Promise<LoadedTextEncoder> =>
+      // The folder (or base URL) as a path: core reads the file by ranges, never whole.
+      loadTextEncoder(dir, {
+        ...options.engineOptions,
+        engine,
+        singleFile: { file: name, encoder, ...((encoder === 'text_encoder' ? options.textEncoderConfig : options.textEncoder2Config) ? { config: (encoder === 'text_encoder' ? options.textEncoderConfig : options.textEncoder2Config)! } : {}) },
+        ...(options.backend !== undefined ? { backend: options.backend } : {}),
+        ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+        ...extras(encoder),
+      });
+    const encoder = await load('text_encoder');
+    await checkVocab(encoder, tokenizer, hasTi);
+    let encoder2: LoadedTextEncoder | null = null;
+    if (encoders.some((e) => e.name === 'text_encoder_2')) {
+      try {
+        encoder2 = await load('text_encoder_2');
+        await checkVocab(encoder2, tokenizer2!, hasTi);
+      } catch (error) {
+        await encoder.dispose();
+        throw error;
+      }
+    }
+    return new TextPipeline<E>({
+      source: isUrl ? new UrlSource(dir) : new LocalFolderSource(dir),
+      kind: kind === 'sdxl' ? 'sdxl' : 'sd',
+      modelIndex: null,
+      tokenizer,
+      encoder,
+      tokenizer2,
+      encoder2,
+      useAttentionMask: false,
+      forceZerosForEmptyPrompt: kind === 'sdxl',
+      backend: options.backend,
+    });
   }
 
   /** Frees the text encoders (tfjs weights, ONNX Runtime sessions). */

@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  checkCheckpoint,
-  checkpointIgnoreKeys,
-  iterateCheckpointFloat32,
-  openCheckpoint,
-  readModelConfig,
+  openTextModelCheckpoint,
   resolveModelFiles,
   type CLIPTextConfig,
   type KeyFilter,
   type LoadProgress,
   type ModelSource,
+  type TextModelCheckpointOptions,
 } from '@sdtext/core';
 import { hasRegisteredBackend, selectBackend, type BackendName } from './backends.js';
 import type { Module } from './modules/module.js';
@@ -17,7 +14,7 @@ import { WeightScope } from './weight-scope.js';
 
 export type { ModelSource };
 
-export interface FromPretrainedOptions {
+export interface FromPretrainedOptions extends Pick<TextModelCheckpointOptions, 'singleFile' | 'lora' | 'extraEmbeddings'> {
   /** Folder inside the source, e.g. "text_encoder" in a Stable Diffusion repo. */
   subfolder?: string;
   /** Weights variant: "fp16" loads `model.fp16.safetensors` (or its sharded index). */
@@ -33,38 +30,40 @@ export interface FromPretrainedOptions {
 }
 
 /**
- * Shared by the model classes' fromPretrained: read config.json, build the model on meta tensors
- * to learn the expected keys and shapes, check the checkpoint against them (all problems in one
- * error), read the tensors, then build the real model over them.
+ * Shared by the model classes' fromPretrained: @sdtext/core opens the checkpoint (config.json, or a
+ * single file's header) and checks it strictly (all problems in one error) before a weight byte is
+ * read; the model built on meta tensors must ask for exactly the keys core expects. The weights
+ * then stream in through core (converted, LoRAs merged, extra embedding rows appended: the same
+ * stream the ONNX engine reads), each becoming a tensor as it arrives.
  */
 export async function loadPretrained<M extends Module>(
   source: ModelSource,
   options: FromPretrainedOptions,
-  build: (vs: WeightScope, config: CLIPTextConfig) => M,
+  withProjection: boolean | undefined,
+  build: (vs: WeightScope, config: CLIPTextConfig, withProjection: boolean) => M,
 ): Promise<M> {
   const files = resolveModelFiles(source, options.subfolder ?? '', options.fetch);
-  const { config, json: configJson } = await readModelConfig(files);
-
   if (options.backend !== undefined) await selectBackend(options.backend);
   else if (!hasRegisteredBackend()) await selectBackend();
 
-  const meta = WeightScope.meta();
-  const modelName = build(meta.vs, config).typeName;
-  const ignore = checkpointIgnoreKeys(configJson, options.ignoreKeys);
-
-  const checkpoint = await openCheckpoint(files, { variant: options.variant, onProgress: options.onProgress });
+  const opened = await openTextModelCheckpoint(files, { ...options, ...(withProjection !== undefined ? { withProjection } : {}) });
   try {
-    checkCheckpoint(checkpoint, meta.expected, ignore, `${files.name} (${checkpoint.files.join(', ')})`, modelName);
+    const meta = WeightScope.meta();
+    const modelName = build(meta.vs, opened.config, opened.withProjection).typeName;
+    const differs = [...meta.expected].filter(([k, s]) => opened.expected.get(k)?.join() !== s.join());
+    if (differs.length > 0 || meta.expected.size !== opened.expected.size) {
+      throw new Error(`${modelName} asks for keys @sdtext/core does not expect: ${differs.map(([k]) => k).join(', ') || 'different key counts'}`);
+    }
     // Each weight becomes a tensor as it arrives (widened, checked finite): one tensor's bytes at a time.
     const tensors = new Map<string, tf.Tensor>();
     try {
-      for await (const w of iterateCheckpointFloat32(checkpoint, meta.expected)) tensors.set(w.name, tf.tensor(w.data, w.shape, 'float32'));
-      return build(WeightScope.fromTensors(tensors), config);
+      for await (const w of opened.weights()) tensors.set(w.name, tf.tensor(w.data, w.shape, 'float32'));
+      return build(WeightScope.fromTensors(tensors), opened.config, opened.withProjection);
     } catch (e) {
       for (const t of tensors.values()) t.dispose();
       throw e;
     }
   } finally {
-    await checkpoint.close();
+    await opened.checkpoint.close();
   }
 }

@@ -2,9 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   EmbeddingCache,
   checkInputs,
-  namesProjection,
-  readModelConfig,
-  resolveModelFiles,
   selectRows,
   type CLIPTextConfig,
   type EmbeddingCacheOptions,
@@ -14,7 +11,7 @@ import {
   type ModelSource,
   type TextEncoderEngine,
 } from '@sdtext/core';
-import type { FromPretrainedOptions } from './from-pretrained.js';
+import { loadPretrained, type FromPretrainedOptions } from './from-pretrained.js';
 import { CLIPTextModel } from './modules/clip-text-model.js';
 import { CLIPTextModelWithProjection, type CLIPTextProjectionOutputs } from './modules/clip-text-model-with-projection.js';
 
@@ -44,12 +41,11 @@ export class TfjsTextEncoder implements TextEncoderEngine {
   }
 
   static async fromPretrained(source: ModelSource, options: TfjsTextEncoderOptions = {}): Promise<TfjsTextEncoder> {
-    const withProjection =
-      options.withProjection ?? namesProjection((await readModelConfig(resolveModelFiles(source, options.subfolder ?? '', options.fetch))).json);
-    const model = withProjection
-      ? await CLIPTextModelWithProjection.fromPretrained(source, options)
-      : await CLIPTextModel.fromPretrained(source, options);
-    return new TfjsTextEncoder(model, withProjection, options.cache);
+    // withProjection: as asked, else from config.json's architectures (or the single file's layout).
+    const model = await loadPretrained(source, options, options.withProjection, (vs, config, withProjection) =>
+      withProjection ? new CLIPTextModelWithProjection(vs, config) : new CLIPTextModel(vs, config),
+    );
+    return new TfjsTextEncoder(model, model instanceof CLIPTextModelWithProjection, options.cache);
   }
 
   get config(): CLIPTextConfig {

@@ -27,7 +27,7 @@ export class CLIPTextModelWithProjection extends Module {
   }
 
   static fromPretrained(source: ModelSource, options: FromPretrainedOptions = {}): Promise<CLIPTextModelWithProjection> {
-    return loadPretrained(source, options, (vs, config) => new CLIPTextModelWithProjection(vs, config));
+    return loadPretrained(source, options, true, (vs, config) => new CLIPTextModelWithProjection(vs, config));
   }
 
   forward(inputs: CLIPTextInputs): CLIPTextProjectionOutputs {

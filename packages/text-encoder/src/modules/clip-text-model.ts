@@ -22,7 +22,7 @@ export class CLIPTextModel extends Module {
    * `model.fp16.safetensors`) from a local folder (Node), a base URL or a FileSource.
    */
   static fromPretrained(source: ModelSource, options: FromPretrainedOptions = {}): Promise<CLIPTextModel> {
-    return loadPretrained(source, options, (vs, config) => new CLIPTextModel(vs, config));
+    return loadPretrained(source, options, false, (vs, config) => new CLIPTextModel(vs, config));
   }
 
   forward(inputs: CLIPTextInputs): CLIPTextOutputs {
