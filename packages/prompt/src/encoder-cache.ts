@@ -8,7 +8,7 @@ export interface EncodedRow {
 }
 
 /**
- * Encoder outputs cached by token ids (and clip skip). Weights are applied after the encoder in
+ * Encoder outputs cached by token ids (and clip skip, final norm). Weights are applied after the encoder in
  * every dialect, so an edit that only changes weights finds every row here and never runs the
  * encoder again; `encoderCalls` and `rowsEncoded` make that measurable.
  */
@@ -28,8 +28,10 @@ export class EncoderCache {
    */
   async encodeRows(rows: readonly (readonly number[])[], options: EncodeOptions = {}, masks?: readonly (readonly number[])[]): Promise<EncodedRow[]> {
     const clipSkip = options.clipSkip ?? 1;
+    const finalNorm = options.finalNorm ?? true;
+    const layer = finalNorm ? `${clipSkip}` : `${clipSkip}raw`;
     const masked = (i: number): boolean => masks?.[i]?.includes(0) ?? false;
-    const keys = rows.map((r, i) => `${clipSkip}|${r.join(',')}${masked(i) ? `|${masks![i]!.join('')}` : ''}`);
+    const keys = rows.map((r, i) => `${layer}|${r.join(',')}${masked(i) ? `|${masks![i]!.join('')}` : ''}`);
     const missing = [...new Set(keys.filter((k) => !this.rows.has(k)))];
     if (missing.length > 0) {
       const seqLen = rows[0]!.length;
@@ -43,7 +45,8 @@ export class EncoderCache {
       }
       this.encoderCalls++;
       this.rowsEncoded += missing.length;
-      const out = await this.encoder.encode(ids, missing.length, seqLen, attentionMask ? { clipSkip, attentionMask } : { clipSkip });
+      const layerOptions: EncodeOptions = finalNorm ? { clipSkip } : { clipSkip, finalNorm };
+      const out = await this.encoder.encode(ids, missing.length, seqLen, attentionMask ? { ...layerOptions, attentionMask } : layerOptions);
       const hiddenSize = out.lastHiddenState.dims[2]!;
       missing.forEach((k, i) => this.remember(k, splitRow(out.lastHiddenState, out.pooled, i, seqLen, hiddenSize)));
     }

@@ -15,6 +15,12 @@ export interface EncodeOptions {
    * down-weights by masking; an encoder that ignores the mask gives wrong compel down-weighting.
    */
   attentionMask?: Int32Array;
+  /**
+   * false: hidden_states[-clipSkip] as the layer left it, without final_layer_norm (SDXL's
+   * conditioning: webui and ComfyUI's "hidden" layer, compel's PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED).
+   * Default true. Only the hidden state changes: the pooled output is always the model's own.
+   */
+  finalNorm?: boolean;
 }
 
 export interface EncoderOutput {

@@ -40,3 +40,11 @@ export type {
   CompelLoraWeight,
   CompelSubstitute,
 } from './compel/index.js';
+export { concatHidden } from './sdxl.js';
+export type { SdxlEncoder, SdxlConditioning } from './sdxl.js';
+export { encodeA1111Sdxl } from './a1111/sdxl.js';
+export type { A1111SdxlOptions, A1111SdxlConditioning } from './a1111/sdxl.js';
+export { encodeComfySdxl } from './comfy/sdxl.js';
+export type { ComfySdxlOptions, ComfySdxlConditioning } from './comfy/sdxl.js';
+export { encodeCompelSdxl } from './compel/sdxl.js';
+export type { CompelSdxlOptions, CompelSdxlConditioning } from './compel/sdxl.js';

@@ -6,6 +6,8 @@ import { applyEmphasis } from './emphasis.js';
 export interface A1111EncodeOptions extends A1111ChunkOptions {
   /** webui's "Clip skip" (CLIP_stop_at_last_layers). */
   clipSkip?: number;
+  /** false: hidden_states[-clipSkip] without final_layer_norm (SDXL's layers); default true. */
+  finalNorm?: boolean;
   /**
    * The id written after the first EOS of each chunk. webui uses EOS for SD1 and 0 for SD2's
    * open_clip; the default is the tokenizer's pad id, which is exactly that for the sd1/sd2 presets.
@@ -49,7 +51,7 @@ export async function encodeA1111(
   for (let i = 0; i < chunkCount; i++) {
     const batch = batchChunks.map((chunks) => chunks[i] ?? emptyChunk(tokenizer));
     const rows = batch.map((c) => padAfterEos(c.tokens, tokenizer.eosTokenId, padTokenId));
-    const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1 });
+    const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1, finalNorm: options.finalNorm ?? true });
     hiddenSize = encoded[0]!.hiddenSize;
     const z = concat(encoded.map((r) => r.hidden));
     applyEmphasis(z, batch.flatMap((c) => c.multipliers), hiddenSize, emphasis);

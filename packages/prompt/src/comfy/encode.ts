@@ -5,6 +5,8 @@ import type { TokenWeight } from './tokenize.js';
 export interface ComfyEncodeOptions {
   /** ComfyUI's CLIPSetLastLayer as clip skip: layer_idx -2 is clipSkip 2. */
   clipSkip?: number;
+  /** false: the "hidden" layer without final_layer_norm (layer_norm_hidden_state=False, SDXL); default true. */
+  finalNorm?: boolean;
   /** The pad id of gen_empty_tokens: EOS for SD1, 0 for SD2/SDXL-G. */
   padTokenId: number;
   bosTokenId: number;
@@ -28,7 +30,7 @@ export async function encodeComfy(chunks: readonly TokenWeight[][], cache: Encod
   const hasWeights = chunks.some((c) => c.some(([, w]) => w !== 1.0));
   const length = Math.max(...rows.map((r) => r.length));
   if (hasWeights) rows.push([options.bosTokenId, options.eosTokenId, ...new Array<number>(length - 2).fill(options.padTokenId)]);
-  const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1 });
+  const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1, finalNorm: options.finalNorm ?? true });
   const H = encoded[0]!.hiddenSize;
   const empty = hasWeights ? encoded[encoded.length - 1]!.hidden : undefined;
 

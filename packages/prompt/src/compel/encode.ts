@@ -14,6 +14,8 @@ export interface CompelEncodeOptions {
   truncateLongPrompts?: boolean;
   /** 1: last_hidden_state (LAST_HIDDEN_STATES_NORMALIZED); 2: PENULTIMATE_HIDDEN_STATES_NORMALIZED. */
   clipSkip?: number;
+  /** false with clipSkip 2: PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED (SDXL); default true. */
+  finalNorm?: boolean;
   /** The pad id after [BOS] ... [EOS]: the tokenizer's (SD1 <|endoftext|>, SD2 "!" = 0). */
   padTokenId?: number;
   /** Where a long prompt is split when not truncated (compel's default SENTENCES, falling back to PHRASES, WORDS). */
@@ -47,6 +49,7 @@ class CompelProvider {
   private idToToken?: Map<number, string>;
   readonly truncate: boolean;
   readonly clipSkip: number;
+  readonly finalNorm: boolean;
   readonly pad: number;
   readonly split: CompelSplitMode;
   readonly maskPad: number;
@@ -59,6 +62,7 @@ class CompelProvider {
   ) {
     this.truncate = options.truncateLongPrompts ?? true;
     this.clipSkip = options.clipSkip ?? 1;
+    this.finalNorm = options.finalNorm ?? true;
     this.pad = options.padTokenId ?? tokenizer.padTokenId;
     this.split = options.splitLongTextMode ?? 'sentences';
     this.maskPad = options.paddingAttentionMaskValue ?? 1;
@@ -81,7 +85,7 @@ class CompelProvider {
   async empty(): Promise<Float32Array> {
     if (!this.emptyZ) {
       const ids = [this.tokenizer.bosTokenId, this.tokenizer.eosTokenId, ...new Array<number>(MAX - 2).fill(this.pad)];
-      const [row] = await this.cache.encodeRows([ids], { clipSkip: this.clipSkip });
+      const [row] = await this.cache.encodeRows([ids], { clipSkip: this.clipSkip, finalNorm: this.finalNorm });
       this.hidden = row!.hiddenSize;
       this.emptyZ = row!.hidden;
     }
@@ -153,7 +157,7 @@ class CompelProvider {
     const n = tokens.length / MAX;
     const rows = Array.from({ length: n }, (_, c) => tokens.slice(c * MAX, (c + 1) * MAX));
     const masks = Array.from({ length: n }, (_, c) => mask.slice(c * MAX, (c + 1) * MAX));
-    const encoded = await this.cache.encodeRows(rows, { clipSkip: this.clipSkip }, masks);
+    const encoded = await this.cache.encodeRows(rows, { clipSkip: this.clipSkip, finalNorm: this.finalNorm }, masks);
     const out = new Float32Array(tokens.length * H);
     encoded.forEach((row, c) => {
       const z = row.hidden.slice();

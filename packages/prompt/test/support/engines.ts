@@ -17,9 +17,9 @@ afterAll(async () => {
   await Promise.all(loaded.splice(0).map((e) => e.dispose()));
 });
 
-/** A tiny fixture checkpoint on a real engine (tfjs on its cpu backend, or ONNX Runtime), as a PromptEncoder. */
-export async function loadEncoder(model: TinyModel, engine: EngineName): Promise<PromptEncoder> {
-  const dir = path.join(MODELS_DIR, model, 'text_model');
+/** A tiny fixture checkpoint (SDXL's CLIP-G stand-in: sd2-tiny text_model_with_projection) on a real engine (tfjs on its cpu backend, or ONNX Runtime), as a PromptEncoder. */
+export async function loadEncoder(model: TinyModel, engine: EngineName, variant: 'text_model' | 'text_model_with_projection' = 'text_model'): Promise<PromptEncoder> {
+  const dir = path.join(MODELS_DIR, model, variant);
   const e = engine === 'tfjs' ? await TfjsTextEncoder.fromPretrained(dir, { backend: 'cpu' }) : await OnnxCLIPTextModel.fromPretrained(dir);
   loaded.push(e);
   return engineEncoder(e);

@@ -1,0 +1,43 @@
+import { concatHidden, requirePooled, type SdxlConditioning, type SdxlEncoder } from '../sdxl.js';
+import { encodeComfy } from './encode.js';
+import { tokenizeWithWeights, type TokenWeight } from './tokenize.js';
+
+export interface ComfySdxlOptions {
+  /**
+   * CLIPSetLastLayer's stop_at_clip_layer as a positive n (-n): both encoders then take
+   * hidden_states[-n] without final norm. Unset: SDXLClipModel's own layers, which are n = 2 for both.
+   */
+  clipSkip?: number;
+}
+
+export interface ComfySdxlConditioning extends SdxlConditioning {
+  /** SDXLTokenizer.tokenize_with_weights: { l, g } chunks of [token, weight]. */
+  tokens: { l: TokenWeight[][]; g: TokenWeight[][] };
+}
+
+/**
+ * ComfyUI's SDXLClipModel.encode_token_weights: clip_l (SDClipModel, layer "hidden", layer_idx -2,
+ * layer_norm_hidden_state False, EOS padding) and clip_g (SDXLClipG, "penultimate" = hidden -2,
+ * no final norm, padding 0) each weight their tokens as `(z - z_empty) * w + z_empty`; the result
+ * is `cat([l, g], -1)` cut to the shorter length, pooled from clip_g (projected).
+ */
+export async function encodeComfySdxl(text: string, clipL: SdxlEncoder, clipG: SdxlEncoder, options: ComfySdxlOptions = {}): Promise<ComfySdxlConditioning> {
+  const clipSkip = options.clipSkip ?? 2;
+  const g = tokenizeWithWeights(text, clipG.tokenizer, { padWithEnd: false });
+  const l = tokenizeWithWeights(text, clipL.tokenizer, { padWithEnd: true });
+  const gOut = await encodeComfy(g, clipG.cache, {
+    clipSkip,
+    finalNorm: false,
+    padTokenId: 0,
+    bosTokenId: clipG.tokenizer.bosTokenId,
+    eosTokenId: clipG.tokenizer.eosTokenId,
+  });
+  const lOut = await encodeComfy(l, clipL.cache, {
+    clipSkip,
+    finalNorm: false,
+    padTokenId: clipL.tokenizer.eosTokenId,
+    bosTokenId: clipL.tokenizer.bosTokenId,
+    eosTokenId: clipL.tokenizer.eosTokenId,
+  });
+  return { embeds: concatHidden(lOut.embeds, gOut.embeds), pooled: requirePooled(gOut.pooled), tokens: { l, g } };
+}
