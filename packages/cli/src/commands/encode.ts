@@ -15,7 +15,15 @@ Runs the CLIP text encoder on prompts (tokenized and padded to 77, as Stable Dif
 token ids, and prints the outputs in PyTorch's layout or writes them to a safetensors file.
 
   --model REPO_OR_FOLDER      a hub repo id (stabilityai/stable-diffusion-2-base), a Stable Diffusion
-                              or CLIP folder, or a bare CLIP text model folder (config.json + weights)
+                              or CLIP folder, a bare CLIP text model folder (config.json + weights),
+                              or a single-file SD 1.x/2.x/XL checkpoint (FILE.safetensors: only its
+                              text encoders are read)
+  --textual-inversion FILE    add a textual inversion embedding (.safetensors, .pt, .bin; diffusers,
+                              A1111 or SDXL format; repeatable): its token works in the prompts
+  --lora FILE[:SCALE]         merge a text encoder LoRA (kohya or diffusers/peft keys) at SCALE
+                              (default 1; repeatable)
+  --text-encoder-config FILE  JSON of config fields a single file cannot tell (num_attention_heads:
+                              hidden_size / 64 unless given)
   --revision R, --variant V   hub revision (default main) and weights variant (e.g. fp16)
   --input-ids FILE            JSON {"input_ids": [[...]], "attention_mask": [[...]]} instead of prompts
   ${TOKENIZER_OPTION_HELP.replace('(default: sd2)', '(bare text model folders only; default: sd2)')}
@@ -56,6 +64,9 @@ export const encodeCommand: Command = {
       'negative-prompt': { type: 'string' },
       'clip-skip': { type: 'string' },
       dialect: { type: 'string' },
+      'textual-inversion': { type: 'string', multiple: true },
+      lora: { type: 'string', multiple: true },
+      'text-encoder-config': { type: 'string' },
       out: { type: 'string' },
     });
     if (!values.model) throw new UsageError('--model REPO_OR_FOLDER is required');
@@ -95,6 +106,9 @@ export const encodeCommand: Command = {
       ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(values.variant !== undefined ? { variant: values.variant } : {}),
+      ...(values['textual-inversion'] !== undefined ? { textualInversion: values['textual-inversion'] } : {}),
+      ...(values.lora !== undefined ? { lora: values.lora } : {}),
+      ...(values['text-encoder-config'] !== undefined ? { textEncoderConfig: values['text-encoder-config'] } : {}),
     });
     progress.finish();
     const { fallbackReason } = pipe.encoder;
