@@ -1,4 +1,15 @@
-import { encodeA1111, encodeComfy, encodeCompel, tokenizeWithWeights, type EncoderCache, type Tensor } from '@sdtext/prompt';
+import {
+  encodeA1111,
+  encodeA1111Sdxl,
+  encodeComfy,
+  encodeComfySdxl,
+  encodeCompel,
+  encodeCompelSdxl,
+  tokenizeWithWeights,
+  type EncoderCache,
+  type SdxlEncoder,
+  type Tensor,
+} from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import type { ArrayTensor } from './embeddings.js';
 
@@ -39,6 +50,72 @@ export async function encodeDialectPair(
   const negative = await encodeDialect(dialect, negatives, tokenizer, cache, clipSkip);
   const [a, b] = await sameLength(dialect, prompt, negative, () => encodeDialect(dialect, [''], tokenizer, cache, clipSkip));
   return { prompt: a, negative: b };
+}
+
+/** SDXL's embeddings in a dialect: [B, S, H_L + H_G] and CLIP-G's pooled [B, P], prompt and negative. */
+export interface SdxlDialectPair {
+  prompt: ArrayTensor;
+  pooled: ArrayTensor;
+  negative: ArrayTensor | null;
+  negativePooled: ArrayTensor | null;
+}
+
+/**
+ * encodeDialectPair for SDXL's two encoders (@sdtext/prompt's encode*Sdxl). `clipSkip` is
+ * diffusers' k (undefined: each front end's own layers): A1111 as webui with "Clip skip SDXL" on
+ * (CLIP-L `hidden_states[-(k + 2)]`), ComfyUI as CLIPSetLastLayer(-(k + 2)) on both; compel's SDXL
+ * has no clip skip. A1111 zeroes an all-empty negative prompt, as webui does for SDXL.
+ */
+export async function encodeDialectPairSdxl(
+  dialect: PromptDialect,
+  prompts: readonly string[],
+  negatives: readonly string[] | null,
+  clipL: SdxlEncoder,
+  clipG: SdxlEncoder,
+  clipSkip: number | undefined,
+): Promise<SdxlDialectPair> {
+  if (dialect === 'compel') {
+    if (clipSkip) throw new Error("compel's SDXL conditioning has no clip skip (PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED)");
+    const all = [...prompts, ...(negatives ?? [])];
+    const out = await encodeCompelSdxl(all, clipL, clipG, { truncateLongPrompts: false });
+    const embeds = asArray(out.embeds);
+    const pooled = asArray(out.pooled);
+    const n = prompts.length;
+    return {
+      prompt: sliceRows(embeds, 0, n),
+      pooled: sliceRows(pooled, 0, n),
+      negative: negatives ? sliceRows(embeds, n, all.length) : null,
+      negativePooled: negatives ? sliceRows(pooled, n, all.length) : null,
+    };
+  }
+  const encode = async (texts: readonly string[], isNegativePrompt: boolean): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor }> => {
+    if (dialect === 'a1111') {
+      const skip = clipSkip === undefined ? {} : { clipSkip: clipSkip + 2, sdxlClipLSkip: true };
+      const out = await encodeA1111Sdxl(texts, clipL, clipG, { ...skip, isNegativePrompt });
+      return { embeds: asArray(out.embeds), pooled: asArray(out.pooled) };
+    }
+    const rows: ArrayTensor[] = [];
+    const pooled: Float32Array[] = [];
+    for (const text of texts) {
+      const out = await encodeComfySdxl(text, clipL, clipG, clipSkip === undefined ? {} : { clipSkip: clipSkip + 2 });
+      rows.push(asArray(out.embeds));
+      pooled.push(out.pooled.data);
+    }
+    const size = pooled[0]!.length;
+    const data = new Float32Array(texts.length * size);
+    pooled.forEach((p, i) => data.set(p, i * size));
+    return { embeds: stackRepeated(rows), pooled: { data, shape: [texts.length, size] } };
+  };
+  const prompt = await encode(prompts, false);
+  if (!negatives) return { prompt: prompt.embeds, pooled: prompt.pooled, negative: null, negativePooled: null };
+  const negative = await encode(negatives, true);
+  const [a, b] = await sameLength(dialect, prompt.embeds, negative.embeds, async () => (await encode([''], false)).embeds);
+  return { prompt: a, pooled: prompt.pooled, negative: b, negativePooled: negative.pooled };
+}
+
+function sliceRows(t: ArrayTensor, from: number, to: number): ArrayTensor {
+  const size = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return { data: t.data.slice(from * size, to * size), shape: [to - from, ...t.shape.slice(1)] };
 }
 
 /**

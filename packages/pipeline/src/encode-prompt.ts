@@ -3,7 +3,7 @@ import type { EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core
 import type { EncoderCache } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
-import { checkDialect, encodeDialectPair, type PromptDialect } from './dialect-prompt.js';
+import { checkDialect, encodeDialectPair, encodeDialectPairSdxl, type PromptDialect } from './dialect-prompt.js';
 import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { truncationWarning } from './truncation-warning.js';
 
@@ -156,9 +156,7 @@ export async function encodePromptSdxl(
   forceZerosForEmptyPrompt: boolean,
   options: EncodePromptOptions,
 ): Promise<PromptEmbeddings<ArrayTensor>> {
-  if (options.dialect !== undefined) {
-    throw new Error('`dialect` prompts are not supported for SDXL yet (two encoders with their own chunking); use plain prompts');
-  }
+  if (options.dialect !== undefined) return encodePromptSdxlDialect(stages, options);
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
@@ -207,6 +205,37 @@ export async function encodePromptSdxl(
     pooledPromptEmbeds: repeatRows(pooled, n),
     negativePooledPromptEmbeds: negativePooled && repeatRows(negativePooled, n),
     ...(options.returnEncoderOutputs && pass ? { encoderOutputs: pass } : {}),
+  };
+}
+
+/** encodePromptSdxl for prompts in a front end's syntax: each stage needs its own promptCache. */
+async function encodePromptSdxlDialect(stages: readonly [TextStage, TextStage], options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>> {
+  const dialect = checkDialect(options.dialect);
+  if (options.promptEmbeds !== undefined || options.negativePromptEmbeds !== undefined) {
+    throw new Error('`dialect` reads prompt text: pass `prompt` (and `negativePrompt`), not precomputed embeddings');
+  }
+  if (options.prompt2 !== undefined || options.negativePrompt2 !== undefined) {
+    throw new Error('`dialect` prompts go to both SDXL encoders, as the front ends send them: `prompt2` / `negativePrompt2` are not taken');
+  }
+  const [l, g] = stages;
+  if (!l.promptCache || !g.promptCache) throw new Error('encodePromptSdxl with a dialect needs a promptCache on both stages (TextPipeline provides them)');
+  const n = imagesPerPrompt(options);
+  const prompts = promptList(options.prompt, undefined)!;
+  if (options.clipSkip !== undefined) checkClipSkip(options.clipSkip, options.clipSkip + 2, Math.min(l.textEncoder.config.num_hidden_layers, g.textEncoder.config.num_hidden_layers));
+  const negatives = (options.guidance ?? true) ? negativeList(options.negativePrompt, prompts.length, prompts) : null;
+  const out = await encodeDialectPairSdxl(
+    dialect,
+    prompts,
+    negatives,
+    { tokenizer: l.tokenizer, cache: l.promptCache },
+    { tokenizer: g.tokenizer, cache: g.promptCache },
+    options.clipSkip,
+  );
+  return {
+    promptEmbeds: repeatRows(out.prompt, n),
+    negativePromptEmbeds: out.negative && repeatRows(out.negative, n),
+    pooledPromptEmbeds: repeatRows(out.pooled, n),
+    negativePooledPromptEmbeds: out.negativePooled && repeatRows(out.negativePooled, n),
   };
 }
 

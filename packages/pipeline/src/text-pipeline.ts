@@ -162,6 +162,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   private readonly backend: BackendName | readonly BackendName[] | undefined;
   /** Encoder outputs of `dialect` prompts by chunk ids: re-encoding after a weight-only edit runs no encoder. */
   private promptCache: EncoderCache | null = null;
+  private promptCache2: EncoderCache | null = null;
 
   private constructor(parts: Parts) {
     this.source = parts.source;
@@ -276,7 +277,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const result =
       this.kind === 'sdxl'
         ? await encodePromptSdxl(
-            [stage, { tokenizer: this.tokenizer2!, textEncoder: this.encoder2!, useAttentionMask: false }],
+            [stage, { tokenizer: this.tokenizer2!, textEncoder: this.encoder2!, useAttentionMask: false, promptCache: (this.promptCache2 ??= new EncoderCache(engineEncoder(this.encoder2!))) }],
             this.forceZerosForEmptyPrompt,
             options,
           )
@@ -372,6 +373,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   /** Frees the text encoders (tfjs weights, ONNX Runtime sessions). */
   async dispose(): Promise<void> {
     this.promptCache?.clear();
+    this.promptCache2?.clear();
     await this.encoder.dispose();
     await this.encoder2?.dispose();
   }

@@ -145,3 +145,65 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
     await expect(pipe.encodePrompt({ prompt: 'x', dialect: 'novelai' as 'a1111' })).rejects.toThrow(/dialect must be one of "a1111", "comfy", "compel"/);
   });
 });
+
+// SDXL: @sdtext/prompt's scripts/make_sdxl_references.py ran webui, ComfyUI and compel's SDXL code on
+// this 'sdxl' fixture repo's pair (sd1-tiny as text_encoder, sd2-tiny with projection as text_encoder_2).
+interface SdxlRef {
+  name: string;
+  z: { dims: number[]; base64: string };
+  pooled: { dims: number[]; base64: string };
+}
+const sdxl = JSON.parse(readFileSync(new URL('../../prompt/test/fixtures/sdxl.json', import.meta.url), 'utf8')) as {
+  a1111: (SdxlRef & { texts: string[]; clipSkip: number; sdxlClipLSkip: boolean })[];
+  comfy: (SdxlRef & { text: string; clipSkip: number | null })[];
+  compel: (SdxlRef & { prompts: string[]; negativePrompts: string[] | null; negativeZ?: SdxlRef['z']; negativePooled?: SdxlRef['z'] })[];
+};
+
+describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on SDXL, %s', (engine) => {
+  async function sdxlPipeline(): Promise<TextPipeline<EngineName>> {
+    const key = `${engine}-sdxl`;
+    if (!pipes.has(key)) {
+      const dir = await writeRepo(`${root.path}/${key}`, await fixtureRepo('sdxl'));
+      pipes.set(key, await TextPipeline.fromPretrained(dir, { engine, backend: 'cpu' }));
+    }
+    return pipes.get(key)!;
+  }
+  const close = (actual: { data: Float32Array; shape: number[] }, expected: { dims: number[]; base64: string }): void => {
+    expect(actual.shape).toEqual(expected.dims);
+    expect(maxAbsDiff(actual.data, f32(expected.base64))).toBeLessThan(1e-4);
+  };
+
+  // webui's defaults (clip skip ignored for SDXL) and ComfyUI's own layers are the pipeline's clipSkip undefined.
+  for (const ref of sdxl.a1111.filter((r) => !r.sdxlClipLSkip)) {
+    it(`a1111: ${ref.name} equals webui's SDXL conditioning`, async () => {
+      const out = await (await sdxlPipeline()).encodePrompt({ prompt: ref.texts, dialect: 'a1111', guidance: false, output: 'array' });
+      close(out.promptEmbeds, ref.z);
+      close(out.pooledPromptEmbeds!, ref.pooled);
+    });
+  }
+  for (const ref of sdxl.comfy.filter((r) => r.clipSkip === null)) {
+    it(`comfy: ${ref.name} equals ComfyUI's SDXLClipModel`, async () => {
+      const out = await (await sdxlPipeline()).encodePrompt({ prompt: ref.text, dialect: 'comfy', guidance: false, output: 'array' });
+      close(out.promptEmbeds, ref.z);
+      close(out.pooledPromptEmbeds!, ref.pooled);
+    });
+  }
+  for (const ref of sdxl.compel) {
+    it(`compel: ${ref.name} equals CompelForSDXL`, async () => {
+      const negative = ref.negativePrompts ? { negativePrompt: ref.negativePrompts } : { guidance: false };
+      const out = await (await sdxlPipeline()).encodePrompt({ prompt: ref.prompts, dialect: 'compel', output: 'array', ...negative });
+      close(out.promptEmbeds, ref.z);
+      close(out.pooledPromptEmbeds!, ref.pooled);
+      if (ref.negativeZ) {
+        close(out.negativePromptEmbeds!, ref.negativeZ);
+        close(out.negativePooledPromptEmbeds!, ref.negativePooled!);
+      }
+    });
+  }
+
+  it('zeroes an all-empty A1111 negative prompt, as webui does for SDXL', async () => {
+    const out = await (await sdxlPipeline()).encodePrompt({ prompt: 'a (red:1.3) cat', negativePrompt: '', dialect: 'a1111', output: 'array' });
+    expect(out.negativePromptEmbeds!.shape).toEqual([1, 77, 64]);
+    expect(out.negativePromptEmbeds!.data.every((v) => v === 0)).toBe(true);
+  });
+});
