@@ -1,6 +1,8 @@
 // Copies what the site serves but does not own into static/generated/ (gitignored):
 //  - the tiny random SD2-shaped demo encoder and its PyTorch reference outputs (models/fixtures),
-//  - tfjs-backend-wasm's .wasm binaries, which the wasm backend fetches at run time (setWasmPaths).
+//  - tfjs-backend-wasm's .wasm binaries, which the wasm backend fetches at run time (setWasmPaths),
+//  - the TypeScript sources of @sdtext/text-encoder's modules, which `source("CLIPTextTransformer")`
+//    prints (the seed's last step, `CLIPTextTransformer??`, reads the class's source).
 import { copyFileSync, mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +24,11 @@ const require = createRequire(join(siteDir, 'package.json'));
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const file of readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) {
   copies.push([join(wasmDist, file), `tfjs-wasm/${file}`]);
+}
+
+const modules = join(repoDir, 'packages/text-encoder/src/modules');
+for (const file of readdirSync(modules).filter((f) => f.endsWith('.ts'))) {
+  copies.push([join(modules, file), `source/text-encoder/modules/${file}`]);
 }
 
 rmSync(outDir, { recursive: true, force: true });

@@ -25,7 +25,7 @@ const REPO = resolve(SITE, '../..');
 const ARTIFACTS = join(REPO, 'artifacts/site');
 const TINY = join(REPO, 'models/fixtures/models/sd2-tiny');
 
-const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder'] as const;
+const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder', 'to-the-unet'] as const;
 // WebGL and WebGPU as asked; wasm too, since it depends on the .wasm files the site serves.
 const BACKENDS = ['webgl', 'webgpu', 'wasm'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -80,6 +80,28 @@ const CHECKS: Record<string, (run: CellRun, backend: Backend) => void> = {
   'enc-pooler': (r) => {
     expect(r.output).toContain('EOS positions: [6, 10]');
     expect(r.output).toContain('pooler_output == last_hidden_state[b, eos[b]]: True');
+  },
+  // The seed's last step, `CLIPTextTransformer??`: the class's source, as the package has it.
+  'enc-source': (r) => expect(r.output).toBe(readFileSync(join(REPO, 'packages/text-encoder/src/modules/clip-text-transformer.ts'), 'utf8').replace(/\n$/, '')),
+  'unet-shape': (r) => {
+    expect(r.output).toContain(`prompt_embeds: [1, 77, ${H}] (SD2: [1, 77, 1024])`);
+    expect(r.output).toContain('text rows 0 .. 6 equal with and without the mask: True');
+    expect(r.output).toContain('padding rows: max |difference| = > 0');
+  },
+  'unet-cfg': (r) => {
+    expect(r.output).toContain('ids of the empty prompt: [49406, 49407, 0, 0] … 77 ids');
+    expect(r.output).toContain(`the UNet's encoder_hidden_states: [2, 77, ${H}]`);
+  },
+  'unet-clip-skip': (r) => {
+    expect(r.output).toContain(`hidden_states: ${tinyConfig.num_hidden_layers + 1} tensors`);
+    expect(r.output).toContain(`clip_skip=0: [1, 77, ${H}] equal to last_hidden_state: True`);
+    expect(r.output).toContain(`clip_skip=1: [1, 77, ${H}] equal to last_hidden_state: False`);
+  },
+  'unet-limit': (r) => {
+    expect(r.output).toMatch(/^tokens: \d+ of which the encoder sees 75\n/);
+    expect(r.output).toContain('The following part of your input was truncated');
+    expect(r.output).toContain('kept ids: 77 ending with [');
+    expect(r.output).toMatch(/, 49407\]$/);
   },
   'enc-reference': (r) => {
     expect(r.output).toContain('input_ids equal: True');
@@ -217,6 +239,13 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
     }
     if (path !== 'tokenizer') {
       expect(await page.locator('[data-testid="backend-in-use"]').textContent()).toBe(backend);
+    }
+    if (path === 'text-encoder' || path === 'to-the-unet') {
+      // The Python tab shows the seed's (or diffusers') code for the step.
+      const first = page.locator('[data-cell] [data-tab="python"]').first();
+      await first.click();
+      expect(await page.locator('.sd-cell__python').first().textContent()).toMatch(/pipe\.|self\./);
+      await page.locator('[data-cell] [data-tab="js"]').first().click();
     }
     if (path === 'tokenizer') {
       expect(await page.locator('[data-testid="token-view"] .sd-chip').count()).toBe(13);

@@ -47,6 +47,8 @@ interface Props {
   compare?: SeedComparison;
   /** A line under the seed's output explaining a difference. */
   note?: string;
+  /** Whose Python the ```python block is (the tab's label): the seed's by default. */
+  pythonFrom?: string;
 }
 
 const loadRunner = (): Promise<{ runCell: typeof RunCell }> => import('../lib/runner');
@@ -77,7 +79,7 @@ function PythonSource({ code }: { code: string }): React.JSX.Element {
 }
 
 /** A runnable cell: editable code (with the seed's Python in a second tab), Run, the live output and the seed's printed output. */
-export default function Cell({ id, children, code, seed, compare = 'exact', note }: Props): React.JSX.Element {
+export default function Cell({ id, children, code, seed, compare = 'exact', note, pythonFrom = 'seed' }: Props): React.JSX.Element {
   const sources = cellSources(children);
   const initial = (sources.js ?? code ?? '').replace(/^\n+|\s+$/g, '');
   const python = sources.python?.replace(/^\n+|\s+$/g, '') ?? null;
@@ -166,7 +168,7 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
                   }
                 }}
               >
-                {t === 'js' ? 'JavaScript' : 'Python (seed)'}
+                {t === 'js' ? 'JavaScript' : `Python (${pythonFrom})`}
               </button>
             ))}
           </div>

@@ -5,7 +5,7 @@ import { PyTensor, PyTuple, pformat, repr, str, tensor } from './pyrepr';
 import { readSafetensors } from './safetensors';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BackendName } from './contracts';
-import { getState, loadEncoder, loadTokenizer, siteUrl, TINY_PATH, type Tf } from './runtime';
+import { loadEncoder, loadTokenizer, siteUrl, TINY_PATH, type Tf } from './runtime';
 
 export interface CellResult {
   output: string;
@@ -98,6 +98,22 @@ async function reference(caseName: string): Promise<{ texts: string[] } & Record
   return out;
 }
 
+/**
+ * The TypeScript source of one of @sdtext/text-encoder's module classes, as IPython's `Class??`
+ * shows a Python class's: `source("CLIPTextTransformer")` reads modules/clip-text-transformer.ts.
+ */
+async function source(className: string): Promise<string> {
+  if (!/^[A-Z][A-Za-z]+$/.test(className)) throw new Error(`source(): ${JSON.stringify(className)} is not a class name`);
+  const file = className
+    .replace(/^CLIP/, 'Clip')
+    .replace(/MLP/, 'Mlp')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+  const response = await fetch(siteUrl(`generated/source/text-encoder/modules/${file}.ts`));
+  if (!response.ok) throw new Error(`source(): no module file for ${className} (modules/${file}.ts)`);
+  return (await response.text()).replace(/\n$/, '');
+}
+
 /** Whether the code uses the encoder (so the cell waits for tfjs and the model). */
 export function needsEncoder(code: string): boolean {
   return /\b(textEncoder|tf|pipe|backend)\b/.test(code);
@@ -136,11 +152,13 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
     tuple: (...items: unknown[]) => new PyTuple(items),
     torch,
     reference,
+    source,
   };
   let value: unknown;
   let error: string | null = null;
   let engine: ReturnType<Tf['engine']> | null = null;
   let tensorsBefore = 0;
+  let loaded: { backend: BackendName; modelChoice: string } | null = null;
   try {
     const tokenizer = await loadTokenizer();
     scope.tokenizer = tokenizer;
@@ -155,6 +173,7 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
     }
     if (needsEncoder(code)) {
       const encoder = await loadEncoder();
+      loaded = encoder;
       scope.tf = encoder.tf;
       scope.textEncoder = encoder.model;
       scope.backend = encoder.backend;
@@ -183,13 +202,13 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
     engine.endScope();
     tensors = { before: tensorsBefore, after: engine.memory().numTensors };
   }
-  const s = getState();
   return {
     output,
     value,
     error,
-    backend: needsEncoder(code) ? s.backend : null,
-    model: needsEncoder(code) ? s.model : null,
+    // What the cell ran on: only once the encoder loaded (a failed load names no model).
+    backend: loaded?.backend ?? null,
+    model: loaded?.modelChoice ?? null,
     ms: performance.now() - started,
     tensors,
   };
