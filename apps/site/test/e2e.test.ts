@@ -317,6 +317,7 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
   let hub: Server;
   let hubUrl: string;
   const { files, requests } = fakeHub();
+  const stall = { on: false, closed: 0 };
 
   beforeAll(async () => {
     hub = createHttpServer((req, res) => {
@@ -328,6 +329,13 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
       const body = files.get(path);
       if (!body) return void res.writeHead(404).end('Entry not found');
+      if (stall.on && path.endsWith('.safetensors')) {
+        // A slow hub: the first 64 kB, then nothing until the client gives up.
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+        res.write(body.subarray(0, 65536));
+        req.on('close', () => (stall.closed += 1));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }).end(body);
     });
     const port = await freePort();
@@ -337,6 +345,36 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
 
   afterAll(() => {
     hub?.close();
+  });
+
+  it('"Back to the demo model" stops an SD2 download at once', async () => {
+    const browser = await launchChromium();
+    stall.on = true;
+    try {
+      const page = await browser.context.newPage();
+      const errors = watchConsole(page, hubUrl);
+      await page.goto(`${base}/tutorial/text-encoder?backend=wasm&hf_endpoint=${encodeURIComponent(hubUrl)}`);
+      await page.waitForSelector('html[data-hydrated="true"]');
+      expect(await page.locator('[data-testid="load-sd2"]').textContent()).toContain('≈680 MB download');
+      await page.locator('[data-testid="load-sd2"]').click();
+      await page.waitForFunction(() => document.querySelector('[role="progressbar"]')?.textContent?.includes('model.safetensors'), undefined, { timeout: 60_000 });
+      const started = Date.now();
+      await page.locator('[data-testid="back-to-demo"]').click();
+      await page.waitForSelector('[data-testid="runtime-bar"][data-phase="ready"]', { timeout: 30_000 });
+      const ms = Date.now() - started;
+      measured['abort/back-to-demo'] = { ms, tensors: null };
+      expect(ms, 'back to the demo model while SD2 downloads').toBeLessThan(5_000);
+      await page.locator('[data-cell="enc-call"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-call"][data-status="done"]', { timeout: 60_000 });
+      expect(await page.locator('[data-cell="enc-call"] .sd-badge--model').textContent()).toBe('demo model');
+      await expect.poll(() => stall.closed, { timeout: 10_000 }).toBeGreaterThan(0); // the download's connection was closed
+      const cached = await page.evaluate(async () => (await (await caches.open('sdtext-hub')).keys()).map((r) => new URL(r.url).pathname));
+      expect(cached.some((p) => p.endsWith('.safetensors'))).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      stall.on = false;
+      await browser.close();
+    }
   });
 
   it('downloads from the hub, runs the cells on it, then loads from Cache Storage', async () => {
@@ -379,10 +417,36 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
       expect(requests.filter((r) => r.endsWith('.safetensors') || r.endsWith('vocab.json'))).toEqual([]);
       expect(errors).toEqual([]);
       await page.locator('[data-testid="runtime-bar"]').screenshot({ path: join(ARTIFACTS, 'sd2-loaded-bar.png') });
+      expect(await page.locator('[data-testid="sd2-status"]').textContent()).toMatch(/in this browser's Cache Storage \(\d+ files/);
+
+      // Offline: the page reloads from the site's service worker, SD2 loads from Cache Storage
+      // alone (the remembered 404s such as added_tokens.json are not asked for), cells say so.
+      await page.waitForSelector('html[data-offline-ready="true"]', { timeout: 30_000 });
+      requests.length = 0;
+      await browser.context.setOffline(true);
+      await page.reload();
+      await page.waitForSelector('html[data-hydrated="true"]');
+      expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+      await page.locator('[data-cell="enc-call"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-call"]:is([data-status="done"], [data-status="error"])', { timeout: 60_000 });
+      expect(await page.evaluate(() => window.__sdtextCells?.['enc-call']?.error ?? null)).toBeNull();
+      expect(await page.locator('[data-cell="enc-call"] .sd-badge--model').textContent()).toBe('SD2 weights');
+      expect(await page.locator('[data-testid="sd2-status"]').textContent()).toMatch(/Cache Storage .*offline, so only the cache is read/);
+      await page.waitForSelector('[data-testid="offline-note"]');
+      expect(requests).toEqual([]);
+      await page.locator('[data-testid="runtime-bar"]').screenshot({ path: join(ARTIFACTS, 'sd2-offline-bar.png') });
+      // Back to the demo model works offline too.
+      await page.locator('[data-testid="back-to-demo"]').click();
+      await page.waitForSelector('[data-testid="runtime-bar"][data-phase="ready"]', { timeout: 60_000 });
+      await page.locator('[data-cell="enc-pad77"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="enc-pad77"][data-status="done"]', { timeout: 60_000 });
+      expect(await page.locator('[data-cell="enc-pad77"] .sd-badge--model').textContent()).toBe('demo model');
+      expect(errors).toEqual([]);
+      await browser.context.setOffline(false);
     } finally {
       await browser.close();
     }
-  });
+  }, 240_000);
 });
 
 describe('page weight', () => {

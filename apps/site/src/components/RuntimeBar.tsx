@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react';
 import { BACKENDS } from '../lib/contracts';
-import { getState, hubUrl, loadEncoder, setBackendChoice, setModelChoice, subscribe, type BackendChoice, type EncoderState } from '../lib/runtime';
+import { cancelLoad, getState, hubUrl, loadEncoder, setBackendChoice, setModelChoice, subscribe, type BackendChoice, type EncoderState } from '../lib/runtime';
 
 function formatBytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`;
@@ -19,6 +19,7 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
     return subscribe(setState);
   }, []);
   const p = state.progress;
+  const cache = state.sd2Cache;
   const percent = p?.total ? Math.min(100, (100 * p.loaded) / p.total) : null;
   return (
     <div className="sd-runtime" data-testid="runtime-bar" data-backend={state.backend ?? ''} data-phase={state.phase}>
@@ -70,28 +71,49 @@ export default function RuntimeBar({ encoder = true }: { encoder?: boolean }): R
             <>
               <span>
                 <strong>Demo text encoder</strong>: a tiny, randomly initialised model with SD2&apos;s vocabulary and layout (2 layers, 32 wide,
-                3 MB, served by this site). <strong>Its numbers are not SD2&apos;s.</strong>
+                3 MB, served by this site, works offline). <strong>Its numbers are not SD2&apos;s.</strong>
               </span>
               <button
                 type="button"
                 className="button button--outline button--primary button--sm"
                 data-testid="load-sd2"
+                disabled={!state.online && !cache?.complete}
                 onClick={() => void setModelChoice('sd2').catch(() => undefined)}
               >
-                Load the real SD2 text encoder (≈680 MB, cached)
+                {cache?.complete
+                  ? `Load the real SD2 text encoder (in this browser's cache, ${formatBytes(cache.bytes)})`
+                  : state.online
+                    ? 'Load the real SD2 text encoder (≈680 MB download, then cached)'
+                    : 'Real SD2 text encoder: not cached, and you are offline'}
               </button>
             </>
           ) : (
             <>
-              <span>
-                <strong>SD2 base text encoder</strong> ({hubUrl()}, fp16 branch), kept in this browser&apos;s Cache Storage after the first
-                download.
+              <span data-testid="sd2-status">
+                <strong>SD2 base text encoder</strong> ({hubUrl()}, fp16 branch):{' '}
+                {cache === null
+                  ? 'checking this browser\'s cache…'
+                  : cache.complete
+                    ? `in this browser's Cache Storage (${cache.files.length} files, ${formatBytes(cache.bytes)})${state.online ? '' : '; offline, so only the cache is read'}.`
+                    : state.online
+                      ? `not cached yet${cache.files.length ? ` (${cache.files.length} of its files are)` : ''}: loading downloads about 680 MB once, then keeps it in Cache Storage.`
+                      : 'not in this browser\'s cache, and you are offline: it cannot load until you are online.'}
               </span>
-              <button type="button" className="button button--secondary button--sm" onClick={() => void setModelChoice('tiny').catch(() => undefined)}>
+              <button type="button" className="button button--secondary button--sm" data-testid="back-to-demo" onClick={() => void setModelChoice('tiny').catch(() => undefined)}>
                 Back to the demo model
               </button>
             </>
           )}
+          {state.phase === 'loading' && state.progress && (
+            <button type="button" className="button button--secondary button--sm" data-testid="cancel-load" onClick={() => cancelLoad()}>
+              Cancel
+            </button>
+          )}
+        </div>
+      )}
+      {encoder && !state.online && (
+        <div className="sd-runtime__why" data-testid="offline-note">
+          Offline: the tokenizer, the demo model and every page already visited work; nothing is fetched from the hub.
         </div>
       )}
       {encoder && p && (

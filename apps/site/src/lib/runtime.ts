@@ -29,6 +29,10 @@ export interface EncoderState {
   /** Backends tried before the one in use, with why they failed. */
   skipped: string[];
   model: ModelChoice;
+  /** What the browser says (navigator.onLine, updated by its online/offline events). */
+  online: boolean;
+  /** What Cache Storage holds of SD2 (null until read). */
+  sd2Cache: CacheStatus | null;
   /** With `auto`: why this order was tried (the model's size decides). */
   autoReason: string | null;
   progress: Progress | null;
@@ -45,7 +49,7 @@ export interface Encoder {
 let baseUrl = '/';
 /** A hub mirror from ?hf_endpoint= (like HF_ENDPOINT); null: huggingface.co. */
 let hubEndpoint: string | null = null;
-let state: EncoderState = { phase: 'idle', requested: 'auto', backend: null, skipped: [], model: 'tiny', autoReason: null, progress: null, error: null };
+let state: EncoderState = { phase: 'idle', requested: 'auto', backend: null, skipped: [], model: 'tiny', online: true, sd2Cache: null, autoReason: null, progress: null, error: null };
 const listeners = new Set<(s: EncoderState) => void>();
 let tokenizerPromise: Promise<Tokenizer> | null = null;
 let encoderPromise: Promise<Encoder> | null = null;
@@ -94,7 +98,10 @@ export function configureRuntime(options: { baseUrl: string }): void {
   } catch {
     model = 'tiny';
   }
-  setState({ requested, model });
+  setState({ requested, model, online: isOnline() });
+  window.addEventListener('online', () => void refreshCacheStatus());
+  window.addEventListener('offline', () => void refreshCacheStatus());
+  void refreshCacheStatus();
 }
 
 export function siteUrl(path: string): string {
@@ -190,52 +197,163 @@ async function chooseBackend(requested: BackendChoice, modelChoice: ModelChoice)
   throw new Error(`No tfjs backend could start (${skipped.join('; ')})`);
 }
 
-async function loadModel(choice: ModelChoice): Promise<TextModel> {
-  const onProgress = (p: Progress): void => setState({ progress: p });
+/** A fetch whose requests also end when `signal` aborts (the hub client passes its own timeout signal). */
+function abortableFetch(signal: AbortSignal): typeof fetch {
+  return (input, init) => {
+    const inner = init?.signal;
+    if (!inner) return fetch(input, { ...init, signal });
+    // AbortSignal.any is newer than the browsers this site targets: combine by hand.
+    const both = new AbortController();
+    const abort = (from: AbortSignal): void => both.abort(from.reason);
+    if (signal.aborted) abort(signal);
+    else if (inner.aborted) abort(inner);
+    signal.addEventListener('abort', () => abort(signal), { once: true });
+    inner.addEventListener('abort', () => abort(inner), { once: true });
+    return fetch(input, { ...init, signal: both.signal });
+  };
+}
+
+function abortError(): Error {
+  return new DOMException('The text encoder load was cancelled', 'AbortError');
+}
+
+/** Whether the browser says it is online (true where it cannot tell). */
+export function isOnline(): boolean {
+  return typeof navigator === 'undefined' || navigator.onLine !== false;
+}
+
+/** What Cache Storage holds of the SD2 repo at SD2_REVISION (files the hub client put there). */
+export interface CacheStatus {
+  files: string[];
+  /** Files the hub answered 404 for (remembered, so offline loads skip them). */
+  absent: string[];
+  bytes: number;
+  /** Config and weights of the text encoder and the tokenizer files are all there. */
+  complete: boolean;
+}
+
+export const SD2_CACHE = 'sdtext-hub';
+
+/** Reads Cache Storage (no network): which of the SD2 files this browser has. */
+export async function sd2CacheStatus(): Promise<CacheStatus> {
+  const status: CacheStatus = { files: [], absent: [], bytes: 0, complete: false };
+  if (typeof caches === 'undefined') return status;
+  const prefix = `${hubUrl()}/resolve/${SD2_REVISION}/`;
+  const cache = await caches.open(SD2_CACHE);
+  for (const request of await cache.keys()) {
+    if (!request.url.startsWith(prefix)) continue;
+    const response = await cache.match(request);
+    const path = decodeURIComponent(request.url.slice(prefix.length));
+    if (response?.status === 404) status.absent.push(path);
+    else {
+      status.files.push(path);
+      status.bytes += Number(response?.headers.get('x-sdtext-size') ?? 0);
+    }
+  }
+  const has = (p: (f: string) => boolean): boolean => status.files.some(p);
+  status.complete =
+    has((f) => f === 'text_encoder/config.json') &&
+    has((f) => /^text_encoder\/.*\.safetensors$/.test(f)) &&
+    has((f) => f === 'tokenizer/vocab.json') &&
+    has((f) => f === 'tokenizer/merges.txt');
+  return status;
+}
+
+/** Reads Cache Storage again and puts what it found, and whether the browser is online, in the state. */
+export async function refreshCacheStatus(): Promise<void> {
+  try {
+    setState({ online: isOnline(), sd2Cache: await sd2CacheStatus() });
+  } catch {
+    setState({ online: isOnline(), sd2Cache: null });
+  }
+}
+
+async function loadModel(choice: ModelChoice, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<TextModel> {
+  const fetchFn = abortableFetch(signal);
   if (choice === 'tiny') {
     const { CLIPTextModel } = await import('@sdtext/text-encoder');
-    return await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model' });
+    return await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model', fetch: fetchFn });
   }
   // The real SD2 base text encoder from the hub (fp16 branch); @sdtext/pipeline keeps the files in
-  // Cache Storage, so only the first load downloads them.
+  // Cache Storage, so only the first load downloads them. Offline, it reads Cache Storage only:
+  // files it has, and the 404s it remembered (added_tokens.json...) are skipped, never fetched.
   const { TextPipeline } = await import('@sdtext/pipeline');
+  const offline = !isOnline();
+  if (offline && !(await sd2CacheStatus()).complete) {
+    throw new Error('You are offline and the SD2 text encoder is not in this browser\'s cache: go back to the demo model, which works offline.');
+  }
   const pipe = await TextPipeline.fromPretrained(SD2_REPO, {
     revision: SD2_REVISION,
     onProgress,
+    fetch: fetchFn,
+    offline,
     ...(hubEndpoint ? { endpoint: hubEndpoint } : {}),
   });
+  if (signal.aborted) {
+    await pipe.dispose();
+    throw abortError();
+  }
   return pipe.textEncoder;
 }
+
+/** Counts loads: a load that is no longer the latest (cancelled, superseded) must not touch the state. */
+let generation = 0;
+let loadController: AbortController | null = null;
 
 export function loadEncoder(): Promise<Encoder> {
   if (encoderPromise) return encoderPromise;
   const requested = state.requested;
   const modelChoice = state.model;
+  const gen = ++generation;
+  const controller = new AbortController();
+  loadController = controller;
+  const current = (): boolean => gen === generation;
   setState({ phase: 'loading', error: null, progress: null });
-  encoderPromise = (async () => {
+  const promise = (async () => {
     const tf = await loadTf();
     backendPromise ??= chooseBackend(requested, modelChoice);
     const backend = await backendPromise;
+    if (!current()) throw abortError();
     setState({ backend });
-    const model = await loadModel(modelChoice);
+    const model = await loadModel(modelChoice, controller.signal, (p) => current() && setState({ progress: p }));
+    if (!current()) {
+      model.dispose();
+      throw abortError();
+    }
     setState({ phase: 'ready', progress: null });
+    if (modelChoice === 'sd2') void refreshCacheStatus();
     return { tf, model, backend, modelChoice };
   })();
-  encoderPromise.catch((error: unknown) => {
+  encoderPromise = promise;
+  promise.catch((error: unknown) => {
+    if (!current()) return; // cancelled: whoever cancelled it has set the state
     encoderPromise = null;
     backendPromise = null;
-    setState({ phase: 'error', error: error instanceof Error ? error.message : String(error) });
+    setState({ phase: 'error', progress: null, error: error instanceof Error ? error.message : String(error) });
   });
-  return encoderPromise;
+  return promise;
 }
 
-async function reset(): Promise<void> {
+/**
+ * Drops the current encoder without waiting for it: a load in flight is aborted (its downloads
+ * stop), a loaded model is disposed.
+ */
+function reset(): void {
   const previous = encoderPromise;
   encoderPromise = null;
-  if (previous) {
-    const encoder = await previous.catch(() => null);
-    encoder?.model.dispose();
-  }
+  generation++;
+  loadController?.abort(abortError());
+  loadController = null;
+  if (previous) void previous.then((encoder) => encoder.model.dispose(), () => undefined);
+}
+
+/** Stops a load in progress (the bar's Cancel): back to idle, nothing half-loaded kept. */
+export function cancelLoad(): void {
+  if (state.phase !== 'loading') return;
+  reset();
+  backendPromise = null;
+  // A cancelled SD2 download goes back to the demo model, or the next cell would start it again.
+  setState({ phase: 'idle', progress: null, error: null, model: 'tiny' });
 }
 
 /** Switches backend: the model is loaded again on the new one. */
@@ -246,7 +364,7 @@ export async function setBackendChoice(choice: BackendChoice): Promise<void> {
     // private mode: the choice lasts for this page only
   }
   const wasLoaded = encoderPromise !== null;
-  await reset();
+  reset();
   backendPromise = null;
   setState({ requested: choice, backend: null, skipped: [], phase: 'idle' });
   if (wasLoaded) await loadEncoder();
@@ -254,7 +372,7 @@ export async function setBackendChoice(choice: BackendChoice): Promise<void> {
 
 /** Switches between the demo model and the real SD2 text encoder (downloaded once, then cached). */
 export async function setModelChoice(choice: ModelChoice): Promise<void> {
-  await reset();
+  reset();
   // With auto, the backend follows the model's size: choose again.
   if (state.requested === 'auto') backendPromise = null;
   setState({ model: choice, phase: 'idle' });
