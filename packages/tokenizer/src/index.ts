@@ -21,4 +21,4 @@ export type { Vocabulary } from './vocabulary.js';
 export { BytePairEncoder } from './bpe.js';
 export { BYTE_ENCODER } from './byte-encoder.js';
 export { cleanText } from './clean-text.js';
-export { splitWords, CLIP_WORD_PATTERN } from './pre-tokenizer.js';
+export { splitWords, clipWordPattern } from './pre-tokenizer.js';

@@ -47,17 +47,28 @@ function literalChar(ch: string, limit: number): string {
   return escaped.length === 1 ? escaped[0]! : `[${escaped.join('')}]`;
 }
 
-export const CLIP_WORD_PATTERN = wordPattern(0x10ffff);
 // Smaller patterns for text without astral characters or without any non-ASCII: V8 runs the full
 // one's alternation of two large astral classes about 4x slower, and most prompts need neither.
-const BMP_WORD_PATTERN = wordPattern(0xffff);
+// The two large ones are built on first use: building them costs tens of milliseconds, which an
+// ASCII prompt (the tokenizer's cold start) should not pay.
 const ASCII_WORD_PATTERN = wordPattern(0x7f);
+let bmpWordPattern: RegExp | undefined;
+let fullWordPattern: RegExp | undefined;
+
+/** The whole pattern, every code point (built on first call). */
+export function clipWordPattern(): RegExp {
+  return (fullWordPattern ??= wordPattern(0x10ffff));
+}
 // eslint-disable-next-line no-control-regex -- the whole ASCII range
 const NON_ASCII = /[^\x00-\x7f]/;
 const SURROGATE = /[\ud800-\udfff]/;
 
 /** The words of cleaned text, in order. */
 export function splitWords(cleaned: string): string[] {
-  const pattern = !NON_ASCII.test(cleaned) ? ASCII_WORD_PATTERN : SURROGATE.test(cleaned) ? CLIP_WORD_PATTERN : BMP_WORD_PATTERN;
+  const pattern = !NON_ASCII.test(cleaned)
+    ? ASCII_WORD_PATTERN
+    : SURROGATE.test(cleaned)
+      ? clipWordPattern()
+      : (bmpWordPattern ??= wordPattern(0xffff));
   return cleaned.match(pattern) ?? [];
 }
