@@ -55,6 +55,8 @@ HAND_WRITTEN = [
     "(a:1.2)(b:1.2)", "(a:1.2) (b:1.2)", "a ((b:1.5)", "((b:1.5)) a", "(:1.2)", "(a:)", "(a:1.2:1.3)",
     "[a:b:c]", "a:b", "\\\\(a\\\\)", "(a\\:1.2)", "hello!! world", "a, b, c, d, e, f",
     "masterpiece, best quality, (1girl:1.2), [city] at night, neon lights, 8k, (red dress:0.9)",
+    # Python's \d and float() read every Unicode decimal digit (Arabic-Indic, Persian, mathematical).
+    "(a:\u0661.\u0665) b", "(a:\u06f2) b", "[c] (d:\u0660.5)", "(x:1.\u0665)", "(y:\U0001d7cf.5)", "[a:b:\u0663]",
 ]
 
 PIECES = [

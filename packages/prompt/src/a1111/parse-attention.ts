@@ -1,3 +1,4 @@
+import { pythonFloat } from '../python-float.js';
 import { PY_BOUNDARY_AFTER, PY_BOUNDARY_BEFORE, PY_SPACE } from '../python-re.js';
 
 /** A piece of prompt text and its emphasis; `BREAK` pieces carry weight -1, as in the webui. */
@@ -15,7 +16,8 @@ const RE_ATTENTION = new RegExp(
     '\\\\',
     '\\(',
     '\\[',
-    `:[${PY_SPACE}]*([+-]?[.\\d]+)[${PY_SPACE}]*\\)`,
+    // Python's \d is any Unicode decimal digit ("(a:١.٥)" weighs 1.5 in the webui).
+    `:[${PY_SPACE}]*([+-]?[.\\p{Nd}]+)[${PY_SPACE}]*\\)`,
     '\\)',
     '\\]',
     '[^\\\\()\\[\\]:]+',
@@ -31,8 +33,8 @@ const SQUARE_MULTIPLIER = 1 / 1.1;
 
 /** webui's float() on the `[+-]?[.\d]+` it matched: "1.2.3" or "." raise there, and here. */
 function parseWeight(text: string): number {
-  const value = Number(text);
-  if (Number.isNaN(value)) throw new Error(`could not convert string to float: '${text}'`);
+  const value = pythonFloat(text);
+  if (value === undefined) throw new Error(`could not convert string to float: '${text}'`);
   return value;
 }
 
