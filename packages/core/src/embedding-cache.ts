@@ -8,8 +8,14 @@ export interface EmbeddingCacheOptions {
   maxBytes?: number;
 }
 
+/** The optional outputs a call asks for: a cached row serves it only if it has them. */
+export interface OutputNeeds {
+  hiddenStates: boolean;
+  attentions: boolean;
+}
+
 function bytesOf(o: EncodeOutputs): number {
-  const all = [o.lastHiddenState, o.poolerOutput, ...(o.hiddenStates ?? []), ...(o.textEmbeds ? [o.textEmbeds] : [])];
+  const all = [o.lastHiddenState, o.poolerOutput, ...(o.hiddenStates ?? []), ...(o.attentions ?? []), ...(o.textEmbeds ? [o.textEmbeds] : [])];
   return all.reduce((n, t) => n + t.data.byteLength, 0);
 }
 
@@ -33,13 +39,15 @@ function stack(ts: readonly FloatTensor[]): FloatTensor {
 function rowOf(o: EncodeOutputs, b: number): EncodeOutputs {
   const out: EncodeOutputs = { lastHiddenState: row(o.lastHiddenState, b), poolerOutput: row(o.poolerOutput, b) };
   if (o.hiddenStates) out.hiddenStates = o.hiddenStates.map((h) => row(h, b));
+  if (o.attentions) out.attentions = o.attentions.map((a) => row(a, b));
   if (o.textEmbeds) out.textEmbeds = row(o.textEmbeds, b);
   return out;
 }
 
-function stackRows(rows: readonly EncodeOutputs[], hiddenStates: boolean): EncodeOutputs {
+function stackRows(rows: readonly EncodeOutputs[], { hiddenStates, attentions }: OutputNeeds): EncodeOutputs {
   const out: EncodeOutputs = { lastHiddenState: stack(rows.map((r) => r.lastHiddenState)), poolerOutput: stack(rows.map((r) => r.poolerOutput)) };
   if (hiddenStates) out.hiddenStates = rows[0]!.hiddenStates!.map((_, i) => stack(rows.map((r) => r.hiddenStates![i]!)));
+  if (attentions) out.attentions = rows[0]!.attentions!.map((_, i) => stack(rows.map((r) => r.attentions![i]!)));
   if (rows[0]!.textEmbeds) out.textEmbeds = stack(rows.map((r) => r.textEmbeds!));
   return out;
 }
@@ -72,9 +80,9 @@ export class EmbeddingCache {
   }
 
   /** The row stored under `key` (not copied), if it has what is asked for. Marks it recently used. */
-  private lookup(key: string, needHiddenStates: boolean): EncodeOutputs | undefined {
+  private lookup(key: string, needs: OutputNeeds): EncodeOutputs | undefined {
     const entry = this.entries.get(key);
-    if (!entry || (needHiddenStates && !entry.outputs.hiddenStates)) return undefined;
+    if (!entry || (needs.hiddenStates && !entry.outputs.hiddenStates) || (needs.attentions && !entry.outputs.attentions)) return undefined;
     this.entries.delete(key); // re-insert: Map order is the recency order
     this.entries.set(key, entry);
     return entry.outputs;
@@ -98,12 +106,12 @@ export class EmbeddingCache {
    * computed once, and `compute(rows)` runs only the distinct missing rows (indices into the
    * batch, in order), as one batch. The result is new arrays in the batch's order.
    */
-  async encode(keys: readonly string[], needHiddenStates: boolean, compute: (rows: number[]) => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
+  async encode(keys: readonly string[], needs: OutputNeeds, compute: (rows: number[]) => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
     const found = new Map<string, EncodeOutputs>();
     const missing: number[] = [];
     for (const [b, key] of keys.entries()) {
       if (found.has(key) || missing.some((m) => keys[m] === key)) continue;
-      const hit = this.lookup(key, needHiddenStates);
+      const hit = this.lookup(key, needs);
       if (hit) {
         found.set(key, hit);
         this.hits++;
@@ -121,7 +129,7 @@ export class EmbeddingCache {
       this.misses += missing.length;
     }
     const rows = keys.map((k) => found.get(k)!);
-    return stackRows(rows, needHiddenStates); // stacking copies: nothing the cache holds is handed out
+    return stackRows(rows, needs); // stacking copies: nothing the cache holds is handed out
   }
 
   delete(key: string): void {

@@ -9,6 +9,8 @@ export interface EncodeInputs {
   attentionMask?: AttentionMask | null;
   /** Also return the hidden state after the embeddings and after each layer (for clip skip). */
   outputHiddenStates?: boolean;
+  /** Also return each layer's attention probabilities (HF's `output_attentions`). */
+  outputAttentions?: boolean;
 }
 
 /**
@@ -24,6 +26,8 @@ export interface EncodeOutputs {
   hiddenStates?: FloatTensor[];
   /** [B, projection_dim]: text_projection(poolerOutput), for CLIPTextModelWithProjection checkpoints. */
   textEmbeds?: FloatTensor;
+  /** layers tensors [B, num_heads, S, S]: each layer's attention probabilities (causal and padding masks applied). */
+  attentions?: FloatTensor[];
 }
 
 export type EngineName = 'tfjs' | 'onnx';

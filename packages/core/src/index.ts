@@ -120,7 +120,7 @@ export {
   type TextModelWeights,
 } from './text-model-checkpoint.js';
 export type { EncodeInputs, EncodeOutputs, EngineName, TextEncoderEngine } from './engine.js';
-export { EmbeddingCache, type EmbeddingCacheOptions } from './embedding-cache.js';
+export { EmbeddingCache, type EmbeddingCacheOptions, type OutputNeeds } from './embedding-cache.js';
 export { FinalLayerNorm, readFinalLayerNorm } from './final-layer-norm.js';
 export { TorchFileError, isTorchTensor, readTorchFile, type PickleValue, type TorchDtype, type TorchFile, type TorchTensor } from './torch-file.js';
 export { TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';

@@ -71,7 +71,7 @@ export async function checkpointSession(
     if (entry) {
       const weights = await loadCheckpointWeights(source, options);
       const { config, withProjection } = weights;
-      const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true });
+      const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true });
       const tmp = `${entry}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       await writeModelFolder(tmp, graph.chunks, graph.externalFiles);
       const modelPath = await publishCompiledEntry(tmp, entry, { graphVersion: GRAPH_VERSION, config, withProjection });
@@ -90,7 +90,7 @@ export async function checkpointSession(
     }
     if (linked) {
       try {
-        const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true });
+        const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true });
         const modelPath = await writeModelFolder(linked.dir, graph.chunks, []);
         const session = await createSession(modelPath, [], sessionOptions);
         for (const shard of files.shards) {
@@ -106,7 +106,7 @@ export async function checkpointSession(
 
   const weights = await loadCheckpointWeights(source, options);
   const { config } = weights;
-  const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, transposeWeights: runtime === 'web' });
+  const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, transposeWeights: runtime === 'web' });
   if (transfer === 'memory') {
     const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
     return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };

@@ -53,6 +53,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   readonly withProjection: boolean;
   /** Whether the graph outputs hidden_states.0 .. hidden_states.<layers>. */
   readonly hasHiddenStates: boolean;
+  /** Whether the graph outputs attentions.0 .. attentions.<layers - 1> (graphs built from a checkpoint do). */
+  readonly hasAttentions: boolean;
   /** The embedding cache (hits, misses and size are visible for tests and stats). */
   readonly cache: EmbeddingCache;
   private readonly idsType: 'int64' | 'int32';
@@ -81,6 +83,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     this.backend = ort.backend;
     this.withProjection = session.outputNames.includes('text_embeds');
     this.hasHiddenStates = session.outputNames.includes('hidden_states.0');
+    this.hasAttentions = session.outputNames.includes('attentions.0');
     this.hasMaskInput = session.inputNames.includes('attention_mask');
     const idsMeta = session.inputMetadata.find((m) => m.name === 'input_ids');
     if (!idsMeta || !session.outputNames.includes('last_hidden_state')) {
@@ -130,14 +133,17 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     return new OnnxCLIPTextModel(session, config, options.cache, 'onnx-file', undefined, null);
   }
 
-  async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
+  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: EncodeInputs): Promise<EncodeOutputs> {
     if (this.disposed) throw new Error('OnnxCLIPTextModel: used after dispose()');
     if (outputHiddenStates && !this.hasHiddenStates) {
       throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
     }
+    if (outputAttentions && !this.hasAttentions) {
+      throw new Error('this ONNX graph has no attentions outputs; load the safetensors checkpoint with fromPretrained for outputAttentions');
+    }
     const inputs = checkInputs(this.config, inputIds, attentionMask);
-    return this.cache.encode(inputs.rowKeys, outputHiddenStates, async (rows) => {
-      const outputs = await this.run(selectRows(inputs, rows), outputHiddenStates);
+    return this.cache.encode(inputs.rowKeys, { hiddenStates: outputHiddenStates, attentions: outputAttentions }, async (rows) => {
+      const outputs = await this.run(selectRows(inputs, rows), outputHiddenStates, outputAttentions);
       await this.checkFinite(outputs);
       return outputs;
     });
@@ -155,7 +161,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     );
   }
 
-  private async run(inputs: CheckedInputs, outputHiddenStates: boolean): Promise<EncodeOutputs> {
+  private async run(inputs: CheckedInputs, outputHiddenStates: boolean, outputAttentions: boolean): Promise<EncodeOutputs> {
     const { Tensor } = this.ort.runtime.ort;
     const dims = [inputs.batch, inputs.seqLen];
     const asInput = (v: Int32Array): ort.Tensor =>
@@ -166,6 +172,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     const fetches = ['last_hidden_state', 'pooler_output'];
     if (this.withProjection) fetches.push('text_embeds');
     if (outputHiddenStates) for (let i = 0; i <= L; i++) fetches.push(`hidden_states.${i}`);
+    if (outputAttentions) for (let i = 0; i < L; i++) fetches.push(`attentions.${i}`);
 
     const result = await this.ort.session.run(feeds, fetches);
     const take = (name: string): FloatTensor => {
@@ -176,6 +183,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     const outputs: EncodeOutputs = { lastHiddenState: take('last_hidden_state'), poolerOutput: take('pooler_output') };
     if (this.withProjection) outputs.textEmbeds = take('text_embeds');
     if (outputHiddenStates) outputs.hiddenStates = Array.from({ length: L + 1 }, (_, i) => take(`hidden_states.${i}`));
+    if (outputAttentions) outputs.attentions = Array.from({ length: L }, (_, i) => take(`attentions.${i}`));
     return outputs;
   }
 

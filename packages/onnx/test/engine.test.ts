@@ -82,13 +82,13 @@ describe('embedding cache', () => {
       lastHiddenState: { data: new Float32Array(n * width), dims: [n, width] },
       poolerOutput: { data: new Float32Array(n), dims: [n, 1] },
     });
-    for (let k = 0; k < 10; k++) await cache.encode([`k${k}`], false, async (r) => rows(r.length, 99)); // 400 bytes a row
+    for (let k = 0; k < 10; k++) await cache.encode([`k${k}`], { hiddenStates: false, attentions: false }, async (r) => rows(r.length, 99)); // 400 bytes a row
     expect(cache.size).toBe(2);
     expect(cache.byteSize).toBeLessThanOrEqual(1000);
-    await cache.encode(['huge'], false, async (r) => rows(r.length, 1000)); // over the bound alone: not kept
+    await cache.encode(['huge'], { hiddenStates: false, attentions: false }, async (r) => rows(r.length, 1000)); // over the bound alone: not kept
     expect(cache.size).toBe(2);
     const misses = cache.misses;
-    await cache.encode(['huge'], false, async (r) => rows(r.length, 1000));
+    await cache.encode(['huge'], { hiddenStates: false, attentions: false }, async (r) => rows(r.length, 1000));
     expect(cache.misses).toBe(misses + 1);
   });
 });

@@ -56,7 +56,7 @@ export class TfjsTextEncoder implements TextEncoderEngine {
     return `tfjs (${tf.getBackend()})`;
   }
 
-  async encode({ inputIds, attentionMask, outputHiddenStates = false }: EncodeInputs): Promise<EncodeOutputs> {
+  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: EncodeInputs): Promise<EncodeOutputs> {
     const inputs = checkInputs(this.config, inputIds, attentionMask);
     const run = async (rows: number[]): Promise<EncodeOutputs> => {
       const part = selectRows(inputs, rows);
@@ -65,11 +65,13 @@ export class TfjsTextEncoder implements TextEncoderEngine {
         inputIds: { data: part.ids, dims },
         attentionMask: part.hasMask ? { data: part.mask, dims } : undefined,
         outputHiddenStates,
+        outputAttentions,
       });
-      const all: tf.Tensor[] = [out.lastHiddenState, out.poolerOutput, ...(out.hiddenStates ?? [])];
+      const all: tf.Tensor[] = [out.lastHiddenState, out.poolerOutput, ...(out.hiddenStates ?? []), ...(out.attentions ?? [])];
       try {
         const result: EncodeOutputs = { lastHiddenState: await plain(out.lastHiddenState), poolerOutput: await plain(out.poolerOutput) };
         if (out.hiddenStates) result.hiddenStates = await Promise.all(out.hiddenStates.map(plain));
+        if (out.attentions) result.attentions = await Promise.all(out.attentions.map(plain));
         const { textEmbeds } = out as Partial<CLIPTextProjectionOutputs>;
         if (textEmbeds) {
           all.push(textEmbeds);
@@ -80,7 +82,7 @@ export class TfjsTextEncoder implements TextEncoderEngine {
         tf.dispose(all);
       }
     };
-    return this.cache.encode(inputs.rowKeys, outputHiddenStates, run);
+    return this.cache.encode(inputs.rowKeys, { hiddenStates: outputHiddenStates, attentions: outputAttentions }, run);
   }
 
   async finalLayerNorm(x: FloatTensor): Promise<FloatTensor> {

@@ -14,6 +14,8 @@ export interface ClipTextGraphOptions {
   weights: 'inline' | 'external';
   /** Also output hidden_states.0 .. hidden_states.<layers> (for clip skip). */
   hiddenStates: boolean;
+  /** Also output attentions.0 .. attentions.<layers - 1>, [B, nh, S, S] (HF's output_attentions). */
+  attentions?: boolean;
   /** Fused style: store Linear weights transposed, [in, out] (onnxruntime-web), instead of as stored. */
   transposeWeights?: boolean;
 }
@@ -42,6 +44,7 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
     w: (key) => weights.initializer(g, key),
     take: (key) => weights.take(key),
     transposeWeights: options.transposeWeights ?? false,
+    attentions: options.attentions ?? false,
   };
   const H = config.hidden_size;
   const L = config.num_hidden_layers;
@@ -66,7 +69,12 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
   const norm = (l: number): string => (l < L ? `${tm}.encoder.layers.${l}.layer_norm1` : `${tm}.final_layer_norm`);
   let h = style.layerNorm(ctx, x, norm(0)); // ln1 of layer 0 (or the final norm with no layers)
   for (let l = 0; l < L; l++) {
-    ({ x, h } = style.encoderLayer(ctx, `${tm}.encoder.layers.${l}`, x, h, mask, norm(l + 1)));
+    const layer = style.encoderLayer(ctx, `${tm}.encoder.layers.${l}`, x, h, mask, norm(l + 1));
+    ({ x, h } = layer);
+    if (layer.probs) {
+      g.op('Identity', [layer.probs], {}, { output: `attentions.${l}` });
+      output(`attentions.${l}`, [BATCH, config.num_attention_heads, SEQUENCE, SEQUENCE]);
+    }
     if (options.hiddenStates) {
       g.op('Identity', [x], {}, { output: `hidden_states.${l + 1}` });
       output(`hidden_states.${l + 1}`, [BATCH, SEQUENCE, H]);

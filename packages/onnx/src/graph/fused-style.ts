@@ -1,5 +1,5 @@
 import type { ClipGraphStyle, GraphContext } from './graph-context.js';
-import { standardStyle, transpose } from './standard-style.js';
+import { attentionProbs, standardStyle, transpose } from './standard-style.js';
 
 const MS = { domain: 'com.microsoft' } as const;
 
@@ -60,6 +60,7 @@ export const fusedStyle: ClipGraphStyle = {
     const m = g.op('Add', [matMulT(ctx, act, `${prefix}.mlp.fc2.weight`), w(`${prefix}.mlp.fc2.bias`)]);
     const x2 = g.op('Add', [x1, m]); // x = x + mlp(ln2(x))
     const hNext = this.layerNorm(ctx, x2, nextNorm);
-    return { x: x2, h: hNext };
+    // MultiHeadAttention keeps its probabilities to itself: recomputed from q and k when asked (<1% of the layer's work).
+    return { x: x2, h: hNext, ...(ctx.attentions ? { probs: attentionProbs(ctx, q, k, mask) } : {}) };
   },
 };

@@ -28,6 +28,8 @@ export interface GraphContext {
   w(key: string): string;
   /** Whether Linear weights must be transposed to [in, out] (for runtimes without a working transB). */
   transposeWeights: boolean;
+  /** Also expose each layer's attention probabilities (HF's output_attentions). */
+  attentions: boolean;
   /** Removes and returns the tensor of `key` (for styles that re-lay weights out). */
   take(key: string): WeightTensor;
 }
@@ -49,5 +51,13 @@ export interface ClipGraphStyle {
    * before. Returns x2 and LayerNorm `nextNorm` of x2 (the next layer's ln1, or final_layer_norm),
    * which fused styles compute together with the residual sum.
    */
-  encoderLayer(ctx: GraphContext, prefix: string, x: string, h: string, mask: string, nextNorm: string): { x: string; h: string };
+  encoderLayer(ctx: GraphContext, prefix: string, x: string, h: string, mask: string, nextNorm: string): EncoderLayerValues;
+}
+
+/** What an encoder layer leaves in the graph: the residual stream, its next norm, and (when asked) the attention probabilities. */
+export interface EncoderLayerValues {
+  x: string;
+  h: string;
+  /** [B, nh, S, S], when the context asks for attentions. */
+  probs?: string;
 }

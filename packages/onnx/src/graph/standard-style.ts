@@ -35,10 +35,11 @@ export const standardStyle: ClipGraphStyle = {
 
   encoderLayer(ctx, prefix, x, h, mask, nextNorm) {
     const { g } = ctx;
-    const x1 = g.op('Add', [x, attention(ctx, h, `${prefix}.self_attn`, mask)]); // x = x + attn(ln1(x))
+    const attn = attention(ctx, h, `${prefix}.self_attn`, mask);
+    const x1 = g.op('Add', [x, attn.out]); // x = x + attn(ln1(x))
     const h2 = this.layerNorm(ctx, x1, `${prefix}.layer_norm2`);
     const x2 = g.op('Add', [x1, mlp(ctx, h2, `${prefix}.mlp`)]); // x = x + mlp(ln2(x))
-    return { x: x2, h: this.layerNorm(ctx, x2, nextNorm) };
+    return { x: x2, h: this.layerNorm(ctx, x2, nextNorm), ...(ctx.attentions ? { probs: attn.probs } : {}) };
   },
 };
 
@@ -52,7 +53,7 @@ function linear(ctx: GraphContext, x: string, prefix: string): string {
   return g.op('Add', [g.op('MatMul', [x, wt]), ctx.w(`${prefix}.bias`)]);
 }
 
-function attention(ctx: GraphContext, x: string, prefix: string, mask: string): string {
+function attention(ctx: GraphContext, x: string, prefix: string, mask: string): { out: string; probs: string } {
   const { g, config } = ctx;
   const nh = config.num_attention_heads;
   const hd = config.hidden_size / nh;
@@ -64,7 +65,21 @@ function attention(ctx: GraphContext, x: string, prefix: string, mask: string): 
   const probs = g.op('Softmax', [g.op('Add', [g.op('MatMul', [q, kT]), mask])], { axis: { int: -1 } }); // [B, nh, S, S]
   const y = g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: { ints: [0, 2, 1, 3] } }); // [B, S, nh, hd]
   const merged = g.op('Reshape', [y, g.int64s('merge_shape', [0, 0, config.hidden_size])]);
-  return linear(ctx, merged, `${prefix}.out_proj`);
+  return { out: linear(ctx, merged, `${prefix}.out_proj`), probs };
+}
+
+/**
+ * softmax(q k^T * scale + mask) from q and k [B, S, H] (HF's attn_weights): for graphs whose
+ * attention op does not expose its probabilities (MultiHeadAttention).
+ */
+export function attentionProbs(ctx: GraphContext, q: string, k: string, mask: string): string {
+  const { g, config } = ctx;
+  const nh = config.num_attention_heads;
+  const hd = config.hidden_size / nh;
+  const split = g.int64s('heads_shape', [0, 0, nh, hd]); // [B, S, nh, hd]
+  const heads = (t: string, perm: number[]): string => g.op('Transpose', [g.op('Reshape', [t, split])], { perm: { ints: perm } });
+  const scores = g.op('MatMul', [heads(g.op('Mul', [q, g.float('scale', hd ** -0.5)]), [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])]); // [B, nh, S, S]
+  return g.op('Softmax', [g.op('Add', [scores, mask])], { axis: { int: -1 } });
 }
 
 function mlp(ctx: GraphContext, x: string, prefix: string): string {

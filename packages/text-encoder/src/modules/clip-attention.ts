@@ -30,9 +30,10 @@ export class CLIPAttention extends Module {
 
   /**
    * x [B, S, H]; mask [B, 1, S, S] additive (0 to attend, finfo(float32).min to block: the causal
-   * mask plus the padding mask, as HF adds them).
+   * mask plus the padding mask, as HF adds them). With `attentions` given, pushes the attention
+   * probabilities [B, nh, S, S] (HF's `attn_weights` with `output_attentions`).
    */
-  forward(x: tf.Tensor3D, mask: tf.Tensor4D): tf.Tensor3D {
+  forward(x: tf.Tensor3D, mask: tf.Tensor4D, attentions?: tf.Tensor4D[]): tf.Tensor3D {
     const [B, S, H] = x.shape;
     const heads = (t: tf.Tensor): tf.Tensor4D =>
       tf.transpose(tf.reshape(t, [B, S, this.numHeads, this.headDim]), [0, 2, 1, 3]); // [B, nh, S, hd]
@@ -42,7 +43,8 @@ export class CLIPAttention extends Module {
     const v = heads(this.vProj.forward(x));
 
     const scores = tf.add(tf.matMul(q, k, false, true), mask); // [B, nh, S, S]
-    const probs = tf.softmax(scores); // over the keys (last axis)
+    const probs = tf.softmax(scores) as tf.Tensor4D; // over the keys (last axis)
+    attentions?.push(tf.keep(probs)); // HF's output_attentions: [B, nh, S, S], kept out of the layer's tidy
     const y = tf.matMul(probs, v); // [B, nh, S, hd]
 
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, S, H]); // [B, S, H]

@@ -22,9 +22,9 @@ export class CLIPEncoderLayer extends Module {
     this.layerNorm2 = new LayerNorm(vs.pp('layer_norm2'), config.hidden_size, config.layer_norm_eps);
   }
 
-  /** x [B, S, H], mask [B, 1, S, S] -> [B, S, H]. */
-  forward(x: tf.Tensor3D, mask: tf.Tensor4D): tf.Tensor3D {
-    x = tf.add(x, this.selfAttn.forward(this.layerNorm1.forward(x) as tf.Tensor3D, mask)); // x = x + attn(ln1(x))
+  /** x [B, S, H], mask [B, 1, S, S] -> [B, S, H]; `attentions` collects the attention probabilities. */
+  forward(x: tf.Tensor3D, mask: tf.Tensor4D, attentions?: tf.Tensor4D[]): tf.Tensor3D {
+    x = tf.add(x, this.selfAttn.forward(this.layerNorm1.forward(x) as tf.Tensor3D, mask, attentions)); // x = x + attn(ln1(x))
     x = tf.add(x, this.mlp.forward(this.layerNorm2.forward(x) as tf.Tensor3D)); // x = x + mlp(ln2(x))
     return x;
   }

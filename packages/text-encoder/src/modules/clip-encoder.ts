@@ -17,15 +17,16 @@ export class CLIPEncoder extends Module {
 
   /**
    * x [B, S, H] -> [B, S, H]. With `hiddenStates` given, pushes HF's encoder_states: the input,
-   * then each layer's output (layers + 1 in all).
+   * then each layer's output (layers + 1 in all); with `attentions`, each layer's attention
+   * probabilities [B, nh, S, S].
    */
-  forward(x: tf.Tensor3D, mask: tf.Tensor4D, hiddenStates?: tf.Tensor3D[]): tf.Tensor3D {
+  forward(x: tf.Tensor3D, mask: tf.Tensor4D, hiddenStates?: tf.Tensor3D[], attentions?: tf.Tensor4D[]): tf.Tensor3D {
     hiddenStates?.push(x);
     let h = x;
     for (const layer of this.layers.items) {
       // One tidy per layer frees its intermediates (attention scores, the 4x-wide MLP activation)
       // before the next layer runs: peak memory stays near the weights instead of growing per layer.
-      const next = tf.tidy(() => layer.forward(h, mask));
+      const next = tf.tidy(() => layer.forward(h, mask, attentions));
       if (!hiddenStates && h !== x) h.dispose(); // an earlier layer's output that nothing else holds
       h = next;
       hiddenStates?.push(h);

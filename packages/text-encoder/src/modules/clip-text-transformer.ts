@@ -15,6 +15,8 @@ export interface CLIPTextInputs {
   attentionMask?: AttentionMask | null;
   /** Also return the hidden state after the embeddings and after each layer. */
   outputHiddenStates?: boolean;
+  /** Also return each layer's attention probabilities (HF's `output_attentions`). */
+  outputAttentions?: boolean;
 }
 
 export interface CLIPTextOutputs {
@@ -24,6 +26,8 @@ export interface CLIPTextOutputs {
   poolerOutput: tf.Tensor2D;
   /** layers + 1 tensors [B, S, H]: embeddings, then each layer's output (the last is before final_layer_norm). */
   hiddenStates?: tf.Tensor3D[];
+  /** layers tensors [B, num_heads, S, S]: softmax of the scores with the causal and padding masks. */
+  attentions?: tf.Tensor4D[];
 }
 
 /** The CLIP text transformer: embeddings -> encoder -> final LayerNorm, plus EOS pooling. */
@@ -44,7 +48,7 @@ export class CLIPTextTransformer extends Module {
   }
 
   /** Runs the model. Checks the inputs first; every intermediate is freed; the caller owns the outputs. */
-  forward({ inputIds, attentionMask, outputHiddenStates = false }: CLIPTextInputs): CLIPTextOutputs {
+  forward({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: CLIPTextInputs): CLIPTextOutputs {
     const inputs = prepareInputs(this.config, inputIds, attentionMask);
     const { batch: B, seqLen: S } = inputs;
     const H = this.config.hidden_size;
@@ -55,14 +59,15 @@ export class CLIPTextTransformer extends Module {
       const mask = tf.tensor4d(buildAttentionMask(inputs), [B, 1, S, S], 'float32'); // causal + padding
 
       const hiddenStates: tf.Tensor3D[] | undefined = outputHiddenStates ? [] : undefined;
+      const attentions: tf.Tensor4D[] | undefined = outputAttentions ? [] : undefined;
       let x = this.embeddings.forward(ids); // [B, S, H]
-      x = this.encoder.forward(x, mask, hiddenStates); // [B, S, H]
+      x = this.encoder.forward(x, mask, hiddenStates, attentions); // [B, S, H]
       const lastHiddenState = this.finalLayerNorm.forward(x) as tf.Tensor3D; // [B, S, H]
 
       const rows = tf.tensor1d(pooled, 'int32'); // flat index b * S + eos position
       const poolerOutput = tf.gather(tf.reshape(lastHiddenState, [B * S, H]), rows) as tf.Tensor2D; // [B, H]
 
-      return hiddenStates ? { lastHiddenState, poolerOutput, hiddenStates } : { lastHiddenState, poolerOutput };
+      return { lastHiddenState, poolerOutput, ...(hiddenStates ? { hiddenStates } : {}), ...(attentions ? { attentions } : {}) };
     });
   }
 
