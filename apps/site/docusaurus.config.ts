@@ -8,6 +8,7 @@ const BROWSER_ONLY_MODULES = [
   '@sdtext/tokenizer',
   '@sdtext/text-encoder',
   '@sdtext/pipeline',
+  '@sdtext/prompt',
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-webgl',
@@ -33,7 +34,7 @@ interface NodeModuleFactory {
 }
 
 /** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
-const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors))/;
+const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors|prompt-pipe))/;
 
 function browserRuntimePlugin(): Plugin {
   return {

@@ -25,7 +25,7 @@ const REPO = resolve(SITE, '../..');
 const ARTIFACTS = join(REPO, 'artifacts/site');
 const TINY = join(REPO, 'models/fixtures/models/sd2-tiny');
 
-const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder', 'to-the-unet'] as const;
+const PAGES = ['setup', 'pipeline', 'tokenizer', 'text-encoder', 'to-the-unet', 'prompts'] as const;
 // WebGL and WebGPU as asked; wasm too, since it depends on the .wasm files the site serves.
 const BACKENDS = ['webgl', 'webgpu', 'wasm'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -102,6 +102,29 @@ const CHECKS: Record<string, (run: CellRun, backend: Backend) => void> = {
     expect(r.output).toContain('The following part of your input was truncated');
     expect(r.output).toContain('kept ids: 77 ending with [');
     expect(r.output).toMatch(/, 49407\]$/);
+  },
+  // Prompts as front ends write them: plain text to diffusers, chunks and weights to A1111/ComfyUI.
+  'prompt-plain': (r) => {
+    // The brackets, the colon, the digits and BREAK are tokens like any other.
+    const tokens = CLIPTokenizer.fromPreset('sd2').tokenize('a (red:1.3) cat, [blurry] BREAK masterpiece');
+    expect(tokens).toContain('break</w>');
+    expect(r.output.split('\n')[0]).toBe(`[${tokens.map((t) => `'${t}'`).join(', ')}]`);
+    expect(r.output).toContain(`prompt_embeds: [1, 77, ${H}]`);
+  },
+  'prompt-break': (r) => {
+    expect(r.output).toContain(`prompt_embeds:          [1, 154, ${H}] (SD2: [1, 154, 1024])`);
+    expect(r.output).toContain(`negative_prompt_embeds: [1, 154, ${H}]`);
+  },
+  'prompt-cache': (r) => {
+    expect(r.output).toContain(`weight-only edit: [1, 154, ${H}] encoder calls: 0`);
+    // The cache's encoderCalls: unchanged by a weight-only edit, one run when a word changes.
+    expect(r.value).toEqual({ weightEdit: 0, wordEdit: 1 });
+  },
+  'prompt-dialects': (r) => {
+    expect(r.output).toContain(`(red:1.3): A1111 [1, 77, ${H}] ComfyUI [1, 77, ${H}]`);
+    expect(r.output).toContain('A1111 vs ComfyUI: max |difference| = > 1e-4');
+    expect(r.output).toContain('no weights, a1111 equal to diffusers: True');
+    expect(r.output).toContain('no weights, comfy equal to diffusers: True');
   },
   'enc-reference': (r) => {
     expect(r.output).toContain('input_ids equal: True');
@@ -250,6 +273,28 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
     if (path === 'tokenizer') {
       expect(await page.locator('[data-testid="token-view"] .sd-chip').count()).toBe(13);
       expect(await page.locator('[data-testid="mask-grid"] .sd-mask__cell--on').count()).toBe(13 + 77);
+    }
+    if (path === 'prompts') {
+      // The live view: the BREAK prompt is two chunks in A1111, one in ComfyUI (BREAK is a word
+      // there); it follows the text as the reader types.
+      const view = page.locator('[data-testid="prompt-view"]');
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="2"]', { timeout: 30_000 });
+      expect(await view.locator('[data-testid="prompt-chunk"]').count()).toBe(2);
+      expect(await view.locator('[data-testid="prompt-summary"]').textContent()).toBe('2 chunks of 77 tokens → embeddings [1, 154, H]');
+      expect(await view.locator('[data-testid="prompt-pieces"]').textContent()).toContain('×1.3');
+      await view.locator('[data-dialect="comfy"]').click();
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="1"]', { timeout: 10_000 });
+      await view.locator('[data-dialect="a1111"]').click();
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="2"]', { timeout: 10_000 });
+      await view.locator('[data-testid="prompt-input"]').fill('a (red:1.3) cat, [blurry] masterpiece');
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="1"]', { timeout: 10_000 });
+      expect(await view.locator('[data-testid="prompt-chunk"]').first().textContent()).toContain('×0.909');
+      await view.locator('[data-testid="prompt-input"]').fill('a cat BREAK a dog BREAK a bird');
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="3"]', { timeout: 10_000 });
+      // The long prompt: more than 75 tokens, so a second chunk.
+      await view.getByRole('button', { name: 'Long prompt' }).click();
+      await page.waitForSelector('[data-testid="prompt-result"][data-chunks="2"]', { timeout: 10_000 });
+      expect(await view.locator('[data-testid="prompt-error"]').count()).toBe(0);
     }
     if (path === 'text-encoder') {
       await page.locator('[data-testid="heatmap"] button').click();

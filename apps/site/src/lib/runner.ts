@@ -177,7 +177,9 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
       scope.tf = encoder.tf;
       scope.textEncoder = encoder.model;
       scope.backend = encoder.backend;
-      scope.pipe = { tokenizer, textEncoder: encoder.model };
+      // diffusers' `pipe`: tokenizer, text_encoder, and encode_prompt (dialects included).
+      const { sitePipe } = await import('./prompt-pipe');
+      scope.pipe = await sitePipe(tokenizer, encoder.model, encoder.tf);
       engine = encoder.tf.engine();
       tensorsBefore = encoder.tf.memory().numTensors;
       engine.startScope();
