@@ -63,6 +63,17 @@ for (const engine of ['tfjs', 'onnx'] as const) {
       expect(maxAbsDiff(out.promptEmbeds.data, ref.lastHiddenState)).toBeLessThan(TOL);
     });
 
+    it('textual inversion tokens inside dialect prompts: expanded first, weighted like any word', async () => {
+      const pipe = await repo('sd1', { textualInversion: TI });
+      const ref = await reference('sd1_ti');
+      // Unweighted and under 75 tokens, an A1111 chunk is diffusers' padded row (SD1 pads with EOS).
+      const plain = await pipe.encodePrompt({ prompt: TI_PROMPTS, dialect: 'a1111', guidance: false, output: 'array' });
+      expect(plain.promptEmbeds.shape).toEqual([2, 77, 32]);
+      expect(maxAbsDiff(plain.promptEmbeds.data, ref.lastHiddenState)).toBeLessThan(TOL);
+      const weighted = await pipe.encodePrompt({ prompt: ['a photo of (<cat-toy>:1.4)', 'my-style <dog>'], dialect: 'a1111', guidance: false, output: 'array' });
+      expect(maxAbsDiff(weighted.promptEmbeds.data, plain.promptEmbeds.data)).toBeGreaterThan(1e-3);
+    });
+
     it('kohya LoRA at scale 0.7 merged into SD1', async () => {
       const pipe = await repo('sd1', { lora: [KOHYA] });
       readsInJs(pipe);
