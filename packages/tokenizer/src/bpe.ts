@@ -85,6 +85,21 @@ export class BytePairEncoder {
     return ids;
   }
 
+  /** The merge rank of the adjacent pair (left, right), or undefined when CLIP never merges it. */
+  rankOf(left: number, right: number): number | undefined {
+    return this.pairRank.get(left * PAIR_SHIFT + right);
+  }
+
+  /** The symbol merge `rank` makes. */
+  resultOf(rank: number): number {
+    return this.mergeResult[rank]!;
+  }
+
+  /** The starting symbols of a word's bytes: one per byte, the last with `</w>`. */
+  byteSymbols(bytes: Uint8Array): number[] {
+    return Array.from(bytes, (b, i) => (i === bytes.length - 1 ? this.wordEndSymbol[b]! : this.byteSymbol[b]!));
+  }
+
   private pushPair(heap: MinHeap, symbol: Int32Array, left: number, right: number): void {
     const rank = this.pairRank.get(symbol[left]! * PAIR_SHIFT + symbol[right]!);
     if (rank !== undefined) heap.push(rank * POSITION_SHIFT + left);

@@ -1,6 +1,7 @@
 import { addedToken, reprTokenSpec, tokenContent, type AddedToken, type TokenSpec } from './added-token.js';
 import { AddedTokenSplitter } from './added-token-splitter.js';
 import { BytePairEncoder } from './bpe.js';
+import { traceBpe, type BpeTrace } from './bpe-trace.js';
 import { byteOfChar } from './byte-encoder.js';
 import { cleanText } from './clean-text.js';
 import { splitWords } from './pre-tokenizer.js';
@@ -214,6 +215,16 @@ export class CLIPTokenizer {
    * The words BPE sees, in order: each text between added tokens cleaned and split by CLIP's
    * pattern, and each added token as a word of its own (HF's `tokenize` before BPE).
    */
+  /**
+   * How CLIP's BPE turns one word (one of `preTokenize`'s) into tokens, step by step: its UTF-8
+   * bytes, their byte symbols, and each merge (HF's loop: the lowest-ranked pair, merged wherever
+   * it occurs). The final `ids` are what `encode` gives for the word.
+   */
+  bpeTrace(word: string): BpeTrace {
+    if (typeof word !== 'string' || word === '') throw new TypeError('bpeTrace: expected a non-empty word (one of preTokenize(text))');
+    return traceBpe(word, this.bpe, this.decoder);
+  }
+
   preTokenize(text: string): string[] {
     if (typeof text !== 'string') throw new TypeError(`expected a string, got ${text === null ? 'null' : typeof text}`);
     const words: string[] = [];

@@ -22,3 +22,4 @@ export { BytePairEncoder } from './bpe.js';
 export { BYTE_ENCODER } from './byte-encoder.js';
 export { cleanText } from './clean-text.js';
 export { splitWords, clipWordPattern } from './pre-tokenizer.js';
+export type { BpeStep, BpeTrace } from './bpe-trace.js';
