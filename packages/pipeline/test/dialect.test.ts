@@ -5,6 +5,7 @@ import { TextPipeline } from '../src/index.js';
 import { fixtureRepo, writeRepo } from './helpers/fixture-repos.js';
 import { maxAbsDiff } from './helpers/golden.js';
 import { tempDir } from './helpers/paths.js';
+import { fromBase64F32 } from '../../prompt/test/support/compare.js';
 
 // The reference outputs of each front end's own code (webui, ComfyUI) on the tiny models, made by
 // @sdtext/prompt's scripts; here they are reached through TextPipeline.encodePrompt({ dialect }).
@@ -38,10 +39,7 @@ const fixtures = JSON.parse(readFileSync(new URL('../../prompt/test/fixtures/con
   a1111: A1111Ref[];
   comfy: ComfyRef[];
 };
-const f32 = (b64: string): Float32Array => {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-};
+const f32 = fromBase64F32;
 
 // A repo's tokenizer decides the pad id: SD1's is EOS, SD2's "!" (0). References made with the
 // other pad id for a model are not comparable through a pipeline, so they are left to the package.
