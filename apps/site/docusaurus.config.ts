@@ -34,7 +34,7 @@ interface NodeModuleFactory {
 }
 
 /** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
-const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|pyrepr|safetensors|prompt-pipe))/;
+const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|cell-client|cell-worker|lazy|pyrepr|safetensors|prompt-pipe))/;
 
 function browserRuntimePlugin(): Plugin {
   return {

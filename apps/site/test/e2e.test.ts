@@ -494,6 +494,46 @@ describe('"Load the real SD2 text encoder" against a local hub', () => {
   }, 240_000);
 });
 
+describe('cells run in a Web Worker: Stop and the timeout', () => {
+  it('an endless loop is stopped by Stop and by the timeout; the page stays responsive and other cells run', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      const errors = watchConsole(page);
+      await page.goto(`${base}/tutorial/tokenizer?backend=wasm&cell_timeout=3`);
+      await page.waitForSelector('html[data-hydrated="true"]');
+      const loop = page.locator('[data-cell="tok-tokenize"]');
+      await page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.setCode('while (true) {}'));
+      await loop.locator('button.sd-run').click();
+      await loop.locator('button.sd-stop').waitFor();
+      // The main thread is free while the loop spins in the worker.
+      const t0 = Date.now();
+      expect(await page.evaluate(() => new Promise<number>((ok) => requestAnimationFrame(() => ok(1))))).toBe(1);
+      measured['worker/frame-during-loop'] = { ms: Date.now() - t0, tensors: null };
+      expect(Date.now() - t0).toBeLessThan(1_000);
+      await loop.locator('button.sd-stop').click();
+      await page.waitForSelector('[data-cell="tok-tokenize"][data-status="error"]', { timeout: 5_000 });
+      expect(await page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.error)).toMatch(/^Stopped: /);
+      // Another cell runs after (a fresh worker).
+      await page.locator('[data-cell="tok-ids"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="tok-ids"][data-status="done"]', { timeout: 60_000 });
+      expect(await page.evaluate(() => window.__sdtextCells?.['tok-ids']?.output)).toBe(seed.convertTokensToIds);
+      // The timeout (3 s here, ?cell_timeout=3) stops it without a click.
+      const t1 = Date.now();
+      await loop.locator('button.sd-run').click();
+      await page.waitForSelector('[data-cell="tok-tokenize"][data-status="error"]', { timeout: 20_000 });
+      measured['worker/timeout-3s'] = { ms: Date.now() - t1, tensors: null };
+      expect(await page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.error)).toMatch(/^TimeoutError: the cell ran for 3 s and was stopped/);
+      await page.locator('[data-cell="tok-pad"] button.sd-run').click();
+      await page.waitForSelector('[data-cell="tok-pad"][data-status="done"]', { timeout: 60_000 });
+      expect(await page.evaluate(() => window.__sdtextCells?.['tok-pad']?.output)).toBe(seed.padTruncate);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe('page weight', () => {
   it('measures the JS a tutorial page downloads before it is interactive', async () => {
     const browser = await launchChromium();

@@ -3,7 +3,7 @@ import clsx from 'clsx';
 import { Highlight, themes } from 'prism-react-renderer';
 import { useColorMode } from '@docusaurus/theme-common';
 import CodeEditor from './CodeEditor';
-import type { CellResult, runCell as RunCell } from '../lib/runner';
+import type { CellResult, runCell as RunCell, stopCell as StopCell } from '../lib/cell-client';
 import { compareWithSeed, type SeedComparison } from '../lib/compare';
 import { cellSources } from '../lib/code-blocks';
 
@@ -51,7 +51,7 @@ interface Props {
   pythonFrom?: string;
 }
 
-const loadRunner = (): Promise<{ runCell: typeof RunCell }> => import('../lib/runner');
+const loadRunner = (): Promise<{ runCell: typeof RunCell; stopCell: typeof StopCell }> => import('../lib/cell-client');
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -141,6 +141,11 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
         <button type="button" className="button button--primary button--sm sd-run" onClick={() => void run()} disabled={status === 'running'}>
           {status === 'running' ? 'Running…' : '▶ Run'}
         </button>
+        {status === 'running' && (
+          <button type="button" className="button button--danger button--sm sd-stop" onClick={() => void loadRunner().then((m) => m.stopCell())}>
+            ■ Stop
+          </button>
+        )}
         {source !== initial && (
           <button type="button" className="button button--secondary button--sm" onClick={() => setSource(initial)}>
             Reset

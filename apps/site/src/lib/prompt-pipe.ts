@@ -8,6 +8,7 @@ import type { EncodePromptOptions, PromptEmbeddings, ArrayTensor } from '@sdtext
 import type { EncoderCache, engineEncoder } from '@sdtext/prompt';
 import type { TextModel, Tokenizer } from './contracts';
 import type { Tf } from './runtime';
+import { loadPipelinePackage, loadPromptPackage } from './lazy';
 
 /** @sdtext/core's TextEncoderEngine, as @sdtext/prompt's engineEncoder takes it. */
 type Engine = Parameters<typeof engineEncoder>[0];
@@ -75,7 +76,7 @@ const pipes = new WeakMap<TextModel, SitePipe>();
 export async function sitePipe(tokenizer: Tokenizer, model: TextModel, tf: Tf): Promise<SitePipe> {
   const known = pipes.get(model);
   if (known) return known;
-  const [{ encodePromptSd }, { EncoderCache, engineEncoder }] = await Promise.all([import('@sdtext/pipeline'), import('@sdtext/prompt')]);
+  const [{ encodePromptSd }, { EncoderCache, engineEncoder }] = await Promise.all([loadPipelinePackage(), loadPromptPackage()]);
   const engine = modelEngine(model, tf);
   const promptCache = new EncoderCache(engineEncoder(engine));
   const pipe: SitePipe = {

@@ -1,4 +1,4 @@
-// Runs a cell's code in the page: an async function over a scope holding the tokenizer, the text
+// Runs a cell's code (in the cells' worker, src/lib/cell-worker.ts): an async function over a scope holding the tokenizer, the text
 // encoder, tfjs and Python-like print helpers. print() takes tfjs tensors too: their data is read
 // at the call (so a later dispose is safe) and the output keeps the cell's print order.
 import { PyTensor, PyTuple, pformat, repr, str, tensor } from './pyrepr';
@@ -6,6 +6,7 @@ import { readSafetensors } from './safetensors';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { BackendName } from './contracts';
 import { loadEncoder, loadTokenizer, siteUrl, TINY_PATH, type Tf } from './runtime';
+import { loadPromptPipe, loadTextEncoderPackage } from './lazy';
 
 export interface CellResult {
   output: string;
@@ -18,8 +19,6 @@ export interface CellResult {
   tensors: { before: number; after: number } | null;
 }
 
-// Cells run one at a time: each run is a tfjs scope, and scopes nest by time, not by caller.
-let queue: Promise<unknown> = Promise.resolve();
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
 // Read at run time: a build that transpiles `async` must not hand back plain Function.
@@ -125,16 +124,11 @@ function needsEncoderPackage(code: string): boolean {
 }
 
 /**
- * Runs a cell after the ones already queued. Every tensor the cell creates is disposed when it ends
- * (a tfjs scope around the run: the outputs are read first), so runs do not leak GPU memory.
+ * Runs a cell's code here (in the cells' worker; on the page where there is no Worker). Every
+ * tensor the cell creates is disposed when it ends (a tfjs scope around the run: the outputs are
+ * read first), so runs do not leak GPU memory.
  */
-export function runCell(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
-  const next = queue.then(() => runNow(code, onOutput));
-  queue = next.catch(() => undefined);
-  return next;
-}
-
-async function runNow(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
+export async function runNow(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
   const started = performance.now();
   const pending: Promise<string>[] = [];
   let output = '';
@@ -163,7 +157,7 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
     const tokenizer = await loadTokenizer();
     scope.tokenizer = tokenizer;
     if (needsEncoderPackage(code)) {
-      const te = await import('@sdtext/text-encoder');
+      const te = await loadTextEncoderPackage();
       Object.assign(scope, {
         SD2_CONFIG: te.SD2_TEXT_CONFIG,
         SD1_CONFIG: te.SD1_TEXT_CONFIG,
@@ -178,7 +172,7 @@ async function runNow(code: string, onOutput?: (text: string) => void): Promise<
       scope.textEncoder = encoder.model;
       scope.backend = encoder.backend;
       // diffusers' `pipe`: tokenizer, text_encoder, and encode_prompt (dialects included).
-      const { sitePipe } = await import('./prompt-pipe');
+      const { sitePipe } = await loadPromptPipe();
       scope.pipe = await sitePipe(tokenizer, encoder.model, encoder.tf);
       engine = encoder.tf.engine();
       tensorsBefore = encoder.tf.memory().numTensors;

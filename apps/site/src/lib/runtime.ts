@@ -4,6 +4,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { BackendName, TextModel, Tokenizer } from './contracts';
 import { BACKENDS } from './contracts';
+import { loadChainedOps, loadPipelinePackage, loadTextEncoderPackage, loadTfCore, loadTokenizerPackage } from './lazy';
 
 export type Tf = typeof TfCore;
 export type BackendChoice = 'auto' | BackendName;
@@ -105,19 +106,41 @@ export function configureRuntime(options: { baseUrl: string }): void {
 }
 
 export function siteUrl(path: string): string {
-  return new URL(baseUrl + path.replace(/^\//, ''), window.location.href).href;
+  // globalThis: the cells' worker has `self.location`, no `window`.
+  return new URL(baseUrl + path.replace(/^\//, ''), globalThis.location.href).href;
+}
+
+/** What the cells' worker needs to load what the page loaded: the page's choices, once they worked. */
+export interface WorkerRuntimeConfig {
+  /** The site's base URL, absolute. */
+  baseUrl: string;
+  backend: BackendName | null;
+  model: ModelChoice;
+  hubEndpoint: string | null;
+}
+
+/** The page's runtime choices, for the cells' worker (null backend: the encoder is not loaded). */
+export function workerConfig(): WorkerRuntimeConfig {
+  return { baseUrl: siteUrl('/'), backend: state.backend, model: state.model, hubEndpoint };
+}
+
+/** Called once inside the cells' worker: the backend is the one the page is on, no fallback. */
+export function configureWorkerRuntime(config: WorkerRuntimeConfig): void {
+  baseUrl = config.baseUrl;
+  hubEndpoint = config.hubEndpoint;
+  setState({ requested: config.backend ?? 'auto', model: config.model, online: isOnline() });
 }
 
 export function loadTokenizer(): Promise<Tokenizer> {
-  tokenizerPromise ??= import('@sdtext/tokenizer').then((m) => m.CLIPTokenizer.fromPreset('sd2'));
+  tokenizerPromise ??= loadTokenizerPackage().then((m) => m.CLIPTokenizer.fromPreset('sd2'));
   return tokenizerPromise;
 }
 
 /** tfjs-core, with the chained ops (`t.slice(...)`, `t.reshape(...)`) that the full tfjs bundle registers. */
 export async function loadTf(): Promise<Tf> {
   const [tf] = await Promise.all([
-    import('@tensorflow/tfjs-core'),
-    import('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops'),
+    loadTfCore(),
+    loadChainedOps(),
   ]);
   return tf;
 }
@@ -161,7 +184,7 @@ export function autoOrder(size: ModelSize): { order: BackendName[]; reason: stri
 /** The configuration of the model about to load, for its size (the demo's is a 554-byte file). */
 async function configOf(choice: ModelChoice): Promise<ModelSize> {
   if (choice === 'sd2') {
-    const { SD2_TEXT_CONFIG } = await import('@sdtext/text-encoder');
+    const { SD2_TEXT_CONFIG } = await loadTextEncoderPackage();
     return modelSize(SD2_TEXT_CONFIG);
   }
   const response = await fetch(siteUrl(`${TINY_PATH}text_model/config.json`));
@@ -171,7 +194,7 @@ async function configOf(choice: ModelChoice): Promise<ModelSize> {
 
 /** Tries the requested backend first, then the rest; `auto` orders them by the model's size. */
 async function chooseBackend(requested: BackendChoice, modelChoice: ModelChoice): Promise<BackendName> {
-  const { selectBackend } = await import('@sdtext/text-encoder');
+  const { selectBackend } = await loadTextEncoderPackage();
   let order: BackendName[];
   if (requested === 'auto') {
     const auto = autoOrder(await configOf(modelChoice));
@@ -271,13 +294,13 @@ export async function refreshCacheStatus(): Promise<void> {
 async function loadModel(choice: ModelChoice, signal: AbortSignal, onProgress: (p: Progress) => void): Promise<TextModel> {
   const fetchFn = abortableFetch(signal);
   if (choice === 'tiny') {
-    const { CLIPTextModel } = await import('@sdtext/text-encoder');
+    const { CLIPTextModel } = await loadTextEncoderPackage();
     return await CLIPTextModel.fromPretrained(siteUrl(TINY_PATH), { subfolder: 'text_model', fetch: fetchFn });
   }
   // The real SD2 base text encoder from the hub (fp16 branch); @sdtext/pipeline keeps the files in
   // Cache Storage, so only the first load downloads them. Offline, it reads Cache Storage only:
   // files it has, and the 404s it remembered (added_tokens.json...) are skipped, never fetched.
-  const { TextPipeline } = await import('@sdtext/pipeline');
+  const { TextPipeline } = await loadPipelinePackage();
   const offline = !isOnline();
   if (offline && !(await sd2CacheStatus()).complete) {
     throw new Error('You are offline and the SD2 text encoder is not in this browser\'s cache: go back to the demo model, which works offline.');
