@@ -273,6 +273,19 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
     if (path === 'tokenizer') {
       expect(await page.locator('[data-testid="token-view"] .sd-chip').count()).toBe(13);
       expect(await page.locator('[data-testid="mask-grid"] .sd-mask__cell--on').count()).toBe(13 + 77);
+      if (backend === 'wasm') {
+        // The BPE stepper: "highres" from its 7 byte symbols to ['high', 'res</w>'].
+        const bpe = page.locator('[data-testid="bpe-stepper"]');
+        await bpe.scrollIntoViewIfNeeded();
+        await page.waitForSelector('[data-testid="bpe-symbols"]', { timeout: 30_000 });
+        expect(JSON.parse((await bpe.locator('[data-testid="bpe-symbols"]').getAttribute('data-symbols')) ?? '[]')).toEqual(['high', 'res</w>']);
+        await bpe.locator('input[type="range"]').fill('0');
+        expect(JSON.parse((await bpe.locator('[data-testid="bpe-symbols"]').getAttribute('data-symbols')) ?? '[]')).toEqual(['h', 'i', 'g', 'h', 'r', 'e', 's</w>']);
+        expect(await bpe.locator('.sd-bpe__bytes td').count()).toBe(14);
+        await bpe.getByRole('button', { name: 'Merge ▶' }).click();
+        expect(await bpe.locator('[data-testid="bpe-step"]').textContent()).toMatch(/^step 1 of \d+$/);
+        expect(await bpe.locator('[data-testid="bpe-merge"]').textContent()).toMatch(/^merge rank \d+: /);
+      }
     }
     if (path === 'prompts') {
       // The live view: the BREAK prompt is two chunks in A1111, one in ComfyUI (BREAK is a word
@@ -302,6 +315,32 @@ describe.each(BACKENDS)('tutorial pages on %s', (backend) => {
       await page.locator('[data-testid="similarity"] button').click();
       await page.waitForSelector('[data-testid="similarity"] td', { timeout: 60_000 });
       expect(await page.locator('[data-testid="similarity"] td').count()).toBe(25);
+      if (backend === 'wasm') {
+        // The attention view: layer 0, head 0 of a prompt padded to 77; exactly 0 above the
+        // diagonal (causal mask) and in the padding columns (attention mask).
+        await page.locator('[data-testid="attention-view"] button').click();
+        const map = page.locator('[data-testid="attention-map"]');
+        await map.waitFor({ timeout: 60_000 });
+        expect(await map.getAttribute('data-layer')).toBe('0');
+        expect(await map.getAttribute('data-head')).toBe('0');
+        expect(await map.getAttribute('data-seq')).toBe('77');
+        expect(await map.getAttribute('data-length')).toBe('7'); // <|startoftext|> a photo of a cat <|endoftext|>
+        expect(await map.getAttribute('data-upper-max')).toBe('0');
+        expect(await map.getAttribute('data-padding-max')).toBe('0');
+        // The forward-pass stepper: starts on the embeddings, Next moves to layer 0's layer_norm1,
+        // and the highlighted tree line follows.
+        const fwd = page.locator('[data-testid="forward-stepper"]');
+        await fwd.getByRole('button', { name: 'Run the forward pass' }).click();
+        await page.waitForSelector('[data-testid="forward-step"][data-step="0"]', { timeout: 60_000 });
+        expect(await fwd.locator('[data-testid="forward-step"]').textContent()).toMatch(/embeddings.*hidden_states\[0\] \[1, 77, 32\]/);
+        expect(await fwd.locator('[data-on="true"]').textContent()).toContain('(embeddings): CLIPTextEmbeddings(');
+        await fwd.locator('[data-testid="forward-next"]').click();
+        await page.waitForSelector('[data-testid="forward-step"][data-step="1"]', { timeout: 5_000 });
+        expect(await fwd.locator('[data-testid="forward-step"]').textContent()).toContain('layer 0: layer_norm1');
+        expect(await fwd.locator('[data-on="true"]').textContent()).toContain('(layer_norm1): LayerNorm(');
+        await fwd.locator('input[type="range"]').fill(String((await fwd.locator('input[type="range"]').getAttribute('max')) ?? '0'));
+        expect(await fwd.locator('[data-testid="forward-step"]').textContent()).toMatch(/pooling.*pooler_output \[1, 32\]/);
+      }
     }
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, `${backend}-${path}.png`), fullPage: true });
