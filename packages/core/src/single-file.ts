@@ -1,5 +1,5 @@
 import { CheckpointError } from './checkpoint.js';
-import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
+import { parseCLIPTextConfig, type CLIPTextConfig, type HiddenAct } from './config.js';
 import type { TextEncoderName } from './lora.js';
 import type { SafetensorsTensorInfo } from './safetensors/reader.js';
 
@@ -125,23 +125,15 @@ export function planSingleFile(
     };
     const [vocab, hidden] = sourceOf('text_model.embeddings.token_embedding.weight') as [number, number];
     const layers = new Set(own.map((t) => /encoder\.layers\.(\d+)\./.exec(t.name)?.[1]).filter((x) => x !== undefined)).size;
-    config = parseCLIPTextConfig(
-      {
-        vocab_size: vocab,
-        hidden_size: hidden,
-        intermediate_size: sourceOf('text_model.encoder.layers.0.mlp.fc1.weight')[0],
-        num_hidden_layers: layers,
-        num_attention_heads: Math.max(1, Math.floor(hidden / 64)),
-        max_position_embeddings: sourceOf('text_model.embeddings.position_embedding.weight')[0],
-        hidden_act: 'quick_gelu',
-        projection_dim: hidden,
-        eos_token_id: 2,
-        bos_token_id: 0,
-        pad_token_id: 1,
-        ...configOverrides,
-      },
-      `${where} (text encoder config from its shapes)`,
-    );
+    config = configFromShapes(where, configOverrides, {
+      vocab,
+      hidden,
+      inner: sourceOf('text_model.encoder.layers.0.mlp.fc1.weight')[0]!,
+      layers,
+      positions: sourceOf('text_model.embeddings.position_embedding.weight')[0]!,
+      act: 'quick_gelu',
+      projection: hidden,
+    });
   } else {
     const [vocab, hidden] = need('token_embedding.weight') as [number, number];
     const blocks = new Set(own.map((t) => /^transformer\.resblocks\.(\d+)\./.exec(t.name.slice(prefix.length))?.[1]).filter((x) => x !== undefined));
@@ -175,23 +167,15 @@ export function planSingleFile(
       }
       recipes.set(to + part.replace(mapped[0], mapped[1]), { source: t.name });
     }
-    config = parseCLIPTextConfig(
-      {
-        vocab_size: vocab,
-        hidden_size: hidden,
-        intermediate_size: need('transformer.resblocks.0.mlp.c_fc.weight')[0],
-        num_hidden_layers: kept,
-        num_attention_heads: Math.max(1, Math.floor(hidden / 64)),
-        max_position_embeddings: need('positional_embedding')[0],
-        hidden_act: 'gelu',
-        projection_dim: shapeOf.get(`${prefix}text_projection`)?.[1] ?? hidden,
-        eos_token_id: 2,
-        bos_token_id: 0,
-        pad_token_id: 1,
-        ...configOverrides,
-      },
-      `${where} (text encoder config from its shapes)`,
-    );
+    config = configFromShapes(where, configOverrides, {
+      vocab,
+      hidden,
+      inner: need('transformer.resblocks.0.mlp.c_fc.weight')[0]!,
+      layers: kept,
+      positions: need('positional_embedding')[0]!,
+      act: 'gelu',
+      projection: shapeOf.get(`${prefix}text_projection`)?.[1] ?? hidden,
+    });
   }
   if (unexpected.length > 0) {
     throw new CheckpointError(`${where}: unexpected text encoder key${unexpected.length > 1 ? 's' : ''} ${unexpected.slice(0, 10).map((k) => `"${k}"`).join(', ')}`);
@@ -231,4 +215,32 @@ export function applyRecipe(recipe: WeightRecipe, stored: readonly number[], dat
     return out;
   }
   return data;
+}
+
+/**
+ * The text encoder's config from what a single file's shapes tell (SD's heads are 64 wide; the
+ * legacy eos_token_id 2 pools at argmax, as SD's configs do), overridden by what the caller knows.
+ */
+function configFromShapes(
+  where: string,
+  overrides: Partial<CLIPTextConfig>,
+  s: { vocab: number; hidden: number; inner: number; layers: number; positions: number; act: HiddenAct; projection: number },
+): CLIPTextConfig {
+  return parseCLIPTextConfig(
+    {
+      vocab_size: s.vocab,
+      hidden_size: s.hidden,
+      intermediate_size: s.inner,
+      num_hidden_layers: s.layers,
+      num_attention_heads: Math.max(1, Math.floor(s.hidden / 64)),
+      max_position_embeddings: s.positions,
+      hidden_act: s.act,
+      projection_dim: s.projection,
+      eos_token_id: 2,
+      bos_token_id: 0,
+      pad_token_id: 1,
+      ...overrides,
+    },
+    `${where} (text encoder config from its shapes)`,
+  );
 }
