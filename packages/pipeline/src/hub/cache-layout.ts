@@ -19,6 +19,8 @@ export function repoFolderName(repoId: string): string {
  *   snapshots/<commit>/<path>          relative symlinks into blobs/ (copies where symlinks fail)
  *   refs/<revision>                    the commit hash a branch or tag pointed to when last seen
  *   .no_exist/<commit>/<path>          empty marker: the file is known to be absent at that commit
+ * and, beside the repo folders as huggingface_hub keeps them, `.locks/<repo folder>/`: one lock per
+ * blob while it is downloaded, so that two processes never write one `.incomplete` file.
  * Paths are joined with '/', which Node accepts on every platform. Every name that goes into a
  * path (repo id, etag, commit, revision, repo file path) comes from a server or a user, so each is
  * checked by @sdtext/core's names.ts before it is joined: the cache never writes outside its root.
@@ -37,6 +39,15 @@ export class RepoCacheLayout {
   /** `blobs/<etag>`; `where` says where the etag came from (a response header), for the error. */
   blobPath(etag: string, where = 'hub cache'): string {
     return `${this.storageFolder}/blobs/${checkEtag(etag, where)}`;
+  }
+
+  /**
+   * The lock held while `blobs/<etag>` is fetched. huggingface_hub's own lock there is a file
+   * `<etag>.lock` held with flock; ours is a directory (proper-lockfile: mkdir is atomic on every
+   * file system, NFS included), so it takes another name rather than block Python's.
+   */
+  lockPath(etag: string, where = 'hub cache'): string {
+    return `${this.cacheDir.replace(/[\\/]+$/, '')}/.locks/${repoFolderName(this.repoId)}/${checkEtag(etag, where)}.sdtext-lock`;
   }
 
   snapshotPath(commitHash: string, path: string): string {
@@ -86,14 +97,15 @@ export class RepoCacheLayout {
     const fs = await import('node:fs/promises');
     const { dirname, relative } = await import('node:path');
     await fs.mkdir(dirname(pointerPath), { recursive: true });
-    await fs.rm(pointerPath, { force: true });
+    // Made beside it and renamed over it: another process linking the same file at once never
+    // sees a missing pointer, nor fails on one that appeared in between.
+    const temp = `${pointerPath}.${randomSuffix()}.tmp`;
     try {
-      await fs.symlink(relative(dirname(pointerPath), blobPath), pointerPath);
+      await fs.symlink(relative(dirname(pointerPath), blobPath), temp);
     } catch {
-      const temp = `${pointerPath}.${randomSuffix()}.tmp`;
       await fs.copyFile(blobPath, temp);
-      await fs.rename(temp, pointerPath);
     }
+    await fs.rename(temp, pointerPath);
   }
 
   /** Removes a pointer and the blob behind it (after an integrity failure). */

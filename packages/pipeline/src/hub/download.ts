@@ -1,6 +1,7 @@
 import type { FileProgress } from '../file-source.js';
 import { HubError, IntegrityError } from './errors.js';
-import { contentLength, fetchWithTimeout, isConnectionError, isSha256, raiseForStatus, readWithIdleTimeout, type Timeouts } from './http.js';
+import { contentLength, isConnectionError, isSha256, raiseForStatus, readWithIdleTimeout, type Timeouts } from './http.js';
+import { fetchFollowingRedirects } from './redirects.js';
 
 export interface BlobDownload {
   /** URL of the bytes (the CDN location for LFS files). */
@@ -61,7 +62,7 @@ async function transfer(job: BlobDownload, incomplete: string, offset: number): 
   const fs = await import('node:fs/promises');
   const headers: Record<string, string> = { ...job.headers };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  const { response, controller } = await fetchWithTimeout(job.fetch, job.url, { headers, redirect: 'follow' }, job.timeouts, job.file);
+  const { response, controller } = await fetchFollowingRedirects(job.fetch, job.url, { headers }, job.timeouts, job.file);
   if (response.status === 416 && offset > 0) {
     // Nothing left past `offset`: the partial file is already whole, or wrong; the size check decides.
     await response.body?.cancel();
@@ -80,12 +81,23 @@ async function transfer(job: BlobDownload, incomplete: string, offset: number): 
     const body = response.body;
     if (body === null) throw new HubError(`${job.file}: empty response body.`, response.status, job.url);
     for await (const value of readWithIdleTimeout(body, controller, job.timeouts.idle, job.file, job.url)) {
+      if (job.expectedSize !== null && loaded + value.byteLength > job.expectedSize) {
+        // Not one byte past the announced size: a server that keeps sending is not filling the disk.
+        controller.abort();
+        await handle.close();
+        await fs.rm(incomplete, { force: true });
+        throw new IntegrityError(
+          `${job.file}: the server sent more than the ${job.expectedSize} bytes it announced; the transfer was stopped and the partial file removed. Retry, or report the mirror.`,
+          null,
+          job.url,
+        );
+      }
       await handle.write(value);
       loaded += value.byteLength;
       job.onProgress?.({ file: job.file, loaded, total });
     }
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
 }
 

@@ -1,4 +1,11 @@
-import { DEFAULT_TIMEOUTS, type Timeouts } from './http.js';
+import { DEFAULT_TIMEOUTS, MAX_TIMEOUT_MS, type Timeouts } from './http.js';
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`warning: ${message}`);
+}
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
 /** Options shared by every hub access; each falls back to the environment variable huggingface_hub reads. */
@@ -50,14 +57,25 @@ function secondsVar(name: string, value: string | undefined): number | undefined
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`${name}=${JSON.stringify(value)}: expected a positive number of seconds`);
-  return seconds * 1000;
+  return clampTimeout(`${name}=${value}`, seconds * 1000);
+}
+
+/**
+ * Timers hold at most 2^31 - 1 ms (24.8 days); a longer one fires at once (Node warns and uses
+ * 1 ms), so a huge timeout would fail every request. It is clamped, and the user told.
+ */
+export function clampTimeout(what: string, ms: number): number {
+  if (ms <= MAX_TIMEOUT_MS) return ms;
+  warnOnce(`${what} is longer than the longest timer JavaScript has; using ${MAX_TIMEOUT_MS} ms (24.8 days).`);
+  return MAX_TIMEOUT_MS;
 }
 
 /** The request and idle timeouts: the options, else HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT, else 10 s. */
 export function hubTimeouts(options: HubOptions): Timeouts {
   const positive = (name: string, ms: number | undefined): number | undefined => {
-    if (ms !== undefined && !(Number.isFinite(ms) && ms > 0)) throw new Error(`${name} must be a positive number of milliseconds, got ${ms}`);
-    return ms;
+    if (ms === undefined) return undefined;
+    if (!(Number.isFinite(ms) && ms > 0)) throw new Error(`${name} must be a positive number of milliseconds, got ${ms}`);
+    return clampTimeout(`${name}: ${ms} ms`, ms);
   };
   return {
     request: positive('requestTimeout', options.requestTimeout) ?? secondsVar('HF_HUB_ETAG_TIMEOUT', env('HF_HUB_ETAG_TIMEOUT')) ?? DEFAULT_TIMEOUTS.request,

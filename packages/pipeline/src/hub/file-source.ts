@@ -3,7 +3,8 @@ import { DEFAULT_BROWSER_CACHE, fetchWithBrowserCache, hasCacheStorage } from '.
 import { hubCacheDir, hubEndpoint, hubTimeouts, hubToken, isOffline, resolveUrl, type HubOptions } from './endpoint.js';
 import { EntryNotFoundError, LocalEntryNotFoundError } from './errors.js';
 import { checkRepoPath, checkRevision } from '@sdtext/core';
-import { authHeaders, contentLength, fetchWithTimeout, raiseForStatus, readBody } from './http.js';
+import { authHeaders, contentLength, raiseForStatus, readBody } from './http.js';
+import { fetchFollowingRedirects } from './redirects.js';
 import { fetchToCache, type CachedFile, type HubRequest } from './node-cache.js';
 
 export interface HubSourceOptions extends HubOptions {
@@ -107,7 +108,7 @@ export class HubFileSource implements FileSource {
     }
     const url = resolveUrl(request.endpoint, repoId, revision, path);
     const what = `${path} in ${repoId}@${revision}`;
-    const { response, controller } = await fetchWithTimeout(request.fetch, url, { headers: request.headers, redirect: 'follow' }, request.timeouts, what);
+    const { response, controller } = await fetchFollowingRedirects(request.fetch, url, { headers: request.headers }, request.timeouts, what);
     raiseForStatus(response, url, what);
     return readBody(response, controller, path, contentLength(response), request.timeouts, request.onProgress);
   }

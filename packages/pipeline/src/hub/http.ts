@@ -4,6 +4,7 @@ import {
   GatedRepoError,
   HubError,
   HubTimeoutError,
+  IntegrityError,
   RepositoryNotFoundError,
   RevisionNotFoundError,
 } from './errors.js';
@@ -18,6 +19,9 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({ request: 10_000, idle: 10_000 });
 
+/** The longest delay setTimeout honours (2^31 - 1 ms); hubTimeouts clamps to it, with a warning. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * fetch that gives up when the response headers take longer than `timeouts.request`: a stalled
  * server fails in seconds with a message that says which setting to raise, not after the
@@ -31,7 +35,7 @@ export async function fetchWithTimeout(
   what: string,
 ): Promise<{ response: Response; controller: AbortController }> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeouts.request);
+  const timer = setTimeout(() => controller.abort(), Math.min(timeouts.request, MAX_TIMEOUT_MS));
   try {
     return { response: await fetchImpl(url, { ...init, signal: controller.signal }), controller };
   } catch (error) {
@@ -76,7 +80,7 @@ export async function* readWithIdleTimeout(
               url,
             ),
           );
-        }, idleMs);
+        }, Math.min(idleMs, MAX_TIMEOUT_MS));
       });
       try {
         const { done, value } = await Promise.race([reader.read(), stalled]);
@@ -118,7 +122,10 @@ export function raiseForStatus(response: Response, url: string, what: string): v
   throw new HubError(`${what}: HTTP ${status} ${response.statusText}${detail}.`, status, url);
 }
 
-/** Reads a body to memory, reporting progress, within the idle timeout. */
+/**
+ * Reads a body to memory, reporting progress, within the idle timeout. With a `total` (the size
+ * the server announced for the bytes as they arrive), reading stops at the first byte past it.
+ */
 export async function readBody(
   response: Response,
   controller: AbortController,
@@ -132,6 +139,10 @@ export async function readBody(
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   for await (const value of readWithIdleTimeout(body, controller, timeouts.idle, file, response.url)) {
+    if (total !== null && loaded + value.byteLength > total) {
+      controller.abort();
+      throw new IntegrityError(`${file}: the server sent more than the ${total} bytes it announced; the transfer was stopped.`, response.status, response.url);
+    }
     chunks.push(value);
     loaded += value.byteLength;
     onProgress?.({ file, loaded, total });
@@ -149,7 +160,13 @@ export function concat(chunks: Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
+/**
+ * Content-Length as the size of the body we read: null when absent, malformed, or counting
+ * compressed bytes (fetch hands us the decoded body).
+ */
 export function contentLength(response: Response): number | null {
+  const encoding = response.headers.get('content-encoding');
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return null;
   const value = response.headers.get('content-length');
   if (value === null) return null;
   const n = Number(value);

@@ -1,6 +1,7 @@
 import { checkCommitHash, checkEtag } from '@sdtext/core';
 import { HubError } from './errors.js';
 import { fetchWithTimeout, raiseForStatus, type Timeouts } from './http.js';
+import { isPathOnly, redirectTarget } from './redirects.js';
 
 /** What a HEAD on `resolve/` tells about a file, as huggingface_hub's `get_hf_file_metadata` reads it. */
 export interface FileMetadata {
@@ -19,8 +20,10 @@ export function normalizeEtag(etag: string): string {
 }
 
 /**
- * HEAD without following redirects, except relative ones (a renamed repo): an LFS file answers 302 to
- * the CDN and the headers on that 302 are the ones that describe the file.
+ * HEAD without following redirects, except path-only ones that stay on the hub's origin (a renamed
+ * repo): an LFS file answers 302 to the CDN and the headers on that 302 are the ones that describe
+ * the file. The origin is compared on the URL fetch will request (`new URL(location, current)`),
+ * never on the string alone, and whatever leaves it is the CDN, fetched without the token.
  */
 export async function fetchFileMetadata(
   url: string,
@@ -29,6 +32,7 @@ export async function fetchFileMetadata(
   what: string,
   timeouts: Timeouts,
 ): Promise<FileMetadata> {
+  const origin = new URL(url).origin;
   let current = url;
   for (let hop = 0; hop < 10; hop++) {
     const head = (redirect: RequestRedirect): Promise<Response> =>
@@ -36,13 +40,15 @@ export async function fetchFileMetadata(
         (r) => r.response,
       );
     let response = await head('manual');
-    // Browsers hide manual redirects (opaqueredirect); there we can only follow them.
+    // Browsers hide manual redirects (opaqueredirect); there we can only follow them (and the browser
+    // drops Authorization on a cross-origin hop, as the fetch standard says).
     if (response.type === 'opaqueredirect') response = await head('follow');
     raiseForStatus(response, current, what);
     const location = response.headers.get('location');
     const isRedirect = response.status >= 300 && response.status < 400 && location !== null;
-    if (isRedirect && location.startsWith('/') && !location.startsWith('//')) {
-      current = new URL(location, current).toString();
+    const target = isRedirect ? redirectTarget(location, current, what) : null;
+    if (target !== null && isPathOnly(location!) && target.origin === origin) {
+      current = target.toString();
       continue;
     }
     const etagHeader = response.headers.has('x-linked-etag') ? 'X-Linked-Etag' : 'ETag';
@@ -58,7 +64,7 @@ export async function fetchFileMetadata(
       commitHash: commitHash === null ? null : checkCommitHash(commitHash, `${what}: X-Repo-Commit header of ${current}`),
       etag: checkEtag(normalizeEtag(etag), `${what}: ${etagHeader} header of ${current}`),
       size: size !== null && Number.isSafeInteger(size) ? size : null,
-      location: isRedirect ? new URL(location, current).toString() : current,
+      location: target !== null ? target.toString() : current,
     };
   }
   throw new HubError(`${what}: too many redirects.`, null, url);

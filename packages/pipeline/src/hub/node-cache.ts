@@ -4,7 +4,9 @@ import { downloadBlob, sha256File } from './download.js';
 import { EntryNotFoundError, HubError, IntegrityError, LocalEntryNotFoundError } from './errors.js';
 import { isConnectionError, isSha256, type Timeouts } from './http.js';
 import { fetchFileMetadata, type FileMetadata } from './metadata.js';
+import { withBlobLock } from './blob-lock.js';
 import { resolveUrl } from './endpoint.js';
+import { sameOrigin, withoutAuth } from './redirects.js';
 
 export interface HubRequest {
   repoId: string;
@@ -87,29 +89,28 @@ async function fetchToCacheOnce(layout: RepoCacheLayout, request: HubRequest): P
   if (hit !== null && hit !== 'corrupt') return report(request, hit);
 
   const blob = layout.blobPath(meta.etag, what);
-  if (await blobIsSound(blob, meta)) {
-    await layout.link(blob, pointer);
-    return report(request, { localPath: pointer, size: (await fileSize(pointer)) ?? 0, fromCache: true });
-  }
-
-  // Downloads go to the hub host with the token, to another host (the LFS CDN) without it.
-  const sameHost = new URL(meta.location).host === new URL(request.endpoint).host;
-  const headers = sameHost ? request.headers : withoutAuth(request.headers);
-  const url = meta.location;
-  await downloadBlob({
-    url,
-    headers,
-    blobPath: blob,
-    etag: meta.etag,
-    expectedSize: meta.size,
-    file: path,
-    fetch: request.fetch,
-    retries: request.retries,
-    timeouts: request.timeouts,
-    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  // Downloads go to the hub's origin with the token, to any other (the LFS CDN) without it.
+  const headers = sameOrigin(meta.location, request.endpoint) ? request.headers : withoutAuth(request.headers);
+  // One writer per blob across processes: whoever waited finds the blob the other one wrote.
+  const fetched = await withBlobLock(layout.lockPath(meta.etag, what), what, async () => {
+    if (await blobIsSound(blob, meta)) return false;
+    await downloadBlob({
+      url: meta.location,
+      headers,
+      blobPath: blob,
+      etag: meta.etag,
+      expectedSize: meta.size,
+      file: path,
+      fetch: request.fetch,
+      retries: request.retries,
+      timeouts: request.timeouts,
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+    });
+    return true;
   });
   await layout.link(blob, pointer);
-  return { localPath: pointer, size: (await fileSize(pointer)) ?? 0, fromCache: false };
+  const file = { localPath: pointer, size: (await fileSize(pointer)) ?? 0, fromCache: !fetched };
+  return fetched ? file : report(request, file);
 }
 
 /**
@@ -162,11 +163,6 @@ async function fromCacheOnly(layout: RepoCacheLayout, request: HubRequest, why: 
 function report(request: HubRequest, file: CachedFile): CachedFile {
   request.onProgress?.({ file: request.path, loaded: file.size, total: file.size });
   return file;
-}
-
-function withoutAuth(headers: Record<string, string>): Record<string, string> {
-  const { authorization: _dropped, ...rest } = headers;
-  return rest;
 }
 
 function describe(error: unknown): string {

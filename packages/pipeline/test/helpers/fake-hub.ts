@@ -22,7 +22,16 @@ export type Fault =
   /** Send this value for a response header (e.g. a hostile X-Linked-Etag or X-Repo-Commit). */
   | { kind: 'header'; file: string; name: string; value: string; times: number }
   /** Never answer a request (`method`), or answer GET's headers and `afterBytes` bytes, then go silent. */
-  | { kind: 'stall'; file: string; method: 'HEAD' | 'GET'; afterBytes?: number; times: number };
+  | { kind: 'stall'; file: string; method: 'HEAD' | 'GET'; afterBytes?: number; times: number }
+  /**
+   * Answer `method` with a 302 to `location`, written as is (a hostile mirror's Location). A HEAD
+   * redirect carries the file's LFS headers, as the hub's redirect to its CDN does.
+   */
+  | { kind: 'redirect'; file: string; method: 'HEAD' | 'GET'; location: string; times: number }
+  /** Send the body `chunkBytes` at a time, one chunk every `everyMs` (downloads that overlap). */
+  | { kind: 'slow'; file: string; chunkBytes: number; everyMs: number; times: number }
+  /** After the file's bytes, keep sending more, up to `extraBytes` (a body longer than announced). */
+  | { kind: 'oversize'; file: string; extraBytes: number; times: number };
 
 export interface FakeRepoOptions {
   /** Files whose bytes go through the LFS redirect (default: *.safetensors, *.bin, *.onnx). */
@@ -121,6 +130,13 @@ export class FakeHub {
       this.requests[this.requests.length - 1]!.path = `/cdn/${cdn[1]}#${file}`;
       const bytes = this.blobs.get(cdn[1]!);
       if (!bytes) return this.fail(res, 404, 'EntryNotFound');
+      const redirect = req.method === 'GET' ? this.takeRedirect(file, 'GET') : null;
+      if (redirect) {
+        res.setHeader('location', redirect.location);
+        res.statusCode = 302;
+        res.end();
+        return;
+      }
       return this.serveBytes(req, res, file, bytes, { etag: `"${cdn[1]}"` });
     }
 
@@ -138,6 +154,16 @@ export class FakeHub {
     if (req.method === 'HEAD' && this.takeStall(file, 'HEAD')) return; // the socket stays open, silent
     this.applyHeaderFaults(res, file);
     const bytes = repo.files.get(file);
+    const redirect = bytes ? this.takeRedirect(file, req.method === 'HEAD' ? 'HEAD' : 'GET') : null;
+    if (redirect && bytes) {
+      res.setHeader('x-repo-commit', repo.commit);
+      res.setHeader('x-linked-etag', `"${sha256(bytes)}"`);
+      res.setHeader('x-linked-size', String(bytes.byteLength));
+      res.setHeader('location', redirect.location);
+      res.statusCode = 302;
+      res.end();
+      return;
+    }
     if (!bytes) {
       res.setHeader('x-repo-commit', repo.commit);
       return this.fail(res, 404, 'EntryNotFound');
@@ -199,6 +225,38 @@ export class FakeHub {
       res.write(body.subarray(0, stall.afterBytes ?? 0)); // then nothing: the client's idle timeout must end it
       return;
     }
+    const slow = this.takeFault('slow', file);
+    if (slow) {
+      res.flushHeaders();
+      let at = 0;
+      const tick = (): void => {
+        if (res.destroyed) return;
+        const next = Math.min(at + slow.chunkBytes, body.byteLength);
+        res.write(body.subarray(at, next));
+        at = next;
+        if (at < body.byteLength) setTimeout(tick, slow.everyMs);
+        else res.end();
+      };
+      tick();
+      return;
+    }
+    const oversize = this.takeFault('oversize', file);
+    if (oversize) {
+      // The announced length is a lie; send chunked, and keep going while the client reads.
+      res.removeHeader('content-length');
+      res.write(body);
+      const chunk = new Uint8Array(64 * 1024).fill(0x41);
+      let sent = 0;
+      const more = (): void => {
+        while (sent < oversize.extraBytes && !res.destroyed) {
+          sent += chunk.byteLength;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return;
+    }
     const drop = this.takeFault('drop', file);
     if (drop) {
       res.flushHeaders();
@@ -206,6 +264,13 @@ export class FakeHub {
       return;
     }
     res.end(body);
+  }
+
+  private takeRedirect(file: string, method: 'HEAD' | 'GET'): Extract<Fault, { kind: 'redirect' }> | null {
+    const fault = this.faults.find((f): f is Extract<Fault, { kind: 'redirect' }> => f.kind === 'redirect' && f.file === file && f.method === method && f.times > 0);
+    if (!fault) return null;
+    fault.times--;
+    return fault;
   }
 
   private takeStall(file: string, method: 'HEAD' | 'GET'): Extract<Fault, { kind: 'stall' }> | null {
