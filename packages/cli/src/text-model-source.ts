@@ -1,4 +1,5 @@
-import { TextPipeline, hubOptionsFromEnv, isRepoId, type EngineChoice, type FileProgress } from '@sdtext/pipeline';
+import { TextPipeline, hubCacheDir, hubOptionsFromEnv, isRepoId, repoFolderName, type EngineChoice, type FileProgress } from '@sdtext/pipeline';
+import { TOKENIZER_PRESETS } from '@sdtext/tokenizer';
 import type { BackendName } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO } from './command.js';
 import { loadTokenizer } from './tokenizer-option.js';
@@ -19,11 +20,24 @@ export interface TextModelOptions {
   textEncoderConfig?: string;
 }
 
-/** `FILE:SCALE` -> { file, scale }: the scale is what follows the last colon, when it is a number (else scale 1). */
+/**
+ * `FILE:SCALE` -> { file, scale }, the scale read first: what follows the last colon is a scale unless
+ * it reads as the end of a file name (a path separator, or a weights extension: `my:lora.safetensors`,
+ * `C:\loras\x.safetensors`), and a scale must be a finite number (`:nan`, `:1e999`, `:0.7x` are
+ * refused as scales, not looked for as files).
+ */
 export function parseLoraOption(value: string): { file: string; scale: number } {
-  const m = /^(.+):([-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?)$/i.exec(value);
-  if (!m) return { file: value, scale: 1 };
-  return { file: m[1]!, scale: Number(m[2]) };
+  const colon = value.lastIndexOf(':');
+  if (colon < 0) return { file: value, scale: 1 };
+  const suffix = value.slice(colon + 1);
+  if (/[/\\]/.test(suffix) || /\.(safetensors|pt|bin|ckpt)$/i.test(suffix)) return { file: value, scale: 1 };
+  const file = value.slice(0, colon);
+  const scale = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(suffix) ? Number(suffix) : NaN;
+  if (!Number.isFinite(scale)) {
+    throw new UsageError(`--lora ${value}: the scale ${JSON.stringify(suffix)} is not a finite number; write FILE:SCALE, e.g. ${file || 'lora.safetensors'}:0.8`);
+  }
+  if (file === '') throw new UsageError(`--lora ${value}: no file before the scale`);
+  return { file, scale };
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -115,4 +129,28 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
   } catch (error) {
     throw new InputError((error as Error).message);
   }
+}
+
+/**
+ * Every file or folder a model-loading command reads, for the --out check: the model (a local
+ * path, or the repo's folder in the Hugging Face cache), a tokenizer folder, the extras.
+ */
+export async function commandInputs(
+  model: string,
+  io: CliIO,
+  options: { tokenizer?: string; 'textual-inversion'?: string[]; lora?: string[]; 'input-ids'?: string; 'text-encoder-config'?: string },
+): Promise<string[]> {
+  const { join, resolve } = await import('node:path');
+  const paths: string[] = [];
+  const local = resolve(io.cwd, model);
+  if (await exists(local)) paths.push(local);
+  else if (isRepoId(model)) {
+    const cache = await hubCacheDir(hubOptionsFromEnv(io.env));
+    if (cache !== null) paths.push(join(cache, repoFolderName(model)));
+  }
+  if (options.tokenizer !== undefined && !Object.hasOwn(TOKENIZER_PRESETS, options.tokenizer)) paths.push(resolve(io.cwd, options.tokenizer));
+  for (const f of options['textual-inversion'] ?? []) paths.push(resolve(io.cwd, f));
+  for (const l of options.lora ?? []) paths.push(resolve(io.cwd, parseLoraOption(l).file));
+  for (const f of [options['input-ids'], options['text-encoder-config']]) if (f !== undefined) paths.push(resolve(io.cwd, f));
+  return paths;
 }

@@ -6,7 +6,8 @@ import { InputError, UsageError, type CliIO, type Command } from '../command.js'
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
 import { parseOptions } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
-import { loadTextPipeline } from '../text-model-source.js';
+import { refuseInputAsOutput } from '../output-guard.js';
+import { commandInputs, loadTextPipeline } from '../text-model-source.js';
 import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
 
 const USAGE = `sdtext encode [PROMPT...] --model REPO_OR_FOLDER [options]
@@ -94,6 +95,11 @@ export const encodeCommand: Command = {
       throw new UsageError('--negative-prompt and --clip-skip work on PROMPTs, not on --input-ids');
     }
     const idsFile = values['input-ids'] ? await readIdsFile(values['input-ids'], io.cwd) : null;
+    // --out may not be anything this command reads (the model's own weights, an embedding, a LoRA):
+    // checked now, before minutes of loading, and again just before writing.
+    const outPath = values.out === undefined ? null : (await import('node:path')).resolve(io.cwd, values.out);
+    const readPaths = outPath === null ? [] : await commandInputs(values.model, io, values);
+    if (outPath !== null) await refuseInputAsOutput('--out', outPath, readPaths);
 
     // tfjs's cpu backend greets Node users with an advert for tfjs-node on stderr; PROD mode (a
     // finished application, as this command is) keeps stderr for our own warnings.
@@ -160,10 +166,10 @@ export const encodeCommand: Command = {
         if (embeddings.negativePooledPromptEmbeds) tensors.set('negative_pooled_prompt_embeds', embeddings.negativePooledPromptEmbeds);
       }
 
-      if (values.out) {
-        const { resolve } = await import('node:path');
+      if (outPath !== null) {
+        await refuseInputAsOutput('--out', outPath, readPaths);
         try {
-          await writeSafetensorsFile(resolve(io.cwd, values.out), tensors, { format: 'pt', producer: 'sdtext encode' });
+          await writeSafetensorsFile(outPath, tensors, { format: 'pt', producer: 'sdtext encode' });
         } catch (error) {
           throw new InputError(`--out ${values.out}: ${(error as Error).message}`);
         }
