@@ -51,6 +51,7 @@ export {
   TruncatedError,
   memoryReader,
   openByteReader,
+  randomAccessReader,
   type ByteProgress,
   type ByteReader,
   type ByteReaderOptions,
@@ -122,7 +123,19 @@ export {
 export type { EncodeInputs, EncodeOutputs, EngineName, TextEncoderEngine } from './engine.js';
 export { EmbeddingCache, type EmbeddingCacheOptions, type OutputNeeds } from './embedding-cache.js';
 export { FinalLayerNorm, readFinalLayerNorm } from './final-layer-norm.js';
-export { TorchFileError, isTorchTensor, readTorchFile, type PickleValue, type TorchDtype, type TorchFile, type TorchTensor } from './torch-file.js';
-export { TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';
+export {
+  MAX_PICKLE_BYTES,
+  MAX_STORAGE_BYTES,
+  MAX_TENSOR_DIMS,
+  PICKLE_UNITS_PER_BYTE,
+  TorchFileError,
+  isTorchTensor,
+  readTorchFile,
+  type PickleValue,
+  type TorchDtype,
+  type TorchFile,
+  type TorchTensor,
+} from './torch/index.js';
+export { MAX_TEXTUAL_INVERSION_BYTES, TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';
 export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
 export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './single-file.js';

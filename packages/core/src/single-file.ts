@@ -2,6 +2,7 @@ import { CheckpointError } from './checkpoint.js';
 import { parseCLIPTextConfig, type CLIPTextConfig, type HiddenAct } from './config.js';
 import type { TextEncoderName } from './lora.js';
 import type { SafetensorsTensorInfo } from './safetensors/reader.js';
+import { checkLayersComplete, encoderDepth, layerIndices } from './single-file-layers.js';
 
 /**
  * Single-file Stable Diffusion checkpoints (A1111 / ComfyUI / civitai `.safetensors`): where each
@@ -124,20 +125,42 @@ export function planSingleFile(
       return shapeOf.get(r.source)!;
     };
     const [vocab, hidden] = sourceOf('text_model.embeddings.token_embedding.weight') as [number, number];
-    const layers = new Set(own.map((t) => /encoder\.layers\.(\d+)\./.exec(t.name)?.[1]).filter((x) => x !== undefined)).size;
+    const layerOf = /^text_model\.encoder\.layers\.(\d+)\./;
+    const depth = encoderDepth('transformers', hidden, layerIndices([...recipes.keys()], layerOf), false, where, configOverrides.num_hidden_layers);
+    const stored = recipes.get('text_model.embeddings.token_embedding.weight')!.source.slice(prefix.length).startsWith('text_model.') ? 'text_model.' : '';
+    checkLayersComplete(
+      (name) => shapeOf.has(name),
+      (layer, part) => `${prefix}${stored}encoder.layers.${layer}.${part}`,
+      'transformers',
+      depth,
+      where,
+    );
+    for (const [key, r] of recipes) if (Number(layerOf.exec(key)?.[1] ?? -1) >= depth.layers) unexpected.push(r.source);
     config = configFromShapes(where, configOverrides, {
       vocab,
       hidden,
       inner: sourceOf('text_model.encoder.layers.0.mlp.fc1.weight')[0]!,
-      layers,
+      layers: depth.layers,
       positions: sourceOf('text_model.embeddings.position_embedding.weight')[0]!,
       act: 'quick_gelu',
       projection: hidden,
     });
   } else {
     const [vocab, hidden] = need('token_embedding.weight') as [number, number];
-    const blocks = new Set(own.map((t) => /^transformer\.resblocks\.(\d+)\./.exec(t.name.slice(prefix.length))?.[1]).filter((x) => x !== undefined));
-    const kept = blocks.size - (encoder.dropLastLayer ? 1 : 0);
+    const blockOf = /^transformer\.resblocks\.(\d+)\./;
+    const blocks = layerIndices(
+      own.map((t) => t.name.slice(prefix.length)),
+      blockOf,
+    );
+    const depth = encoderDepth('open_clip', hidden, blocks, encoder.dropLastLayer, where, configOverrides.num_hidden_layers);
+    const kept = depth.layers;
+    checkLayersComplete(
+      (name) => shapeOf.has(name),
+      (layer, part) => `${prefix}transformer.resblocks.${layer}.${part}`,
+      'open_clip',
+      depth,
+      where,
+    );
     recipes.set('text_model.embeddings.token_embedding.weight', { source: `${prefix}token_embedding.weight` });
     recipes.set('text_model.embeddings.position_embedding.weight', { source: `${prefix}positional_embedding` });
     recipes.set('text_model.final_layer_norm.weight', { source: `${prefix}ln_final.weight` });
@@ -152,7 +175,11 @@ export function planSingleFile(
         continue;
       }
       const layer = Number(m[1]);
-      if (layer >= kept) continue; // SD 2.x's dropped last block
+      if (encoder.dropLastLayer && layer === kept) continue; // SD 2.x's dropped last block
+      if (layer >= kept) {
+        unexpected.push(t.name);
+        continue;
+      }
       const to = `text_model.encoder.layers.${layer}.`;
       const part = m[2]!;
       if (part === 'attn.in_proj_weight' || part === 'attn.in_proj_bias') {

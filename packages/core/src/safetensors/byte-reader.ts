@@ -27,6 +27,8 @@ export interface ByteReader {
   readonly size: number | null;
   /** Exactly `length` bytes at `offset`; throws a TruncatedError naming the file if it ends first. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** True for a network stream: offsets must never go backwards (see `randomAccessReader`). */
+  readonly sequential?: boolean;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function readerFromResponse(
   return {
     name,
     size,
+    sequential: true,
     async read(offset, length) {
       if (offset < start) throw new Error(`${name}: reads must go forward (asked ${offset}, at ${start})`);
       const end = offset + length;
@@ -211,4 +214,18 @@ export async function readerFromResponse(
       await stream.cancel().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A reader that may go backwards (a zip is read from its end): `reader` itself, or for a network
+ * stream its whole body read into memory, at most `maxBytes` (the caller's cap for such files).
+ */
+export async function randomAccessReader(reader: ByteReader, maxBytes: number, error: (message: string) => Error): Promise<ByteReader> {
+  if (!reader.sequential) return reader;
+  if (reader.size === null || reader.size > maxBytes) {
+    throw error(`${reader.name}: a stream of ${reader.size ?? 'unknown'} bytes cannot be read backwards (at most ${maxBytes} are buffered)`);
+  }
+  const bytes = await reader.read(0, reader.size);
+  await reader.close();
+  return memoryReader(bytes, reader.name);
 }

@@ -1,0 +1,6 @@
+export { TorchFileError } from './errors.js';
+export { MAX_PICKLE_BYTES, MAX_STORAGE_BYTES, readTorchFile, type TorchFile } from './torch-file.js';
+export { MAX_TENSOR_DIMS, isTorchTensor, type TorchTensor } from './tensor.js';
+export type { TorchDtype } from './storage.js';
+export type { PickleValue } from './pickle/values.js';
+export { PICKLE_UNITS_PER_BYTE } from './pickle/machine.js';

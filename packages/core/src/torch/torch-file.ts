@@ -1,0 +1,76 @@
+import { openByteReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
+import { TorchFileError } from './errors.js';
+import { unpickle } from './pickle/unpickle.js';
+import type { PickleValue } from './pickle/values.js';
+import { DTYPE_BYTES, StorageRef, widen, type TorchDtype } from './storage.js';
+import { torchPickleHooks, type StorageTable } from './torch-globals.js';
+import { readStoredEntry, readZipDirectory, type ZipEntry } from './zip.js';
+
+/**
+ * PyTorch's `.pt` / `.bin` files (torch.save since 1.6: a zip holding `data.pkl` and one raw file
+ * per storage), read without unpickling: the pickle's opcodes are interpreted only to rebuild
+ * dicts, lists, tuples, strings and numbers and to name tensors, as torch's `weights_only` loader
+ * does (pickle/, torch-globals.ts). No code runs, and the work done is bounded by the file's size.
+ */
+
+/** A full SD checkpoint's data.pkl is under a MB; this is far above any real one. */
+export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/** One storage is read and widened whole; a text encoder's largest is ~250 MB. */
+export const MAX_STORAGE_BYTES = 2 ** 31 - 1;
+
+export interface TorchFile {
+  /** The unpickled object (dicts as Maps; shared objects shared, see PickleValue). */
+  root: PickleValue;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a torch.save file (a path, URL, bytes or Blob; or a ByteReader) and interprets its pickle.
+ * Every tensor's view is checked against its storage here; its values are read on `read()`. Call
+ * `close()` when done.
+ */
+export async function readTorchFile(source: ByteSource | ByteReader, options: { name?: string } = {}): Promise<TorchFile> {
+  const reader = isReader(source) ? source : await openByteReader(source, options.name !== undefined ? { name: options.name } : {});
+  try {
+    const where = reader.name;
+    const entries = await readZipDirectory(reader);
+    const pkl = [...entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
+    if (!pkl) throw new TorchFileError(`${where}: a zip without <name>/data.pkl: not a torch.save file`);
+    const prefix = pkl.slice(0, -'data.pkl'.length);
+    const order = entries.get(`${prefix}byteorder`);
+    if (order && new TextDecoder().decode(await readStoredEntry(reader, order, 16)) !== 'little') {
+      throw new TorchFileError(`${where}: a big-endian torch file is not supported`);
+    }
+    const pickle = await readStoredEntry(reader, entries.get(pkl)!, MAX_PICKLE_BYTES);
+    const root = unpickle(pickle, `${where}/${pkl}`, torchPickleHooks(zipStorages(reader, entries, prefix)));
+    return { root, close: () => reader.close() };
+  } catch (e) {
+    await reader.close();
+    throw e;
+  }
+}
+
+/** Storages are the entries `<prefix>data/<key>`, checked when the pickle names them, read once on first use. */
+function zipStorages(reader: ByteReader, entries: ReadonlyMap<string, ZipEntry>, prefix: string): StorageTable {
+  const opened = new Map<string, StorageRef>();
+  return {
+    open(key: string, dtype: TorchDtype, numel: number, fail: (message: string) => never): StorageRef {
+      const id = `${key}:${dtype}:${numel}`;
+      const known = opened.get(id);
+      if (known) return known;
+      const entry = entries.get(`${prefix}data/${key}`);
+      if (!entry) return fail(`storage ${key} (${prefix}data/${key}) is missing`);
+      const bytes = numel * DTYPE_BYTES[dtype];
+      if (entry.size !== bytes) fail(`storage ${key} holds ${entry.size} bytes, expected ${numel} ${dtype} values (${bytes} bytes)`);
+      if (bytes > MAX_STORAGE_BYTES) fail(`storage ${key} is ${bytes} bytes, over the ${MAX_STORAGE_BYTES} read at once`);
+      let data: Promise<Float32Array> | null = null;
+      const storage = new StorageRef(key, dtype, numel, () => (data ??= readStoredEntry(reader, entry, MAX_STORAGE_BYTES).then((b) => widen(dtype, b))));
+      opened.set(id, storage);
+      return storage;
+    },
+  };
+}
+
+function isReader(x: unknown): x is ByteReader {
+  return typeof x === 'object' && x !== null && typeof (x as ByteReader).read === 'function' && typeof (x as ByteReader).close === 'function';
+}
