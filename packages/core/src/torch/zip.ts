@@ -137,6 +137,7 @@ export async function storedEntryStart(reader: ByteReader, entry: ZipEntry): Pro
 
 /** A stored entry's bytes, refused (before reading) when over `maxBytes`. */
 export async function readStoredEntry(reader: ByteReader, entry: ZipEntry, maxBytes: number): Promise<Uint8Array> {
+  const start = await storedEntryStart(reader, entry);
   if (entry.size > maxBytes) throw new TorchFileError(`${reader.name}: ${entry.name} is ${entry.size} bytes, over the ${maxBytes} read for it`);
-  return reader.read(await storedEntryStart(reader, entry), entry.size);
+  return reader.read(start, entry.size);
 }
