@@ -75,7 +75,7 @@ export function encoderDepth(
   const family = ENCODER_FAMILIES.find((f) => f.layout === layout && f.hidden === hidden);
   if (family) {
     const kept = family.layers - dropped;
-    return { layers: kept, reason: `a ${family.model} text encoder (hidden size ${hidden}) has ${family.layers} layers${dropped ? `, of which the model keeps ${kept}` : ''}` };
+    return { layers: kept, reason: `the ${family.model} text encoder (hidden size ${hidden}) has ${family.layers} layers${dropped ? `, of which the model keeps ${kept}` : ''}` };
   }
   const layers = Math.max(0, highest + 1 - dropped);
   return { layers, reason: `layer ${highest} is present, so every layer below it must be${dropped ? ' (the last is dropped, as SD 2.x does)' : ''}` };
