@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config, Plugin } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
@@ -19,18 +20,27 @@ const BROWSER_ONLY_MODULES = [
 // Node built-ins that tfjs and our packages mention behind runtime checks; the browser never loads them.
 const NODE_BUILTINS = ['fs', 'path', 'os', 'url', 'util', 'crypto', 'worker_threads', 'perf_hooks', 'stream', 'module', 'child_process', 'fs/promises', 'v8', 'vm'];
 
-/** Webpack 5 refuses `node:` specifiers for browser targets: strip the scheme so the aliases apply. */
-const stripNodeScheme = {
+/** tfjs-backend-wasm's threaded emscripten factory, as the backend imports it (see src/lib/tfjs-threaded-factory.ts). */
+const TFJS_THREADED_FACTORY = /[\\/]wasm-out[\\/]tfjs-backend-wasm-threaded-simd\.js$/;
+const THREADED_FACTORY_STAND_IN = join(__dirname, 'src/lib/tfjs-threaded-factory.ts');
+
+/**
+ * Rewrites requests before webpack resolves them: strips `node:` (webpack 5 refuses the scheme for
+ * browser targets, so the aliases below apply), and points tfjs-backend-wasm's threaded factory at
+ * the stand-in whose toString() is the unminified script its pthread workers can run.
+ */
+const rewriteRequests = {
   apply(compiler: { hooks: { normalModuleFactory: { tap(name: string, fn: (factory: NodeModuleFactory) => void): void } } }): void {
-    compiler.hooks.normalModuleFactory.tap('sdtext-strip-node-scheme', (factory) => {
-      factory.hooks.beforeResolve.tap('sdtext-strip-node-scheme', (data) => {
+    compiler.hooks.normalModuleFactory.tap('sdtext-rewrite-requests', (factory) => {
+      factory.hooks.beforeResolve.tap('sdtext-rewrite-requests', (data) => {
         if (data.request.startsWith('node:')) data.request = data.request.slice(5);
+        if (TFJS_THREADED_FACTORY.test(data.request) && /tfjs-backend-wasm/.test(data.context)) data.request = THREADED_FACTORY_STAND_IN;
       });
     });
   },
 };
 interface NodeModuleFactory {
-  hooks: { beforeResolve: { tap(name: string, fn: (data: { request: string }) => void): void } };
+  hooks: { beforeResolve: { tap(name: string, fn: (data: { request: string; context: string }) => void): void } };
 }
 
 /** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
@@ -53,8 +63,12 @@ function browserRuntimePlugin(): Plugin {
       if (isServer) for (const name of BROWSER_ONLY_MODULES) alias[name] = false;
       // The pages run @sdtext/pipeline on its tfjs engine: leave ONNX Runtime (a 28 MB wasm) out.
       for (const name of ['onnxruntime-web', 'onnxruntime-node']) alias[name] = false;
+      // The hub client's cross-process lock guards Node's disk cache only (browsers keep Cache Storage).
+      alias['proper-lockfile'] = false;
       return {
-        plugins: [stripNodeScheme],
+        plugins: [rewriteRequests],
+        // `import text from 'file?raw'`: the file's text (the tfjs factory stand-in reads its script so).
+        module: { rules: [{ resourceQuery: /raw/, type: 'asset/source' }] },
         resolve: { alias, fallback: Object.fromEntries(NODE_BUILTINS.map((n) => [n, false])) },
         // tfjs's published bundles carry source maps that point at files outside the package.
         ignoreWarnings: [/Failed to parse source map/, /Critical dependency/],
