@@ -18,6 +18,14 @@ export interface TextModelOptions {
   lora?: string[];
   /** --text-encoder-config FILE.json: config fields a single-file checkpoint cannot tell. */
   textEncoderConfig?: string;
+  /** --dtype q8: the ONNX engine's quantized path (never the default). */
+  dtype?: 'fp32' | 'q8';
+}
+
+/** `--dtype fp32|q8`, checked. */
+export function parseDtype(value: string | undefined): 'fp32' | 'q8' | undefined {
+  if (value === undefined || value === 'fp32' || value === 'q8') return value;
+  throw new UsageError(`--dtype must be fp32 or q8, got "${value}"`);
 }
 
 /**
@@ -96,6 +104,7 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
         engine: options.engine,
         backend: options.backend,
         onProgress: options.onProgress,
+        ...(options.dtype !== undefined ? { engineOptions: { dtype: options.dtype } } : {}),
         ...(tokenizer !== undefined ? { tokenizer } : {}),
         ...(textEncoderConfig !== undefined ? { textEncoderConfig } : {}),
         ...extras,
@@ -121,6 +130,7 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
       engine: options.engine,
       backend: options.backend,
       onProgress: options.onProgress,
+      ...(options.dtype !== undefined ? { engineOptions: { dtype: options.dtype } } : {}),
       ...(tokenizer !== undefined ? { tokenizer } : {}),
       ...(options.revision !== undefined ? { revision: options.revision } : {}),
       ...(options.variant !== undefined ? { variant: options.variant } : {}),

@@ -31,6 +31,13 @@ export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModel
    * the same checkpoint only make the session.
    */
   compiledCacheDir?: string;
+  /**
+   * 'fp32' (default): the exact model. 'q8': opt in to speed over exactness (see the README): every
+   * encoder layer's Linear weights become int8 per output channel at load, activations are
+   * quantized per call (ONNX Runtime's DynamicQuantizeMatMul, integer GEMM kernels). Weights are
+   * then read in JavaScript (no 'link', no compiled cache); outputs differ from the model's.
+   */
+  dtype?: 'fp32' | 'q8';
 }
 
 export type WeightTransfer = 'link' | 'temp-folder' | 'memory';
@@ -53,7 +60,9 @@ export async function checkpointSession(
   const runtime = options.runtime ?? defaultRuntime();
   // A single file, a LoRA or added embeddings change the weights: they must be read in JavaScript
   // (core's weight stream), never mapped from the files as stored, nor cached as the plain checkpoint.
-  const modified = modifiesWeights(options);
+  const quantize = checkDtype(options.dtype) === 'q8' ? 'q8' : null;
+  // Quantized weights are made from the float ones in JavaScript, like modified ones.
+  const modified = modifiesWeights(options) || quantize !== null;
   const transfer = runtime === 'web' ? 'memory' : modified && (options.weightTransfer ?? 'link') === 'link' ? 'temp-folder' : (options.weightTransfer ?? 'link');
   const folder = typeof source === 'string' && !/^https?:\/\//i.test(source) ? joinPath(source, options.subfolder ?? '') : null;
   const sessionOptions = { ...options, runtime };
@@ -106,7 +115,14 @@ export async function checkpointSession(
 
   const weights = await loadCheckpointWeights(source, options);
   const { config } = weights;
-  const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, transposeWeights: runtime === 'web' });
+  const graph = buildClipTextGraph(memoryWeights(weights), {
+    style: 'fused',
+    weights: 'external',
+    hiddenStates: true,
+    attentions: true,
+    transposeWeights: runtime === 'web',
+    quantize,
+  });
   if (transfer === 'memory') {
     const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
     return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
@@ -118,4 +134,9 @@ export async function checkpointSession(
   } finally {
     await temp.remove(); // ORT has read (or mapped) everything by now
   }
+}
+
+function checkDtype(dtype: unknown): 'fp32' | 'q8' {
+  if (dtype === undefined || dtype === 'fp32' || dtype === 'q8') return dtype ?? 'fp32';
+  throw new TypeError(`dtype must be 'fp32' or 'q8', got ${JSON.stringify(dtype)}`);
 }

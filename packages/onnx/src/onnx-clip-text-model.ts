@@ -57,6 +57,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   readonly hasAttentions: boolean;
   /** The embedding cache (hits, misses and size are visible for tests and stats). */
   readonly cache: EmbeddingCache;
+  /** 'q8' when built with quantized Linear weights (OnnxFromPretrainedOptions.dtype), else 'fp32'. */
+  dtype: 'fp32' | 'q8' = 'fp32';
   private readonly idsType: 'int64' | 'int32';
   private readonly hasMaskInput: boolean;
   private disposed = false;
@@ -103,7 +105,9 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     // Lazily: clip skip is rare, and for a URL or FileSource the read is a second pass over the file.
     const loadFinalNorm = (): Promise<FinalLayerNorm> => readFinalLayerNorm(files(), options, config);
     const checkWeights = weightTransfer === 'temp-folder' || weightTransfer === 'memory' ? null : async () => void (await readTextModelWeights(files(), options));
-    return new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer, loadFinalNorm, checkWeights);
+    const model = new OnnxCLIPTextModel(session, config, options.cache, loadedFrom, weightTransfer, loadFinalNorm, checkWeights);
+    if (options.dtype === 'q8') model.dtype = 'q8';
+    return model;
   }
 
   /** Runs an exported ONNX file (Optimum's, torch.onnx's, or exportStandardOnnx's). */

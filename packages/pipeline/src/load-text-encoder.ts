@@ -2,6 +2,7 @@ import type { ModelSource, TextEncoderEngine } from '@sdtext/core';
 import type * as OnnxModule from '@sdtext/onnx';
 import type { OnnxCLIPTextModel, OnnxFromPretrainedOptions } from '@sdtext/onnx';
 import { TfjsTextEncoder, type BackendName } from '@sdtext/text-encoder';
+import { checkOnnxModule, loadOnnxModule, type OnnxEngineModule, type OnnxModuleSource } from './onnx-module.js';
 
 export type EngineChoice = 'tfjs' | 'onnx' | 'auto';
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['tfjs', 'onnx', 'auto'];
@@ -11,6 +12,11 @@ export interface LoadTextEncoderOptions extends OnnxFromPretrainedOptions {
   engine?: EngineChoice;
   /** tfjs backend(s) for the tfjs engine (see selectBackend). */
   backend?: BackendName | readonly BackendName[];
+  /**
+   * @sdtext/onnx, or a function importing it: `() => import('@sdtext/onnx')`. For bundles (browsers),
+   * where the pipeline's own lazy import of the optional peer cannot be resolved.
+   */
+  onnx?: OnnxModuleSource;
 }
 
 export interface LoadedTextEncoder extends TextEncoderEngine {
@@ -26,8 +32,17 @@ export class EngineUnavailableError extends Error {
 // In a variable, so bundlers leave the optional peer alone unless the page really asks for onnx.
 const ONNX_PACKAGE = '@sdtext/onnx';
 
-/** @sdtext/onnx, an optional peer: imported only when the onnx engine is asked for. */
-async function importOnnx(): Promise<typeof OnnxModule> {
+/** @sdtext/onnx, an optional peer: imported only when the onnx engine is asked for (or as the app hands it in). */
+async function importOnnx(provided?: OnnxModuleSource): Promise<OnnxEngineModule> {
+  if (provided !== undefined) {
+    let loaded: unknown;
+    try {
+      loaded = await loadOnnxModule(provided);
+    } catch (e) {
+      throw new EngineUnavailableError(`options.onnx could not load @sdtext/onnx (${(e as Error).message})`);
+    }
+    return checkOnnxModule(loaded);
+  }
   try {
     return (await import(/* @vite-ignore */ /* webpackIgnore: true */ ONNX_PACKAGE)) as typeof OnnxModule;
   } catch (e) {
@@ -37,8 +52,8 @@ async function importOnnx(): Promise<typeof OnnxModule> {
   }
 }
 
-async function loadOnnx(source: ModelSource, options: OnnxFromPretrainedOptions): Promise<OnnxCLIPTextModel> {
-  const onnx = await importOnnx();
+async function loadOnnx(source: ModelSource, { onnx: provided, ...options }: OnnxFromPretrainedOptions & { onnx?: OnnxModuleSource }): Promise<OnnxCLIPTextModel> {
+  const onnx = await importOnnx(provided);
   try {
     return await onnx.OnnxCLIPTextModel.fromPretrained(source, options);
   } catch (e) {
@@ -59,12 +74,16 @@ export async function loadTextEncoder(source: ModelSource, options: LoadTextEnco
     throw new TypeError(`engine must be one of ${ENGINE_CHOICES.map((e) => `"${e}"`).join(', ')}, got ${JSON.stringify(engine)}`);
   }
   const { backend, ...rest } = options;
+  // A quantized model is asked for speed on ONNX Runtime: never quietly swapped for the exact one.
+  const quantized = rest.dtype !== undefined && rest.dtype !== 'fp32';
+  if (engine === 'tfjs' && quantized) throw new TypeError(`dtype ${JSON.stringify(rest.dtype)} runs on the onnx engine only; use engine 'onnx' (or leave dtype out)`);
   if (engine === 'tfjs') return TfjsTextEncoder.fromPretrained(source, { ...rest, backend });
   if (engine === 'onnx') return loadOnnx(source, rest);
   try {
     return await loadOnnx(source, rest);
   } catch (e) {
     if (!(e instanceof EngineUnavailableError)) throw e;
+    if (quantized) throw new EngineUnavailableError(`dtype ${JSON.stringify(rest.dtype)} needs the onnx engine, which cannot run here: ${e.message}`);
     const tfjs = await TfjsTextEncoder.fromPretrained(source, { ...rest, backend });
     return Object.assign(tfjs, { fallbackReason: e.message });
   }

@@ -43,6 +43,16 @@ describe('loadTextEncoder', () => {
     await expect(loadTextEncoder(SD2, { engine: 'torch' as 'onnx' })).rejects.toThrow(/engine must be one of "tfjs", "onnx", "auto"/);
   });
 
+  it("dtype 'q8' runs on onnx only: refused on tfjs rather than quietly exact", async () => {
+    await expect(loadTextEncoder(SD2, { subfolder: 'text_model', engine: 'tfjs', dtype: 'q8' })).rejects.toThrow(/dtype "q8" runs on the onnx engine only/);
+    const q8 = await loadTextEncoder(SD2, { subfolder: 'text_model', engine: 'auto', dtype: 'q8' });
+    try {
+      expect(q8.engine).toBe('onnx');
+    } finally {
+      await q8.dispose();
+    }
+  });
+
   it('reports checkpoint problems as the tfjs loader does, without falling back', async () => {
     await expect(loadTextEncoder(SD2, { subfolder: 'text_model', variant: 'fp16' })).rejects.toThrow(CheckpointError);
     await expect(loadTextEncoder(path.join(SD2, 'nowhere'))).rejects.toThrow(/no config\.json/);

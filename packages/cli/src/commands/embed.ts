@@ -9,7 +9,7 @@ import { PromptProgress } from '../embed/prompt-progress.js';
 import { shardIsDone, shardName, writeShard, type EmbedSettings } from '../embed/shard-files.js';
 import { parseOptions, parsePositiveInteger } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
-import { commandInputs, loadTextPipeline } from '../text-model-source.js';
+import { commandInputs, loadTextPipeline, parseDtype } from '../text-model-source.js';
 
 const USAGE = `sdtext embed --input CAPTIONS --model REPO_OR_FOLDER --out FOLDER [options]
 
@@ -39,6 +39,7 @@ after a kill and it resumes: finished shards are kept, the rest redone.
                               (Slurm array), else the whole input. All jobs may share one --out.
   --engine tfjs|onnx|auto     as for sdtext encode (default auto: ONNX Runtime where it runs)
   --backend cpu|wasm          the tfjs engine's backend (default: wasm)
+  --dtype fp32|q8             q8: int8 weights on the onnx engine (faster, not exact); default fp32
   --revision R, --variant V   hub revision and weights variant
 
 Environment: HF_TOKEN, HF_ENDPOINT, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE=1, as Python's huggingface_hub.`;
@@ -64,6 +65,7 @@ export const embedCommand: Command = {
       backend: { type: 'string' },
       revision: { type: 'string' },
       variant: { type: 'string' },
+      dtype: { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`prompts come from --input FILE, not the command line (got ${JSON.stringify(positionals[0])})`);
     if (values.input === undefined) throw new UsageError('--input FILE is required');
@@ -122,9 +124,11 @@ export const embedCommand: Command = {
 
     tf.env().set('PROD', true);
     const loading = new ProgressReporter(io);
+    const dtype = parseDtype(values.dtype);
     const pipe = await loadTextPipeline(values.model, io, {
       engine,
       backend,
+      ...(dtype !== undefined ? { dtype } : {}),
       onProgress: (p) => loading.update(p),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),
       ...(values.variant !== undefined ? { variant: values.variant } : {}),
@@ -132,7 +136,7 @@ export const embedCommand: Command = {
     loading.finish();
     if (pipe.encoder.fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${pipe.encoder.backend}: ONNX Runtime cannot run here (${pipe.encoder.fallbackReason})\n`);
 
-    const settings: EmbedSettings = { model: values.model, output, dialect, clipSkip, shardSize };
+    const settings: EmbedSettings = { model: values.model, output, dialect, clipSkip, shardSize, dtype: dtype ?? 'fp32' };
     const progress = new PromptProgress(io, mine);
     let skippedShards = 0;
     let writtenShards = 0;

@@ -7,7 +7,7 @@ import { readIdsFile, type IdsInput } from '../input-ids-file.js';
 import { parseOptions } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
 import { refuseInputAsOutput } from '../output-guard.js';
-import { commandInputs, loadTextPipeline } from '../text-model-source.js';
+import { commandInputs, loadTextPipeline, parseDtype } from '../text-model-source.js';
 import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
 
 const USAGE = `sdtext encode [PROMPT...] --model REPO_OR_FOLDER [options]
@@ -32,6 +32,8 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
                               onnx, and tfjs (with a note on stderr) where ONNX Runtime cannot run.
                               The outputs are the same (within 1e-4) on both engines.
   --backend cpu|wasm          the tfjs engine's backend (default: wasm); ignored by onnx
+  --dtype fp32|q8             q8: the onnx engine with int8 weights and integer GEMMs (faster, not
+                              exact: see @sdtext/onnx's README); default fp32, the exact model
   --hidden-states             also output every layer's hidden state
   --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
   --clip-skip N               negative_prompt_embeds (negative prompt "" unless given; clip skip
@@ -69,6 +71,7 @@ export const encodeCommand: Command = {
       lora: { type: 'string', multiple: true },
       'text-encoder-config': { type: 'string' },
       out: { type: 'string' },
+      dtype: { type: 'string' },
     });
     if (!values.model) throw new UsageError('--model REPO_OR_FOLDER is required');
     const backend = (values.backend ?? 'wasm') as BackendName;
@@ -105,9 +108,11 @@ export const encodeCommand: Command = {
     // finished application, as this command is) keeps stderr for our own warnings.
     tf.env().set('PROD', true);
     const progress = new ProgressReporter(io);
+    const dtype = parseDtype(values.dtype);
     const pipe = await loadTextPipeline(values.model, io, {
       engine,
       backend,
+      ...(dtype !== undefined ? { dtype } : {}),
       onProgress: (p) => progress.update(p),
       ...(values.tokenizer !== undefined ? { tokenizer: values.tokenizer } : {}),
       ...(values.revision !== undefined ? { revision: values.revision } : {}),

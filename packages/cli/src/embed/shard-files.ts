@@ -9,6 +9,8 @@ export interface EmbedSettings {
   dialect: string | null;
   clipSkip: number;
   shardSize: number;
+  /** fp32, or q8 (approximate): shards of both never mix in one folder. */
+  dtype: 'fp32' | 'q8';
 }
 
 /** `shard-00012.json`: the index of `shard-00012.safetensors`, written after it (its presence means done). */

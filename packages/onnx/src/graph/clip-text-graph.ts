@@ -18,6 +18,8 @@ export interface ClipTextGraphOptions {
   attentions?: boolean;
   /** Fused style: store Linear weights transposed, [in, out] (onnxruntime-web), instead of as stored. */
   transposeWeights?: boolean;
+  /** Fused style: 'q8' quantizes the encoder layers' Linear weights (see OnnxFromPretrainedOptions.dtype). */
+  quantize?: 'q8' | null;
 }
 
 export interface ClipTextGraph {
@@ -44,6 +46,7 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
     w: (key) => weights.initializer(g, key),
     take: (key) => weights.take(key),
     transposeWeights: options.transposeWeights ?? false,
+    quantize: options.quantize ?? null,
     attentions: options.attentions ?? false,
   };
   const H = config.hidden_size;

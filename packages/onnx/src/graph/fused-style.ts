@@ -1,15 +1,25 @@
 import type { ClipGraphStyle, GraphContext } from './graph-context.js';
+import { quantizeQ8 } from './quantize-q8.js';
 import { attentionProbs, standardStyle, transpose } from './standard-style.js';
 
 const MS = { domain: 'com.microsoft' } as const;
 
-/** Linear with the weight as stored, [out, in]: FusedMatMul transposes B inside the GEMM (no copy). */
 /**
  * x W^T for a Linear weight stored [out, in]. onnxruntime-node: FusedMatMul with transB, so the
  * stored weight is used as it is (no copy, and ORT prepacks it). onnxruntime-web: MatMul by a
  * transposed copy, because the WebGPU kernel of FusedMatMul ignores transB (wrong results).
  */
-function matMulT({ g, w, take, transposeWeights }: GraphContext, x: string, weightKey: string): string {
+function matMulT({ g, w, take, transposeWeights, quantize }: GraphContext, x: string, weightKey: string): string {
+  if (quantize === 'q8') {
+    // int8 weights per output channel; the activations are quantized to uint8 per call, per tensor,
+    // by the op itself (ONNX Runtime's integer GEMM), and the product scaled back to float32.
+    const { data, shape } = take(weightKey);
+    const [out, inp] = shape as [number, number];
+    const { codes, scales } = quantizeQ8(data, out, inp);
+    const b = g.weight(`${weightKey}.q8`, codes, [inp, out]);
+    const bScale = g.weight(`${weightKey}.q8_scale`, scales, [out]);
+    return g.op('DynamicQuantizeMatMul', [x, b, bScale], {}, MS);
+  }
   if (!transposeWeights) return g.op('FusedMatMul', [x, w(weightKey)], { transB: { int: 1 } }, MS);
   const { data, shape } = take(weightKey);
   const [out, inp] = shape as [number, number];

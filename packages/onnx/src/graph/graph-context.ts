@@ -28,6 +28,8 @@ export interface GraphContext {
   w(key: string): string;
   /** Whether Linear weights must be transposed to [in, out] (for runtimes without a working transB). */
   transposeWeights: boolean;
+  /** 'q8': the encoder layers' Linear weights as int8 per output channel, activations quantized per call. */
+  quantize: 'q8' | null;
   /** Also expose each layer's attention probabilities (HF's output_attentions). */
   attentions: boolean;
   /** Removes and returns the tensor of `key` (for styles that re-lay weights out). */

@@ -59,9 +59,9 @@ export class GraphBuilder {
     this.outputs.push({ name, elemType, dims });
   }
 
-  /** A model weight (float32 or float16 bits), under its checkpoint key. */
-  weight(key: string, data: Float32Array | Uint16Array, dims: readonly number[]): string {
-    const dataType = data instanceof Float32Array ? DataType.FLOAT : DataType.FLOAT16;
+  /** A model weight (float32, float16 bits, or int8 for quantized matrices), under its checkpoint key. */
+  weight(key: string, data: Float32Array | Uint16Array | Int8Array, dims: readonly number[]): string {
+    const dataType = data instanceof Float32Array ? DataType.FLOAT : data instanceof Int8Array ? DataType.INT8 : DataType.FLOAT16;
     const raw = bytesOf(data);
     let bytes: TensorBytes;
     if (this.options.weights === 'inline') {

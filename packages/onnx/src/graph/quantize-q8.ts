@@ -1,0 +1,25 @@
+/**
+ * A Linear weight [out, in] as int8 per output channel, symmetric (zero point 0), laid out [in, out]
+ * for ONNX Runtime's DynamicQuantizeMatMul: scale[o] = max |W[o, :]| / 127 and
+ * q[i, o] = round(W[o, i] / scale[o]). A row of zeros gets scale 1 (all codes 0).
+ */
+export interface Q8Weight {
+  /** [in, out]. */
+  codes: Int8Array;
+  /** [out]. */
+  scales: Float32Array;
+}
+
+export function quantizeQ8(weight: Float32Array, out: number, inp: number): Q8Weight {
+  const codes = new Int8Array(out * inp);
+  const scales = new Float32Array(out);
+  for (let o = 0; o < out; o++) {
+    const row = o * inp;
+    let max = 0;
+    for (let i = 0; i < inp; i++) max = Math.max(max, Math.abs(weight[row + i]!));
+    const scale = max > 0 ? max / 127 : 1;
+    scales[o] = scale;
+    for (let i = 0; i < inp; i++) codes[i * out + o] = Math.max(-127, Math.min(127, Math.round(weight[row + i]! / scale)));
+  }
+  return { codes, scales };
+}
