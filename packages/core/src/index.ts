@@ -138,4 +138,5 @@ export {
 } from './torch/index.js';
 export { MAX_TEXTUAL_INVERSION_BYTES, TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';
 export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
+export { ENCODER_FAMILIES, type EncoderFamily } from './single-file-layers.js';
 export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './single-file.js';

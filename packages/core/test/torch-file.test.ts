@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TorchFileError, isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from '../src/index.js';
+import { MAX_PICKLE_BYTES, TorchFileError, isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from '../src/index.js';
 import { PickleWriter, floats, storedZip, torchZip } from './helpers/torch-writer.js';
 
 /**
@@ -197,6 +197,11 @@ describe('zip', () => {
     new DataView(pastEnd.buffer).setUint32(cdOffset + 24, 1e9, true); // data.pkl's size
     new DataView(pastEnd.buffer).setUint32(cdOffset + 20, 1e9, true);
     await expect(readTorchFile(pastEnd, { name: 'z.pt' })).rejects.toThrow(/z\.pt: x\/data\.pkl's 1000000000 bytes at offset 40 run past the end of the file/);
+  });
+
+  it(`refuses a data.pkl over ${MAX_PICKLE_BYTES} bytes before reading it`, async () => {
+    const zip = storedZip([['x/data.pkl', new Uint8Array(MAX_PICKLE_BYTES + 1)]]);
+    await expect(readTorchFile(zip, { name: 'z.pt' })).rejects.toThrow(`z.pt: x/data.pkl is ${MAX_PICKLE_BYTES + 1} bytes, over the ${MAX_PICKLE_BYTES} read for it`);
   });
 
   it('refuses a zip64 extra field too short for the values it must hold', async () => {

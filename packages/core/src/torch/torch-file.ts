@@ -13,8 +13,8 @@ import { readStoredEntry, readZipDirectory, type ZipEntry } from './zip.js';
  * does (pickle/, torch-globals.ts). No code runs, and the work done is bounded by the file's size.
  */
 
-/** A full SD checkpoint's data.pkl is under a MB; this is far above any real one. */
-export const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+/** A full SD checkpoint's data.pkl is under a MB (~200 bytes a tensor); this is 16 times that (a hostile one of this size costs ~1 GB and 3 s). */
+export const MAX_PICKLE_BYTES = 16 * 1024 * 1024;
 /** One storage is read and widened whole; a text encoder's largest is ~250 MB. */
 export const MAX_STORAGE_BYTES = 2 ** 31 - 1;
 
