@@ -150,9 +150,6 @@ export class PickleMachine {
   isTuple(x: Item): x is Item[] {
     return Array.isArray(x) && this.tuples.has(x);
   }
-  isList(x: Item): x is PickleValue[] {
-    return Array.isArray(x) && !this.tuples.has(x);
-  }
   /** `x` as data (a list element, a dict value, the result): not a global, a storage, or a tuple holding one. */
   value(x: Item, what: string): PickleValue {
     if (x instanceof PickleObject) this.fail(`${what} is a ${shorten(x.describe())}, not data`);
