@@ -55,3 +55,4 @@ export {
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';
 export { PROMPT_DIALECTS, type PromptDialect } from './dialect-prompt.js';
 export { addTextualInversions, maybeConvertPrompt, readLoras, type LoraInput, type TextualInversionInput } from './checkpoint-extras.js';
+export { type OnnxEngineModule, type OnnxModuleSource } from './onnx-module.js';
