@@ -2,7 +2,7 @@ import { tokenizeLine } from './a1111/chunks.js';
 import { encodeA1111 } from './a1111/encode.js';
 import { parsePromptAttention } from './a1111/parse-attention.js';
 import { encodeComfy } from './comfy/encode.js';
-import { parseComfyPrompt } from './comfy/parse-weights.js';
+import { parseComfyPieces } from './comfy/parse-weights.js';
 import { tokenizeWithWeights } from './comfy/tokenize.js';
 import { encodeCompel, tokenizeCompel } from './compel/encode.js';
 import type { PromptTokenizer, Tensor } from './encoder.js';
@@ -30,6 +30,11 @@ export interface DialectOptions {
   padTokenId?: number;
 }
 
+/**
+ * The weighted pieces and 77-token chunks of a prompt in a dialect (`sdtext parse`). Throws
+ * PromptError for a prompt the dialect refuses (a weight that is not a finite number, nesting past
+ * MAX_NESTING_DEPTH, compel's syntax errors).
+ */
 export function explainPrompt(prompt: string, dialect: Dialect, tokenizer: PromptTokenizer, options: DialectOptions = {}): PromptExplanation {
   if (dialect === 'a1111') {
     return {
@@ -54,7 +59,7 @@ export function explainPrompt(prompt: string, dialect: Dialect, tokenizer: Promp
   const padWithEnd = (options.padTokenId ?? tokenizer.padTokenId) === tokenizer.eosTokenId;
   return {
     dialect,
-    pieces: parseComfyPrompt(prompt),
+    pieces: parseComfyPieces(prompt).map(({ text, weight }) => ({ text, weight })),
     chunks: tokenizeWithWeights(prompt, tokenizer, { padWithEnd }).map((c) => ({ tokens: c.map(([t]) => t), weights: c.map(([, w]) => w) })),
   };
 }

@@ -1,5 +1,6 @@
 import type { PromptTokenizer } from '../encoder.js';
-import { escapeImportant, tokenWeights, unescapeImportant } from './parse-weights.js';
+import { PromptError } from '../errors.js';
+import { parseComfyPieces } from './parse-weights.js';
 
 /** A token id and its weight (ComfyUI's `(token, weight)` pair). */
 export type TokenWeight = [token: number, weight: number];
@@ -25,7 +26,8 @@ function vocabOf(tokenizer: PromptTokenizer): Record<string, number> {
  * ComfyUI's `SDTokenizer.tokenize_with_weights` (no textual inversion): weights from
  * `token_weights`, text split on spaces into words, each word tokenized alone (a word that is
  * itself a vocabulary entry is looked up as is), then packed into 77-token chunks without
- * splitting a word unless it is longer than `maxWordLength` tokens.
+ * splitting a word unless it is longer than `maxWordLength` tokens. A weight that is not a finite
+ * number (`(cat:nan)`, `(cat:inf)`) throws PromptError: ComfyUI would write NaN/inf embeddings.
  */
 export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, options: ComfyTokenizeOptions = {}): TokenWeight[][] {
   const maxLength = options.maxLength ?? 77;
@@ -36,8 +38,8 @@ export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, op
   const vocab = vocabOf(tokenizer);
 
   const words: TokenWeight[][] = [];
-  for (const { text: segment, weight } of tokenWeights(escapeImportant(text), 1.0)) {
-    for (const word of unescapeImportant(segment).replaceAll('\n', ' ').split(' ')) {
+  for (const { text: segment, weight } of parseComfyPieces(text)) {
+    for (const word of segment.replaceAll('\n', ' ').split(' ')) {
       if (word === '') continue;
       const exact = Object.hasOwn(vocab, `${word}</w>`) ? [vocab[`${word}</w>`]!] : tokenizer.encode(word, { addSpecialTokens: false }).inputIds;
       words.push(exact.map((t): TokenWeight => [t, weight]));
@@ -47,15 +49,23 @@ export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, op
   const batched: TokenWeight[][] = [];
   let batch: TokenWeight[] = [[start, 1.0]];
   batched.push(batch);
-  for (let group of words) {
+  for (const group of words) {
     const isLarge = group.length >= maxWordLength;
-    while (group.length > 0) {
-      if (group.length + batch.length > maxLength - 1) {
+    // ComfyUI loops forever on a word it will not cut that no chunk can hold (only with options
+    // where maxWordLength > maxLength - 2).
+    if (!isLarge && group.length > maxLength - 2) {
+      throw new PromptError(`a word of ${group.length} tokens fits no ${maxLength}-token chunk and maxWordLength ${maxWordLength} keeps it whole`);
+    }
+    // `from` walks through the word: slicing off the front each time would be quadratic in a long one.
+    let from = 0;
+    while (from < group.length) {
+      if (group.length - from + batch.length > maxLength - 1) {
         const remaining = maxLength - batch.length - 1;
         if (isLarge) {
           // A long word is cut at the chunk boundary.
-          batch.push(...group.slice(0, remaining), [end, 1.0]);
-          group = group.slice(remaining);
+          for (let i = from; i < from + remaining; i++) batch.push(group[i]!);
+          batch.push([end, 1.0]);
+          from += remaining;
         } else {
           // A short word moves whole to the next chunk; this one is closed and padded.
           batch.push([end, 1.0]);
@@ -64,8 +74,8 @@ export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, op
         batch = [[start, 1.0]];
         batched.push(batch);
       } else {
-        batch.push(...group);
-        group = [];
+        for (let i = from; i < group.length; i++) batch.push(group[i]!);
+        from = group.length;
       }
     }
   }

@@ -1,7 +1,8 @@
 import type { PromptTokenizer, Tensor } from '../encoder.js';
 import type { EncoderCache } from '../encoder-cache.js';
+import { PromptError } from '../errors.js';
 import { parseCompelPrompt } from './parse.js';
-import type { CompelBlend, CompelConjunction, CompelFlattenedPrompt, CompelFragment } from './structures.js';
+import { CompelSyntaxError, type CompelBlend, type CompelConjunction, type CompelFlattenedPrompt, type CompelFragment, type CompelSubstitute } from './structures.js';
 
 // compel's conditioning (src/compel/compel.py + embeddings_provider.py), in float32 as torch runs it.
 
@@ -100,9 +101,9 @@ class CompelProvider {
   }
 
   /** _find_next_best_split_point: SENTENCES falls back to PHRASES, PHRASES to WORDS, then a hard split. */
-  private splitPoint(ids: readonly number[], maxLength: number): number {
-    if (this.truncate || this.split === 'brutal' || ids.length <= maxLength) return maxLength;
-    const texts = ids.slice(0, maxLength).map((id) => this.tokenText(id));
+  private splitPoint(ids: readonly number[], from: number, maxLength: number): number {
+    if (this.truncate || this.split === 'brutal' || ids.length - from <= maxLength) return maxLength;
+    const texts = ids.slice(from, from + maxLength).map((id) => this.tokenText(id));
     const find = (mode: CompelSplitMode): number | undefined => {
       for (let i = texts.length - 1; i >= 0; i--) {
         const t = texts[i]!;
@@ -128,24 +129,26 @@ class CompelProvider {
       fragments = [''];
       weights = [1.0];
     }
-    let ids: number[] = [];
-    let ws: number[] = [];
+    const ids: number[] = [];
+    const ws: number[] = [];
     this.tokenIds(fragments).forEach((t, i) => {
-      ids = ids.concat(t);
-      ws = ws.concat(new Array<number>(t.length).fill(weights[i]!));
+      for (const id of t) {
+        ids.push(id);
+        ws.push(weights[i]!);
+      }
     });
     const out = { tokens: [] as number[], weights: [] as number[], mask: [] as number[] };
-    for (;;) {
-      const at = this.splitPoint(ids, MAX - 2);
-      const chunk = [this.tokenizer.bosTokenId, ...ids.slice(0, at), this.tokenizer.eosTokenId];
-      const chunkWeights = [1.0, ...ws.slice(0, at), 1.0];
-      ids = ids.slice(at);
-      ws = ws.slice(at);
+    // `from` walks through the ids: slicing the rest off each chunk would be quadratic in a long prompt.
+    for (let from = 0; ; ) {
+      const at = this.splitPoint(ids, from, MAX - 2);
+      const chunk = [this.tokenizer.bosTokenId, ...ids.slice(from, from + at), this.tokenizer.eosTokenId];
+      const chunkWeights = [1.0, ...ws.slice(from, from + at), 1.0];
+      from += at;
       const padLength = MAX - chunk.length;
       out.tokens.push(...chunk, ...new Array<number>(padLength).fill(this.pad));
       out.weights.push(...chunkWeights, ...new Array<number>(padLength).fill(1.0));
       out.mask.push(...new Array<number>(chunk.length).fill(1), ...new Array<number>(padLength).fill(this.maskPad));
-      if (this.truncate || ids.length === 0) break;
+      if (this.truncate || from >= ids.length) break;
     }
     return out;
   }
@@ -192,7 +195,7 @@ class CompelProvider {
             start = tokens.length - 1;
             break;
           }
-          throw new Error(`compel: couldn't find start of token sequence for fragment at index ${fi} '${fragments[fi]}'`);
+          throw new PromptError(`compel: couldn't find start of token sequence for fragment at index ${fi} '${fragments[fi]}'`);
         }
         if (tokens[start] === ids[0]) break;
         start++;
@@ -205,7 +208,7 @@ class CompelProvider {
             end = tokens.length - 1;
             break;
           }
-          throw new Error(`compel: couldn't find end of token sequence for fragment at index ${fi} '${fragments[fi]}'`);
+          throw new PromptError(`compel: couldn't find end of token sequence for fragment at index ${fi} '${fragments[fi]}'`);
         }
         const t = tokens[end];
         if (t === ids[rel]) {
@@ -215,7 +218,7 @@ class CompelProvider {
         } else if (!this.truncate && (t === this.tokenizer.eosTokenId || t === this.pad || t === this.tokenizer.bosTokenId)) {
           end++;
         } else {
-          throw new Error(`compel: token sequence mismatch for fragment at index ${fi} '${fragments[fi]}'`);
+          throw new PromptError(`compel: token sequence mismatch for fragment at index ${fi} '${fragments[fi]}'`);
         }
       }
       out.push([start, end]);
@@ -234,7 +237,7 @@ class CompelProvider {
       const w = weights[index]!;
       if (!(w < 1)) continue;
       const range = ranges[index];
-      if (range === null || range === undefined) throw new TypeError('compel: a down-weighted fragment without tokens (compel raises TypeError)');
+      if (range === null || range === undefined) throw new CompelSyntaxError('TypeError', `compel: the down-weighted fragment ${JSON.stringify(fragments[index])} has no tokens (compel raises TypeError)`);
       const without = mask.slice();
       for (let i = range[0]; i <= range[1] && i < without.length; i++) without[i] = 0;
       if (!this.truncate) {
@@ -275,7 +278,7 @@ class CompelProvider {
 
   async flattenedConditioning(prompt: CompelFlattenedPrompt): Promise<Cond> {
     if (prompt.children.some((c) => c.type !== 'Fragment')) {
-      throw new Error('compel .swap() (cross-attention control) has no conditioning tensor here; it needs the diffusion model');
+      throw new PromptError('compel .swap() (cross-attention control) has no conditioning tensor here; it needs the diffusion model');
     }
     const children = prompt.children as CompelFragment[];
     return this.fragmentsConditioning(
@@ -324,7 +327,7 @@ class CompelProvider {
       }
       parts.push(c);
     }
-    if (parts.length === 0) throw new Error('compel: a prompt with no parts (only loras) has no conditioning (torch.concat of nothing)');
+    if (parts.length === 0) throw new PromptError('compel: a prompt with no parts (only loras) has no conditioning (torch.concat of nothing)');
     const tokens = parts.reduce((n, c) => n + c.tokens, 0);
     const data = new Float32Array(tokens * this.hidden);
     let at = 0;
@@ -377,7 +380,7 @@ export async function encodeCompel(
   const texts = typeof prompts === 'string' ? [prompts] : [...prompts];
   const provider = new CompelProvider(tokenizer, cache, options);
   await provider.empty();
-  const conjunctions = texts.map((t) => parseCompelPrompt(t));
+  const conjunctions = texts.map((t) => parseCompelPrompt(t, { finiteWeights: true }));
   const conds: Cond[] = [];
   for (const c of conjunctions) conds.push(await provider.conjunctionConditioning(c));
   const padded = await provider.padToSameLength(conds);
@@ -394,6 +397,11 @@ export async function encodeCompel(
     result.pooled = { data, dims: [texts.length, P] };
   }
   return result;
+}
+
+/** The fragments of a prompt with each `.swap()` read as its original (nested swaps too). */
+function originalFragments(children: readonly (CompelFragment | CompelSubstitute)[]): CompelFragment[] {
+  return children.flatMap((c) => (c.type === 'Fragment' ? [c] : originalFragments(c.original)));
 }
 
 /** One part of a compel prompt as the encoder sees it: 77-token chunks with each token's weight. */
@@ -414,10 +422,10 @@ export function tokenizeCompel(
   options: CompelEncodeOptions = {},
 ): { conjunction: CompelConjunction; parts: CompelPartTokens[] } {
   const provider = new CompelProvider(tokenizer, undefined, options);
-  const conjunction = parseCompelPrompt(prompt);
+  const conjunction = parseCompelPrompt(prompt, { finiteWeights: true });
   const flat = conjunction.prompts.flatMap((p) => (p.type === 'Blend' ? p.prompts : [p]));
   const parts = flat.map((p) => {
-    const fragments = p.children.flatMap((c) => (c.type === 'Fragment' ? [c] : c.original));
+    const fragments = originalFragments(p.children);
     const t = provider.tokensAndWeights(
       fragments.map((c) => c.text),
       fragments.map((c) => c.weight),

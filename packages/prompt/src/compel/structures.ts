@@ -1,3 +1,5 @@
+import { PromptError } from '../errors.js';
+
 // compel's prompt structures (src/compel/prompt_parser.py), as plain data. A parsed prompt is a
 // Conjunction of FlattenedPrompts and Blends; a FlattenedPrompt is a list of weighted Fragments
 // (and `.swap()` substitutes, which compel uses for cross-attention control).
@@ -42,7 +44,7 @@ export interface CompelConjunction {
 }
 
 /** What compel raises (ParseException, ParsingException, ValueError, TypeError), by its Python name. */
-export class CompelSyntaxError extends Error {
+export class CompelSyntaxError extends PromptError {
   constructor(
     readonly pythonType: string,
     message: string,
