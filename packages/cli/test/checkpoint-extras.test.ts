@@ -18,7 +18,7 @@ async function sd1SingleFile(): Promise<string> {
   const entries: [string, SafetensorsEntry][] = [['model.diffusion_model.out.2.weight', { shape: [4], data: new Float32Array(4).fill(NaN) }]];
   for (const [name, t] of tensors) entries.push([`cond_stage_model.transformer.${name}`, { shape: t.shape, data: toFloat32(t.dtype, t.data) }]);
   await writeSafetensorsFile(path, entries);
-  writeFileSync(join(dir, 'heads.json'), JSON.stringify({ num_attention_heads: 4 }));
+  writeFileSync(join(dir, 'heads.json'), JSON.stringify({ num_attention_heads: 4, num_hidden_layers: 2 }));
   return path;
 }
 

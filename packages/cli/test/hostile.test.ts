@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, linkSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, linkSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeHub } from '../../pipeline/test/helpers/fake-hub.js';
 import { fixtureRepo } from '../../pipeline/test/helpers/fixture-repos.js';
+import { loadSafetensors, toFloat32, writeSafetensorsFile, type SafetensorsEntry } from '@sdtext/core';
 import { parseLoraOption } from '../src/text-model-source.js';
 import { runCli } from './run-cli.js';
 
@@ -69,6 +70,45 @@ describe('--out never overwrites an input (as cp refuses a file onto itself)', (
       expect(stderr).toBe('');
       expect(code).toBe(0);
     }
+  });
+});
+
+describe('files from strangers', () => {
+  /** sd1-tiny as a single-file SD1 checkpoint, less the tensors `drop` matches. */
+  async function singleFile(name: string, drop: RegExp): Promise<string> {
+    const path = join(dir, name);
+    const { tensors } = await loadSafetensors(join(FIXTURES, 'models', 'sd1-tiny', 'text_model', 'model.safetensors'));
+    const entries: [string, SafetensorsEntry][] = [];
+    for (const [key, t] of tensors) if (!drop.test(key)) entries.push([`cond_stage_model.transformer.${key}`, { shape: t.shape, data: toFloat32(t.dtype, t.data) }]);
+    await writeSafetensorsFile(path, entries);
+    return path;
+  }
+
+  it('a single file that lost a layer is refused, not loaded as a shallower model', async () => {
+    const file = await singleFile('no-layer-1.safetensors', /\.layers\.1\./);
+    const config = join(dir, 'two-layers.json');
+    writeFileSync(config, JSON.stringify({ num_attention_heads: 4, num_hidden_layers: 2 }));
+    const given = await runCli(['encode', 'a', '--model', file, '--tokenizer', 'sd1', '--text-encoder-config', config, '--engine', 'tfjs', '--backend', 'cpu']);
+    expect(given.code).toBe(1);
+    expect(given.stderr).toContain('missing key "cond_stage_model.transformer.text_model.encoder.layers.1.self_attn.q_proj.weight" and 15 more: num_hidden_layers is 2');
+    // Without the depth, a width no Stable Diffusion encoder has cannot be checked: the user is asked for it.
+    const heads = join(dir, 'heads-only.json');
+    writeFileSync(heads, JSON.stringify({ num_attention_heads: 4 }));
+    const asked = await runCli(['encode', 'a', '--model', file, '--tokenizer', 'sd1', '--text-encoder-config', heads, '--engine', 'tfjs', '--backend', 'cpu']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toMatch(/a 32-wide text encoder is none of Stable Diffusion's .* give num_hidden_layers/);
+  });
+
+  it('a 3 GB sparse file as --textual-inversion fails at once, naming the file and the cap', async () => {
+    const file = join(dir, 'huge.pt');
+    writeFileSync(file, '');
+    truncateSync(file, 3 * 1024 ** 3);
+    const started = Date.now();
+    const { code, stderr } = await runCli(['encode', 'a', '--model', modelCopy('ti-huge'), '--textual-inversion', file, '--engine', 'tfjs', '--backend', 'cpu']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(file);
+    expect(stderr).toMatch(/128 MiB/);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

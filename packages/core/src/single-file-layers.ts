@@ -4,9 +4,9 @@ import { CLIP_TEXT_CONFIG_LIMITS, ConfigError } from './config.js';
 /**
  * Whether a single file's text encoder holds every layer it must. Its depth is not stored, only its
  * tensors, so a file that lost its last layers would otherwise load as a shallower model. The
- * depth comes from, in order: the caller's `num_hidden_layers`; the real encoder of that layout and
- * width (below); else one past the highest layer present (SD 2.x: minus the dropped block). Every
- * layer below it must have all of its tensors; the first missing one is named.
+ * depth comes from the caller's `num_hidden_layers`, else the real encoder of that layout and width
+ * (below); any other width must be given its depth. Every layer below it must have all of its
+ * tensors; the first missing one is named.
  */
 
 export interface EncoderFamily {
@@ -77,8 +77,13 @@ export function encoderDepth(
     const kept = family.layers - dropped;
     return { layers: kept, reason: `the ${family.model} text encoder (hidden size ${hidden}) has ${family.layers} layers${dropped ? `, of which the model keeps ${kept}` : ''}` };
   }
-  const layers = Math.max(0, highest + 1 - dropped);
-  return { layers, reason: `layer ${highest} is present, so every layer below it must be${dropped ? ' (the last is dropped, as SD 2.x does)' : ''}` };
+  // Any other width is no Stable Diffusion encoder (test models, experiments): the file cannot say
+  // how deep it is, and a lost top layer would load as a shallower model. The caller must say.
+  const known = ENCODER_FAMILIES.map((f) => `${f.model}: ${f.hidden}`).join('; ');
+  throw new ConfigError(
+    `${where}: a ${hidden}-wide text encoder is none of Stable Diffusion's (${known}), so the file cannot tell how many layers it must have ` +
+      `(layer ${highest} is the highest present): give num_hidden_layers in the text encoder config (textEncoderConfig, or sdtext --text-encoder-config)`,
+  );
 }
 
 /** Throws, naming the first missing key, unless layers 0 to `depth.layers - 1` have every part. */

@@ -174,7 +174,7 @@ describe('single-file checkpoints', () => {
   });
 
   it('plans OpenCLIP -> HF: q/k/v rows of in_proj, SD2 drops its last block and its projection', () => {
-    const sd2 = planSingleFile(openClip('cond_stage_model.model.', 3), detectSingleFile(['cond_stage_model.model.x'], 'f').encoders[0]!, 'f');
+    const sd2 = planSingleFile(openClip('cond_stage_model.model.', 3), detectSingleFile(['cond_stage_model.model.x'], 'f').encoders[0]!, 'f', { num_hidden_layers: 2 });
     expect(sd2.config).toMatchObject({ num_hidden_layers: 2, hidden_size: 64, num_attention_heads: 1, hidden_act: 'gelu', vocab_size: 100 });
     expect(sd2.recipes.get('text_model.encoder.layers.1.self_attn.k_proj.bias')).toEqual({
       source: 'cond_stage_model.model.transformer.resblocks.1.attn.in_proj_bias',
@@ -184,13 +184,13 @@ describe('single-file checkpoints', () => {
     expect([...sd2.recipes.keys()].some((k) => k.includes('layers.2'))).toBe(false);
     expect(sd2.recipes.has('text_projection.weight')).toBe(false);
     const xl = detectSingleFile(['conditioner.embedders.0.transformer.x', 'conditioner.embedders.1.model.x'], 'f').encoders[1]!;
-    const g = planSingleFile(openClip('conditioner.embedders.1.model.', 3), xl, 'f', { num_attention_heads: 4 });
+    const g = planSingleFile(openClip('conditioner.embedders.1.model.', 3), xl, 'f', { num_attention_heads: 4, num_hidden_layers: 3 });
     expect(g.config).toMatchObject({ num_hidden_layers: 3, num_attention_heads: 4, projection_dim: 16 });
     expect(g.recipes.get('text_projection.weight')).toEqual({ source: 'conditioner.embedders.1.model.text_projection', transpose: true });
   });
 
   it('names a text encoder key it cannot place', () => {
     const tensors = [...openClip('cond_stage_model.model.', 2), info('cond_stage_model.model.transformer.resblocks.0.attn.extra', [2])];
-    expect(() => planSingleFile(tensors, detectSingleFile(['cond_stage_model.model.x'], 'f').encoders[0]!, 'f')).toThrow(CheckpointError);
+    expect(() => planSingleFile(tensors, detectSingleFile(['cond_stage_model.model.x'], 'f').encoders[0]!, 'f', { num_hidden_layers: 1 })).toThrow(CheckpointError);
   });
 });

@@ -77,21 +77,28 @@ describe('a single file holds every layer its text encoder needs', () => {
     expect(() => plan(xl(31), 1)).toThrow(/missing key "conditioner\.embedders\.1\.model\.transformer\.resblocks\.31\.attn\.in_proj_weight" and 11 more: the OpenCLIP ViT-bigG\/14/);
   });
 
-  it('a width no family has (the tiny fixtures): the highest layer present sets the depth, and a gap is refused', () => {
-    expect(plan(transformers(SD1, range(2), 64)).config.num_hidden_layers).toBe(2);
-    expect(() => plan(transformers(SD1, [0, 2], 64))).toThrow(
-      'model.safetensors: missing key "cond_stage_model.transformer.text_model.encoder.layers.1.self_attn.q_proj.weight" and 15 more: layer 2 is present, so every layer below it must be',
+  it('a width no family has (the tiny fixtures) must be given its depth: a lost top layer cannot pass as a shallower model', () => {
+    // The issue's file: every layers.1.* tensor removed from a 2-layer model. Nothing in it says 2.
+    expect(() => plan(transformers(SD1, range(1), 64))).toThrow(
+      /model\.safetensors: a 64-wide text encoder is none of Stable Diffusion's \(CLIP ViT-L\/14 \(SD 1\.x, SDXL\): 768; .*\), so the file cannot tell how many layers it must have \(layer 0 is the highest present\): give num_hidden_layers/,
+    );
+    expect(() => plan(transformers(SD1, range(1), 64), 0, { num_hidden_layers: 2 })).toThrow(
+      'model.safetensors: missing key "cond_stage_model.transformer.text_model.encoder.layers.1.self_attn.q_proj.weight" and 15 more: num_hidden_layers is 2 (the config given)',
+    );
+    expect(plan(transformers(SD1, range(2), 64), 0, { num_hidden_layers: 2 }).config.num_hidden_layers).toBe(2);
+    expect(() => plan(transformers(SD1, [0, 2], 64), 0, { num_hidden_layers: 3 })).toThrow(
+      'model.safetensors: missing key "cond_stage_model.transformer.text_model.encoder.layers.1.self_attn.q_proj.weight" and 15 more: num_hidden_layers is 3 (the config given)',
     );
     // SD 2.x drops the highest block; a gap below it is still a gap (was: block 3 silently dropped as the "last").
-    expect(plan(openClip(SD2, range(3), 64)).config.num_hidden_layers).toBe(2);
-    expect(() => plan(openClip(SD2, [0, 1, 3], 64))).toThrow(
-      'model.safetensors: missing key "cond_stage_model.model.transformer.resblocks.2.attn.in_proj_weight" and 11 more: layer 3 is present, so every layer below it must be (the last is dropped, as SD 2.x does)',
+    expect(plan(openClip(SD2, range(3), 64), 0, { num_hidden_layers: 2 }).config.num_hidden_layers).toBe(2);
+    expect(() => plan(openClip(SD2, [0, 1, 3], 64), 0, { num_hidden_layers: 3 })).toThrow(
+      'model.safetensors: missing key "cond_stage_model.model.transformer.resblocks.2.attn.in_proj_weight" and 11 more: num_hidden_layers is 3 (the config given)',
     );
   });
 
   it('a layer with one tensor missing is refused by that key', () => {
     const missing = `${SD1}text_model.encoder.layers.1.mlp.fc2.bias`;
-    expect(() => plan(transformers(SD1, range(2), 64, [missing]))).toThrow(`model.safetensors: missing key "${missing}": layer 1 is present, so every layer below it must be`);
+    expect(() => plan(transformers(SD1, range(2), 64, [missing]), 0, { num_hidden_layers: 2 })).toThrow(`model.safetensors: missing key "${missing}": num_hidden_layers is 2 (the config given)`);
   });
 
   it("the caller's num_hidden_layers sets the depth, and is checked before it is used", () => {

@@ -17,8 +17,8 @@ const TI_PROMPTS = ['a photo of <cat-toy>', 'my-style <dog>'];
 const KOHYA: LoraInput = { file: join(EXTRAS, 'lora-kohya-sd1.safetensors'), scale: 0.7 };
 const PEFT: LoraInput = { file: join(EXTRAS, 'lora-peft-sd2.safetensors'), scale: 1 };
 // What the single files cannot tell: the tiny models' head counts (real models: hidden_size / 64).
-const SD1_HEADS = { num_attention_heads: 4 };
-const SD2_HEADS = { num_attention_heads: 2 };
+const SD1_HEADS = { num_attention_heads: 4, num_hidden_layers: 2 };
+const SD2_HEADS = { num_attention_heads: 2, num_hidden_layers: 2 };
 
 async function reference(name: string): Promise<{ inputIds: number[][]; lastHiddenState: Float32Array }> {
   const file = await loadSafetensors(join(EXTRAS, `${name}.safetensors`));
