@@ -1,4 +1,3 @@
-import type { EncodeOutputs } from './engine.js';
 import type { FloatTensor } from './tensor.js';
 
 export interface EmbeddingCacheOptions {
@@ -8,15 +7,26 @@ export interface EmbeddingCacheOptions {
   maxBytes?: number;
 }
 
-/** The optional outputs a call asks for: a cached row serves it only if it has them. */
-export interface OutputNeeds {
-  hiddenStates: boolean;
-  attentions: boolean;
+/**
+ * The optional outputs a call asks for, by field name (`hiddenStates`, `attentions`): a cached row
+ * serves it only if it has each one asked for, and a result carries only those asked for.
+ */
+export type OutputNeeds = Readonly<Record<string, boolean>>;
+
+/**
+ * An engine's outputs for a batch: every field a batch-major tensor [B, ...] or a list of them
+ * (hidden states per layer), or absent. CLIP's EncodeOutputs and T5's T5EncodeOutputs are.
+ */
+export type BatchOutputs = object;
+
+type Field = FloatTensor | readonly FloatTensor[];
+
+function fields(o: BatchOutputs): [string, Field][] {
+  return Object.entries(o).filter((e): e is [string, Field] => e[1] !== undefined);
 }
 
-function bytesOf(o: EncodeOutputs): number {
-  const all = [o.lastHiddenState, o.poolerOutput, ...(o.hiddenStates ?? []), ...(o.attentions ?? []), ...(o.textEmbeds ? [o.textEmbeds] : [])];
-  return all.reduce((n, t) => n + t.data.byteLength, 0);
+function bytesOf(o: BatchOutputs): number {
+  return fields(o).reduce((n, [, f]) => n + (Array.isArray(f) ? f : [f as FloatTensor]).reduce((m, t) => m + t.data.byteLength, 0), 0);
 }
 
 /** Row `b` of a batch-major tensor, as a batch of one. */
@@ -36,20 +46,21 @@ function stack(ts: readonly FloatTensor[]): FloatTensor {
   return { data, dims: [ts.length, ...ts[0]!.dims.slice(1)] };
 }
 
-function rowOf(o: EncodeOutputs, b: number): EncodeOutputs {
-  const out: EncodeOutputs = { lastHiddenState: row(o.lastHiddenState, b), poolerOutput: row(o.poolerOutput, b) };
-  if (o.hiddenStates) out.hiddenStates = o.hiddenStates.map((h) => row(h, b));
-  if (o.attentions) out.attentions = o.attentions.map((a) => row(a, b));
-  if (o.textEmbeds) out.textEmbeds = row(o.textEmbeds, b);
-  return out;
+function rowOf<O extends BatchOutputs>(o: O, b: number): O {
+  const out: Record<string, Field> = {};
+  for (const [name, f] of fields(o)) out[name] = Array.isArray(f) ? f.map((t: FloatTensor) => row(t, b)) : row(f as FloatTensor, b);
+  return out as O;
 }
 
-function stackRows(rows: readonly EncodeOutputs[], { hiddenStates, attentions }: OutputNeeds): EncodeOutputs {
-  const out: EncodeOutputs = { lastHiddenState: stack(rows.map((r) => r.lastHiddenState)), poolerOutput: stack(rows.map((r) => r.poolerOutput)) };
-  if (hiddenStates) out.hiddenStates = rows[0]!.hiddenStates!.map((_, i) => stack(rows.map((r) => r.hiddenStates![i]!)));
-  if (attentions) out.attentions = rows[0]!.attentions!.map((_, i) => stack(rows.map((r) => r.attentions![i]!)));
-  if (rows[0]!.textEmbeds) out.textEmbeds = stack(rows.map((r) => r.textEmbeds!));
-  return out;
+/** The rows stacked; an optional field (one `needs` names) only when asked for. */
+function stackRows<O extends BatchOutputs>(rows: readonly O[], needs: OutputNeeds): O {
+  const out: Record<string, Field> = {};
+  for (const [name, f] of fields(rows[0]!)) {
+    if (needs[name] === false) continue;
+    const of = (r: O): Field => (r as Record<string, Field>)[name]!;
+    out[name] = Array.isArray(f) ? f.map((_, i) => stack(rows.map((r) => (of(r) as readonly FloatTensor[])[i]!))) : stack(rows.map((r) => of(r) as FloatTensor));
+  }
+  return out as O;
 }
 
 /**
@@ -58,7 +69,7 @@ function stackRows(rows: readonly EncodeOutputs[], { hiddenStates, attentions }:
  * by bytes. Rows are stored privately; every call returns new arrays, which callers may mutate.
  */
 export class EmbeddingCache {
-  private readonly entries = new Map<string, { outputs: EncodeOutputs; bytes: number }>();
+  private readonly entries = new Map<string, { outputs: BatchOutputs; bytes: number }>();
   private bytes = 0;
   readonly maxEntries: number;
   readonly maxBytes: number;
@@ -80,16 +91,17 @@ export class EmbeddingCache {
   }
 
   /** The row stored under `key` (not copied), if it has what is asked for. Marks it recently used. */
-  private lookup(key: string, needs: OutputNeeds): EncodeOutputs | undefined {
+  private lookup(key: string, needs: OutputNeeds): BatchOutputs | undefined {
     const entry = this.entries.get(key);
-    if (!entry || (needs.hiddenStates && !entry.outputs.hiddenStates) || (needs.attentions && !entry.outputs.attentions)) return undefined;
+    const has = (name: string): boolean => (entry?.outputs as Record<string, unknown> | undefined)?.[name] !== undefined;
+    if (!entry || Object.entries(needs).some(([name, wanted]) => wanted && !has(name))) return undefined;
     this.entries.delete(key); // re-insert: Map order is the recency order
     this.entries.set(key, entry);
     return entry.outputs;
   }
 
   /** Stores `outputs` (a batch of one, kept by reference), evicting least recently used rows to fit. */
-  private store(key: string, outputs: EncodeOutputs): void {
+  private store(key: string, outputs: BatchOutputs): void {
     const bytes = bytesOf(outputs);
     this.delete(key);
     if (this.maxEntries <= 0 || bytes > this.maxBytes) return;
@@ -106,14 +118,14 @@ export class EmbeddingCache {
    * computed once, and `compute(rows)` runs only the distinct missing rows (indices into the
    * batch, in order), as one batch. The result is new arrays in the batch's order.
    */
-  async encode(keys: readonly string[], needs: OutputNeeds, compute: (rows: number[]) => Promise<EncodeOutputs>): Promise<EncodeOutputs> {
-    const found = new Map<string, EncodeOutputs>();
+  async encode<O extends BatchOutputs>(keys: readonly string[], needs: OutputNeeds, compute: (rows: number[]) => Promise<O>): Promise<O> {
+    const found = new Map<string, O>();
     const missing: number[] = [];
     for (const [b, key] of keys.entries()) {
       if (found.has(key) || missing.some((m) => keys[m] === key)) continue;
       const hit = this.lookup(key, needs);
       if (hit) {
-        found.set(key, hit);
+        found.set(key, hit as O); // one cache serves one model, so a row is that model's outputs
         this.hits++;
       } else {
         missing.push(b);

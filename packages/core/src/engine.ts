@@ -1,53 +1,15 @@
-import type { CLIPTextConfig } from './config.js';
-import type { AttentionMask, TokenIds } from './inputs.js';
-import type { FloatTensor } from './tensor.js';
-
-export interface EncodeInputs {
-  /** [B][S] token ids (or one row [S], or a {data, dims} tensor), S <= max_position_embeddings. */
-  inputIds: TokenIds;
-  /** [B][S], 1 = attend, 0 = padding. The causal mask applies either way. */
-  attentionMask?: AttentionMask | null;
-  /** Also return the hidden state after the embeddings and after each layer (for clip skip). */
-  outputHiddenStates?: boolean;
-  /** Also return each layer's attention probabilities (HF's `output_attentions`). */
-  outputAttentions?: boolean;
-}
-
-/**
- * What every engine returns, as Hugging Face names it. The arrays belong to the caller: each call
- * returns fresh copies (also on a cache hit), so mutating them never affects later results.
- */
-export interface EncodeOutputs {
-  /** [B, S, H], after final_layer_norm. */
-  lastHiddenState: FloatTensor;
-  /** [B, H]: lastHiddenState at each row's EOS position. */
-  poolerOutput: FloatTensor;
-  /** layers + 1 tensors [B, S, H]: embeddings, then each layer's output (the last is before final_layer_norm). */
-  hiddenStates?: FloatTensor[];
-  /** [B, projection_dim]: text_projection(poolerOutput), for CLIPTextModelWithProjection checkpoints. */
-  textEmbeds?: FloatTensor;
-  /** layers tensors [B, num_heads, S, S]: each layer's attention probabilities (causal and padding masks applied). */
-  attentions?: FloatTensor[];
-}
-
 export type EngineName = 'tfjs' | 'onnx';
 
 /**
- * The interface the pipeline and the CLI use, whichever engine runs the model: @sdtext/text-encoder's
- * TfjsTextEncoder and @sdtext/onnx's OnnxCLIPTextModel implement it.
+ * What every model family's engine has, whichever runtime runs it: CLIP's TextEncoderEngine
+ * (clip/engine.ts) and T5's T5EncoderEngine (t5/engine.ts) extend it with their own config,
+ * inputs and outputs.
  */
-export interface TextEncoderEngine {
+export interface EncoderEngine<Config, Inputs, Outputs> {
   readonly engine: EngineName;
   /** Which runtime/backend runs it, e.g. "onnxruntime-node (cpu)" or "tfjs (wasm)". */
   readonly backend: string;
-  readonly config: CLIPTextConfig;
-  /** Whether outputs include textEmbeds (a CLIPTextModelWithProjection checkpoint). */
-  readonly withProjection: boolean;
-  encode(inputs: EncodeInputs): Promise<EncodeOutputs>;
-  /**
-   * The model's own final_layer_norm on a hidden state `[..., H]` (a new array): clip skip in SD
-   * is `finalLayerNorm(hiddenStates[-(clipSkip + 1)])`.
-   */
-  finalLayerNorm(x: FloatTensor): Promise<FloatTensor>;
+  readonly config: Config;
+  encode(inputs: Inputs): Promise<Outputs>;
   dispose(): Promise<void>;
 }

@@ -1,21 +1,10 @@
-export {
-  CLIP_TEXT_CONFIG_DEFAULTS,
-  CLIP_TEXT_CONFIG_LIMITS,
-  ConfigError,
-  SD1_TEXT_CONFIG,
-  SD2_TEXT_CONFIG,
-  isFullCLIPConfig,
-  parseCLIPTextConfig,
-  type CLIPTextConfig,
-  type HiddenAct,
-} from './config.js';
+// Family-neutral: tensors, inputs, names, files, safetensors, torch files, checkpoints, the engine
+// interface and its cache.
 export { sizeOf, type FloatTensor, type IntTensor } from './tensor.js';
 export {
   FLOAT32_MIN,
   InputError,
-  buildAttentionMask,
   checkInputs,
-  poolingPositions,
   prepareInputs,
   selectRows,
   type AttentionMask,
@@ -23,6 +12,7 @@ export {
   type IdRows,
   type PreparedInputs,
   type TokenIds,
+  type TokenLimits,
 } from './inputs.js';
 export {
   UnsafeNameError,
@@ -91,12 +81,9 @@ export {
 } from './safetensors/writer.js';
 export {
   CheckpointError,
-  FULL_CLIP_EXTRA_KEYS,
-  IGNORABLE_KEYS,
   addVariant,
   checkCheckpoint,
   checkpointFileNames,
-  checkpointIgnoreKeys,
   iterateCheckpointFloat32,
   nonFiniteError,
   noWeightsError,
@@ -108,21 +95,8 @@ export {
   type KeyFilter,
   type OpenCheckpoint,
 } from './checkpoint.js';
-export {
-  clipTextWeightShapes,
-  modifiesWeights,
-  namesProjection,
-  openTextModelCheckpoint,
-  readModelConfig,
-  readTextModelWeights,
-  type CheckedTextModelCheckpoint,
-  type SingleFileOptions,
-  type TextModelCheckpointOptions,
-  type TextModelWeights,
-} from './text-model-checkpoint.js';
-export type { EncodeInputs, EncodeOutputs, EngineName, TextEncoderEngine } from './engine.js';
-export { EmbeddingCache, type EmbeddingCacheOptions, type OutputNeeds } from './embedding-cache.js';
-export { FinalLayerNorm, readFinalLayerNorm } from './final-layer-norm.js';
+export type { EncoderEngine, EngineName } from './engine.js';
+export { EmbeddingCache, type BatchOutputs, type EmbeddingCacheOptions, type OutputNeeds } from './embedding-cache.js';
 export {
   MAX_PICKLE_BYTES,
   MAX_STORAGE_BYTES,
@@ -136,7 +110,37 @@ export {
   type TorchFile,
   type TorchTensor,
 } from './torch/index.js';
-export { MAX_TEXTUAL_INVERSION_BYTES, TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './textual-inversion.js';
-export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
-export { ENCODER_FAMILIES, type EncoderFamily } from './single-file-layers.js';
-export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './single-file.js';
+
+// The CLIP text model family (SD 1.x, 2.x, XL): config, key plan, single files, LoRA, textual
+// inversion.
+export {
+  CLIP_TEXT_CONFIG_DEFAULTS,
+  CLIP_TEXT_CONFIG_LIMITS,
+  ConfigError,
+  SD1_TEXT_CONFIG,
+  SD2_TEXT_CONFIG,
+  isFullCLIPConfig,
+  parseCLIPTextConfig,
+  type CLIPTextConfig,
+  type HiddenAct,
+} from './clip/config.js';
+export { buildAttentionMask, poolingPositions } from './clip/inputs.js';
+export { FULL_CLIP_EXTRA_KEYS, IGNORABLE_KEYS, checkpointIgnoreKeys } from './clip/ignored-keys.js';
+export {
+  clipTextWeightShapes,
+  modifiesWeights,
+  namesProjection,
+  openTextModelCheckpoint,
+  readModelConfig,
+  readTextModelWeights,
+  type CheckedTextModelCheckpoint,
+  type SingleFileOptions,
+  type TextModelCheckpointOptions,
+  type TextModelWeights,
+} from './clip/text-model-checkpoint.js';
+export type { EncodeInputs, EncodeOutputs, TextEncoderEngine } from './clip/engine.js';
+export { FinalLayerNorm, readFinalLayerNorm } from './clip/final-layer-norm.js';
+export { MAX_TEXTUAL_INVERSION_BYTES, TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './clip/textual-inversion.js';
+export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './clip/lora.js';
+export { ENCODER_FAMILIES, type EncoderFamily } from './clip/single-file-layers.js';
+export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './clip/single-file.js';

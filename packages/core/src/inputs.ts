@@ -1,4 +1,3 @@
-import type { CLIPTextConfig } from './config.js';
 import type { IntTensor } from './tensor.js';
 
 /** Token ids as rows of numbers [B][S], or one row [S]. */
@@ -19,6 +18,16 @@ export class InputError extends Error {
 
 /** torch.finfo(torch.float32).min: HF's "minus infinity" for additive masks. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
+
+/**
+ * What input checks need from a model's config: the vocabulary size, and for a model with learned
+ * absolute positions (CLIP) the longest sequence. Every family's config has these fields.
+ */
+export interface TokenLimits {
+  readonly vocab_size: number;
+  /** Absent for models without a position table (T5's relative positions). */
+  readonly max_position_embeddings?: number;
+}
 
 export interface PreparedInputs {
   batch: number;
@@ -54,11 +63,11 @@ function toFlat(value: TokenIds, what: string): { shape: [number, number]; data:
 }
 
 /** Checks ids (and mask) against the config; returns them flat, ready for the model. */
-export function prepareInputs(config: CLIPTextConfig, inputIds: TokenIds, attentionMask?: AttentionMask | null): PreparedInputs {
+export function prepareInputs(config: TokenLimits, inputIds: TokenIds, attentionMask?: AttentionMask | null): PreparedInputs {
   const { shape, data } = toFlat(inputIds, 'inputIds');
   const [batch, seqLen] = shape;
   if (batch < 1 || seqLen < 1) throw new InputError(`inputIds must not be empty, got shape [${batch}, ${seqLen}]`);
-  if (seqLen > config.max_position_embeddings) {
+  if (config.max_position_embeddings !== undefined && seqLen > config.max_position_embeddings) {
     throw new InputError(
       `sequence length ${seqLen} exceeds max_position_embeddings (${config.max_position_embeddings}): truncate the ids`,
     );
@@ -95,47 +104,6 @@ export function prepareInputs(config: CLIPTextConfig, inputIds: TokenIds, attent
   return { batch, seqLen, ids, mask };
 }
 
-/**
- * The additive attention mask [B, 1, S, S]: HF's causal mask (min above the diagonal) plus
- * `_prepare_4d_attention_mask` ((1 - mask) * min over the keys). Summed in float32 like PyTorch,
- * so a key blocked by both becomes -inf there too.
- */
-export function buildAttentionMask({ batch, seqLen, mask }: PreparedInputs): Float32Array {
-  const out = new Float32Array(batch * seqLen * seqLen);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < seqLen; i++) {
-      const row = (b * seqLen + i) * seqLen;
-      for (let j = 0; j < seqLen; j++) {
-        const causal = j > i ? FLOAT32_MIN : 0;
-        const padding = mask && mask[b * seqLen + j] === 0 ? FLOAT32_MIN : 0;
-        out[row + j] = causal + padding; // Float32Array storage rounds (min + min overflows to -inf)
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The position pooled per row. HF: with eos_token_id == 2 (configs older than the fix) the argmax
- * of the ids (the first maximum: EOS has the highest id in CLIP's vocabulary); otherwise the first
- * position equal to eos_token_id (0 when the row has none, as torch's argmax of all zeros).
- */
-export function poolingPositions({ batch, seqLen, ids }: PreparedInputs, eosTokenId: number): number[] {
-  const positions: number[] = [];
-  for (let b = 0; b < batch; b++) {
-    let best = 0;
-    for (let s = 0; s < seqLen; s++) {
-      const id = ids[b * seqLen + s]!;
-      if (eosTokenId === 2 ? id > ids[b * seqLen + best]! : id === eosTokenId) {
-        best = s;
-        if (eosTokenId !== 2) break;
-      }
-    }
-    positions.push(best);
-  }
-  return positions;
-}
-
 /** Checked inputs, flat, with a cache key per row: what engines behind TextEncoderEngine take. */
 export interface CheckedInputs {
   batch: number;
@@ -150,7 +118,7 @@ export interface CheckedInputs {
 }
 
 /** prepareInputs plus the per-row cache keys (one check and one set of messages for every engine). */
-export function checkInputs(config: CLIPTextConfig, inputIds: TokenIds, attentionMask?: AttentionMask | null): CheckedInputs {
+export function checkInputs(config: TokenLimits, inputIds: TokenIds, attentionMask?: AttentionMask | null): CheckedInputs {
   const { batch, seqLen, ids, mask } = prepareInputs(config, inputIds, attentionMask);
   const fullMask = mask ?? new Int32Array(batch * seqLen).fill(1);
   const rowKeys = Array.from({ length: batch }, (_, b) => {

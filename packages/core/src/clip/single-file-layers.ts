@@ -1,4 +1,4 @@
-import { CheckpointError } from './checkpoint.js';
+import { CheckpointError } from '../checkpoint.js';
 import { CLIP_TEXT_CONFIG_LIMITS, ConfigError } from './config.js';
 
 /**

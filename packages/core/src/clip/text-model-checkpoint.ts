@@ -1,19 +1,19 @@
 import {
   CheckpointError,
   checkCheckpoint,
-  checkpointIgnoreKeys,
   iterateCheckpointFloat32,
   nonFiniteError,
   openCheckpoint,
   type Float32Weight,
   type KeyFilter,
   type OpenCheckpoint,
-} from './checkpoint.js';
+} from '../checkpoint.js';
 import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
-import type { LoadProgress, ModelFiles } from './file-source.js';
+import { checkpointIgnoreKeys } from './ignored-keys.js';
+import type { LoadProgress, ModelFiles } from '../file-source.js';
 import { mergeLoraInto, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
-import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from './safetensors/dtypes.js';
-import { readHeader } from './safetensors/reader.js';
+import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from '../safetensors/dtypes.js';
+import { readHeader } from '../safetensors/reader.js';
 import { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFilePlan, type WeightRecipe } from './single-file.js';
 import type { EmbeddingVectors } from './textual-inversion.js';
 

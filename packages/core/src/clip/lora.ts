@@ -1,7 +1,7 @@
-import { openByteReader, type ByteReader, type ByteSource } from './safetensors/byte-reader.js';
-import { firstNonFinite, floatBytesToFloat32, FLOAT_DTYPES } from './safetensors/dtypes.js';
-import { readHeader, type SafetensorsTensorInfo } from './safetensors/reader.js';
-import { isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from './torch/index.js';
+import { openByteReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
+import { firstNonFinite, floatBytesToFloat32, FLOAT_DTYPES } from '../safetensors/dtypes.js';
+import { readHeader, type SafetensorsTensorInfo } from '../safetensors/reader.js';
+import { isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from '../torch/index.js';
 
 /**
  * LoRA on the text encoder: the adapters of a kohya (`lora_te_`, SDXL `lora_te1_` / `lora_te2_`)

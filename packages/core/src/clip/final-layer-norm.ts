@@ -1,8 +1,8 @@
-import { CheckpointError, openCheckpoint } from './checkpoint.js';
+import { CheckpointError, openCheckpoint } from '../checkpoint.js';
 import type { CLIPTextConfig } from './config.js';
-import type { ModelFiles } from './file-source.js';
-import { floatBytesToFloat32 } from './safetensors/dtypes.js';
-import type { FloatTensor } from './tensor.js';
+import type { ModelFiles } from '../file-source.js';
+import { floatBytesToFloat32 } from '../safetensors/dtypes.js';
+import type { FloatTensor } from '../tensor.js';
 import { openTextModelCheckpoint, type TextModelCheckpointOptions } from './text-model-checkpoint.js';
 
 const WEIGHT = 'text_model.final_layer_norm.weight';

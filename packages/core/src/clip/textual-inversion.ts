@@ -1,7 +1,7 @@
-import { openByteReader, randomAccessReader, type ByteReader, type ByteSource } from './safetensors/byte-reader.js';
-import { decodeRaw, firstNonFinite, toFloat32 } from './safetensors/dtypes.js';
-import { readHeader, type SafetensorsTensorInfo } from './safetensors/reader.js';
-import { isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from './torch/index.js';
+import { openByteReader, randomAccessReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
+import { decodeRaw, firstNonFinite, toFloat32 } from '../safetensors/dtypes.js';
+import { readHeader, type SafetensorsTensorInfo } from '../safetensors/reader.js';
+import { isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from '../torch/index.js';
 
 /**
  * Textual inversion embeddings, as diffusers' `load_textual_inversion` reads them

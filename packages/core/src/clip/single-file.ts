@@ -1,7 +1,7 @@
-import { CheckpointError } from './checkpoint.js';
+import { CheckpointError } from '../checkpoint.js';
 import { parseCLIPTextConfig, type CLIPTextConfig, type HiddenAct } from './config.js';
 import type { TextEncoderName } from './lora.js';
-import type { SafetensorsTensorInfo } from './safetensors/reader.js';
+import type { SafetensorsTensorInfo } from '../safetensors/reader.js';
 import { checkLayersComplete, encoderDepth, layerIndices } from './single-file-layers.js';
 
 /**
