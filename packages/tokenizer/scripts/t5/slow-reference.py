@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Reference outputs of transformers' slow T5Tokenizer for models/fixtures/t5-tokenizer: what
+T5Tokenizer.from_pretrained(folder with only spiece.model) gives for every prompt of prompts.json.
+
+Follows: transformers v4.36.0 (src/transformers/models/t5/tokenization_t5.py with legacy=True, the
+default; tokenization_utils.py PreTrainedTokenizer.tokenize/_decode; tokenization_utils_base.py
+prepare_for_model) on SentencePiece v0.1.97 (Debian python3-sentencepiece), whose
+SentencePieceProcessor is the slow tokenizer's engine. transformers cannot be installed here, so
+its part is written out below, step by step:
+
+- added tokens: <pad> </s> <unk> as AddedToken(special=True) (no stripping) with their spiece ids,
+  and <extra_id_0..99> with lstrip=True, rstrip=True at ids piece_count + 99 - N; the text is split
+  on them first (longest match at the leftmost position, as tokens_trie.split), the stripping
+  applied with Python's str.lstrip/rstrip, then every other chunk goes to sp.encode(out_type=str);
+- ids: added tokens by their id, pieces by sp.piece_to_id; </s> appended unless the ids end with it;
+- truncation (max 256, 512): the text's ids cut to max - 1, then </s> appended unless present;
+- decode: convert_ids_to_tokens (skipping all special ids if asked), the extra ids as separate
+  pieces joined by spaces (legacy added tokens), convert_tokens_to_string (first token's leading
+  "▁" stripped, specials outside sp.decode), then clean_up_tokenization.
+
+    /usr/bin/python3 packages/tokenizer/scripts/t5/slow-reference.py
+"""
+
+import json
+import random
+import re
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import sentencepiece as spm
+
+SENTENCEPIECE_VERSION = "0.1.97"
+FIXTURES = Path(__file__).resolve().parents[4] / "models" / "fixtures" / "t5-tokenizer"
+MODELS = ("t5-nobf", "t5-bf")
+EXTRA_IDS = 100
+MAX_LENGTHS = (256, 512)
+SPIECE_UNDERLINE = "\u2581"
+
+
+class SlowT5Tokenizer:
+    """transformers 4.36 T5Tokenizer(vocab_file, legacy=True) with its default special tokens."""
+
+    def __init__(self, model_file: Path):
+        self.sp = spm.SentencePieceProcessor()
+        self.sp.Load(str(model_file))
+        size = self.sp.get_piece_size()
+        # content -> (id, lstrip, rstrip)
+        self.added = {t: (self.sp.piece_to_id(t), False, False) for t in ("</s>", "<unk>", "<pad>")}
+        for i in range(EXTRA_IDS):
+            self.added[f"<extra_id_{i}>"] = (size - 1 + EXTRA_IDS - i, True, True)
+        self.by_id = {token_id: content for content, (token_id, _, _) in self.added.items()}
+        self.eos_id = self.added["</s>"][0]
+        self.all_special_ids = set(self.by_id)
+        self.all_special_tokens = set(self.added)
+        # The extra ids lie past the spiece vocabulary: _decode keeps them out of convert_tokens_to_string.
+        self.legacy_added = {c for c, (token_id, _, _) in self.added.items() if token_id >= size}
+        alternatives = sorted(self.added, key=len, reverse=True)
+        self.split_pattern = re.compile("|".join(re.escape(a) for a in alternatives))
+
+    def split_added(self, text: str) -> list:
+        pieces, last = [], 0
+        for match in self.split_pattern.finditer(text):
+            if match.start() > last:
+                pieces.append(text[last : match.start()])
+            pieces.append(match.group())
+            last = match.end()
+        if last < len(text):
+            pieces.append(text[last:])
+        return pieces
+
+    def tokenize(self, text: str) -> list:
+        tokens = self.split_added(text)
+        for i, token in enumerate(tokens):
+            if token in self.added:
+                _, lstrip, rstrip = self.added[token]
+                left = tokens[i - 1] if i > 0 else None
+                right = tokens[i + 1] if i < len(tokens) - 1 else None
+                if rstrip and right:
+                    tokens[i + 1] = right.lstrip()
+                if lstrip and left:
+                    tokens[i - 1] = left.rstrip()
+        out = []
+        for token in tokens:
+            if not token:
+                continue
+            if token in self.added:
+                out.append(token)
+            else:
+                out.extend(self.sp.encode(token, out_type=str))
+        return out
+
+    def convert_tokens_to_ids(self, tokens: list) -> list:
+        return [self.added[t][0] if t in self.added else self.sp.piece_to_id(t) for t in tokens]
+
+    def with_eos(self, ids: list) -> list:
+        return ids if ids and ids[-1] == self.eos_id else ids + [self.eos_id]
+
+    def encode(self, text: str, max_length=None) -> list:
+        ids = self.convert_tokens_to_ids(self.tokenize(text))
+        if max_length is not None and len(ids) + 1 > max_length:
+            ids = ids[: max_length - 1]
+        return self.with_eos(ids)
+
+    def convert_tokens_to_string(self, tokens: list) -> str:
+        tokens = list(tokens)
+        tokens[0] = tokens[0].lstrip(SPIECE_UNDERLINE)
+        current, out, prev_is_special = [], "", False
+        for token in tokens:
+            if token in self.all_special_tokens:
+                if not prev_is_special:
+                    out += " "
+                out += self.sp.decode(current) + token
+                prev_is_special = True
+                current = []
+            else:
+                current.append(token)
+                prev_is_special = False
+        out += self.sp.decode(current)
+        return out.strip()
+
+    def decode(self, ids: list, skip_special_tokens: bool = False, clean_up_tokenization_spaces: bool = True) -> str:
+        tokens = [
+            self.by_id[i] if i in self.by_id else self.sp.id_to_piece(i)
+            for i in ids
+            if not (skip_special_tokens and i in self.all_special_ids)
+        ]
+        sub_texts, current = [], []
+        for token in tokens:
+            if token in self.legacy_added:
+                if current:
+                    string = self.convert_tokens_to_string(current)
+                    if len(string) > 0:
+                        sub_texts.append(string)
+                    current = []
+                sub_texts.append(token)
+            else:
+                current.append(token)
+        if current:
+            sub_texts.append(self.convert_tokens_to_string(current))
+        text = " ".join(sub_texts)
+        return clean_up_tokenization(text) if clean_up_tokenization_spaces else text
+
+
+def clean_up_tokenization(text: str) -> str:
+    """PreTrainedTokenizerBase.clean_up_tokenization."""
+    for old, new in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+                     (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+        text = text.replace(old, new)
+    return text
+
+
+def decode_cases(tokenizer: SlowT5Tokenizer, encoded: list, rng: random.Random) -> list:
+    """Id lists beyond encode's outputs: cut mid-character, shuffled, specials in the middle."""
+    size = tokenizer.sp.get_piece_size() + EXTRA_IDS
+    cases = [[], [0], [1], [2], [size - 1], [size - 100], [1, 1, 0, 0], [size - 1, 5, size - 2]]
+    for ids in rng.sample(encoded, 60):
+        ids = list(ids)
+        kind = rng.randrange(4)
+        if kind == 0:
+            ids = ids[rng.randrange(len(ids)) :]
+        elif kind == 1:
+            rng.shuffle(ids)
+        elif kind == 2:
+            ids.insert(rng.randrange(len(ids) + 1), rng.choice([0, 1, 2, size - 1 - rng.randrange(EXTRA_IDS)]))
+        else:
+            ids = [rng.randrange(size) for _ in range(rng.randint(1, 12))]
+        cases.append(ids[:80])
+    return cases
+
+
+def main() -> None:
+    if spm.__version__ != SENTENCEPIECE_VERSION or version("sentencepiece") != SENTENCEPIECE_VERSION:
+        sys.exit(f"sentencepiece {spm.__version__} found; these references follow {SENTENCEPIECE_VERSION}")
+    prompts = json.loads((FIXTURES / "prompts.json").read_text(encoding="utf-8"))
+    out = {
+        "reference": "transformers 4.36.0 T5Tokenizer (legacy=True) emulated on sentencepiece " + SENTENCEPIECE_VERSION,
+        "prompts": len(prompts),
+        "models": {},
+    }
+    rng = random.Random(36)
+    for name in MODELS:
+        tokenizer = SlowT5Tokenizer(FIXTURES / name / "spiece.model")
+        cases = []
+        for text in prompts:
+            ids = tokenizer.encode(text)
+            case = {"input_ids": ids}
+            tokens = tokenizer.tokenize(text)
+            # Tokens are kept where they are not the pieces of the ids (unknown text is its surface).
+            if tokens != [tokenizer.sp.id_to_piece(i) if i not in tokenizer.by_id else tokenizer.by_id[i] for i in ids[: len(tokens)]]:
+                case["tokens"] = tokens
+            for max_length in MAX_LENGTHS:
+                truncated = tokenizer.encode(text, max_length)
+                if truncated != ids:
+                    # Stored as the kept prefix of input_ids and what follows it.
+                    keep = next(k for k in range(len(truncated), -1, -1) if truncated[:k] == ids[:k])
+                    case[f"truncated_{max_length}"] = {"prefix": keep, "then": truncated[keep:]}
+            case["decode"] = tokenizer.decode(ids)
+            skip = tokenizer.decode(ids, skip_special_tokens=True)
+            if skip != case["decode"]:
+                case["decode_skip_special"] = skip
+            raw = tokenizer.decode(ids, clean_up_tokenization_spaces=False)
+            if raw != case["decode"]:
+                case["decode_no_cleanup"] = raw
+            cases.append(case)
+        decodes = []
+        for ids in decode_cases(tokenizer, [c["input_ids"] for c in cases], rng):
+            decodes.append({"ids": ids, "decode": tokenizer.decode(ids), "decode_skip_special": tokenizer.decode(ids, skip_special_tokens=True)})
+        out["models"][name] = {"cases": cases, "decodes": decodes}
+    path = FIXTURES / "slow-expected.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{len(prompts)} prompts x {len(MODELS)} models -> {path} ({path.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
