@@ -378,9 +378,10 @@ export async function encodeCompel(
   options: CompelEncodeOptions = {},
 ): Promise<CompelConditioning> {
   const texts = typeof prompts === 'string' ? [prompts] : [...prompts];
+  // Parsed first: a prompt compel's rules refuse costs no encoder call.
+  const conjunctions = texts.map((t) => parseCompelPrompt(t, { finiteWeights: true }));
   const provider = new CompelProvider(tokenizer, cache, options);
   await provider.empty();
-  const conjunctions = texts.map((t) => parseCompelPrompt(t, { finiteWeights: true }));
   const conds: Cond[] = [];
   for (const c of conjunctions) conds.push(await provider.conjunctionConditioning(c));
   const padded = await provider.padToSameLength(conds);

@@ -196,15 +196,6 @@ class Parse {
     readonly promptPosition: (loc: number) => number,
   ) {}
 
-  private memo<K>(table: Map<K, Result>, key: K, parse: () => Result): Result {
-    let r = table.get(key);
-    if (r === undefined) {
-      r = parse();
-      table.set(key, r);
-    }
-    return r;
-  }
-
   /** One more level inside `bracket` at `loc`, refused past MAX_NESTING_DEPTH. */
   private nested<T>(bracket: string, loc: number, parse: () => T): T {
     if (this.nesting.depth >= MAX_NESTING_DEPTH) throw nestingError(bracket, this.promptPosition(loc));
@@ -254,34 +245,49 @@ class Parse {
   private quoted(inner: 'fragmentInclCommas' | 'prompt', loc: number): Result {
     loc = this.skip(loc);
     if (this.s[loc] !== '"') return null;
-    return this.memo(this.quotes, `${inner} ${loc}`, () => {
-      QUOTED.lastIndex = loc;
-      const m = QUOTED.exec(this.s);
-      if (!m) return null;
-      let text = m[0].slice(1, -1);
-      if (text.includes('\\')) {
-        for (const [lit, ch] of [['\\t', '\t'], ['\\n', '\n'], ['\\f', '\f'], ['\\r', '\r']] as const) text = text.replaceAll(lit, ch);
-      }
-      text = text.replaceAll('\\"', '"');
-      const end = loc + m[0].length;
-      if (pyStrip(text).length === 0) return { loc: end, toks: [fragment('', 1)] };
-      const inside = new Parse(expandTabs(text.replaceAll('"', '\\"')), this.bases, this.nesting, () => this.promptPosition(loc));
-      const r = this.nested('"', loc, () => inside[inner](0));
-      if (r === null || inside.skip(r.loc) !== inside.s.length) return null;
-      return { loc: end, toks: [r.toks] };
-    });
+    const key = `${inner} ${loc}`;
+    let r = this.quotes.get(key);
+    if (r !== undefined) return r;
+    r = this.quotedInside(inner, loc);
+    this.quotes.set(key, r);
+    return r;
   }
 
+  private quotedInside(inner: 'fragmentInclCommas' | 'prompt', loc: number): Result {
+    QUOTED.lastIndex = loc;
+    const m = QUOTED.exec(this.s);
+    if (!m) return null;
+    let text = m[0].slice(1, -1);
+    if (text.includes('\\')) {
+      for (const [lit, ch] of [['\\t', '\t'], ['\\n', '\n'], ['\\f', '\f'], ['\\r', '\r']] as const) text = text.replaceAll(lit, ch);
+    }
+    text = text.replaceAll('\\"', '"');
+    const end = loc + m[0].length;
+    if (pyStrip(text).length === 0) return { loc: end, toks: [fragment('', 1)] };
+    const inside = new Parse(expandTabs(text.replaceAll('"', '\\"')), this.bases, this.nesting, () => this.promptPosition(loc));
+    const r = this.nested('"', loc, () => inside[inner](0));
+    if (r === null || inside.skip(r.loc) !== inside.s.length) return null;
+    return { loc: end, toks: [r.toks] };
+  }
+
+  // The rules on the recursive path (paren, zeroOrMore, attention) are written out without
+  // helpers: every frame per nesting level is stack that 256 levels must fit in.
   private readonly paren: Rule = (loc) => {
     const l = this.literal('(', loc);
     if (l < 0) return null;
-    return this.memo(this.parens, l, () =>
-      this.nested('(', l - 1, () => {
-        const r = this.fragmentInclCommas(l)!;
-        const e = this.literal(')', r.loc);
-        return e < 0 ? null : { loc: e, toks: [r.toks] };
-      }),
-    );
+    let r = this.parens.get(l);
+    if (r !== undefined) return r;
+    if (this.nesting.depth >= MAX_NESTING_DEPTH) throw nestingError('(', this.promptPosition(l - 1));
+    this.nesting.depth++;
+    try {
+      const inner = this.zeroOrMore(this.inclCommas, l);
+      const e = this.literal(')', inner.loc);
+      r = e < 0 ? null : { loc: e, toks: [inner.toks] };
+    } finally {
+      this.nesting.depth--;
+    }
+    this.parens.set(l, r);
+    return r;
   };
 
   private readonly quotedFragment: Rule = (loc) => this.quoted('fragmentInclCommas', loc);
@@ -290,7 +296,8 @@ class Parse {
   private zeroOrMore(alternatives: readonly Rule[], loc: number): { loc: number; toks: Item[] } {
     const toks: Item[] = [];
     for (;;) {
-      const r = this.first(alternatives, loc);
+      let r: Result = null;
+      for (let i = 0; r === null && i < alternatives.length; i++) r = alternatives[i]!(loc);
       if (r === null) return { loc, toks };
       for (const t of r.toks) toks.push(t);
       loc = r.loc;
@@ -362,7 +369,7 @@ class Parse {
 
   private readonly attention: Rule = (loc) => {
       // attention_explicit: target.attend(weight)
-      const t = this.target(loc);
+      const t = this.quotedFragment(loc) ?? this.paren(loc) ?? this.word(loc);
       if (t !== null) {
         let l = this.literal('.attend', t.loc);
         if (l >= 0) l = this.literal('(', l);
@@ -375,11 +382,15 @@ class Parse {
         }
       }
       // attention_implicit: (quoted | parenthesized) then +/-/number, or a word then +/-, no space between
-      for (const [targetRules, weightRules] of this.implicitAttention) {
-        const g = this.first(targetRules, loc);
-        if (g === null || (g.loc < this.s.length && WHITE.includes(this.s[g.loc]!))) continue;
-        const w = this.first(weightRules, g.loc);
-        if (w !== null) return { loc: w.loc, toks: [this.makeAttention(g.toks, w.toks[0] as number | string, loc)] };
+      const group = this.quotedFragment(loc) ?? this.paren(loc);
+      if (group !== null && !(group.loc < this.s.length && WHITE.includes(this.s[group.loc]!))) {
+        const w = this.pluses(group.loc) ?? this.minuses(group.loc) ?? this.number(group.loc);
+        if (w !== null) return { loc: w.loc, toks: [this.makeAttention(group.toks, w.toks[0] as number | string, loc)] };
+      }
+      const word = this.word(loc);
+      if (word !== null && !(word.loc < this.s.length && WHITE.includes(this.s[word.loc]!))) {
+        const w = this.pluses(word.loc) ?? this.minuses(word.loc);
+        if (w !== null) return { loc: w.loc, toks: [this.makeAttention(word.toks, w.toks[0] as number | string, loc)] };
       }
       return null;
   };
@@ -481,10 +492,6 @@ class Parse {
   private readonly inclCommas: readonly Rule[] = [this.lora, this.attention, this.substitute, this.paren, this.quotedFragment, this.word, this.commaOrPeriod];
   private readonly exclCommas: readonly Rule[] = [this.lora, this.attention, this.substitute, this.paren, this.quotedFragment, this.word];
   private readonly targets: readonly Rule[] = [this.quotedFragment, this.paren, this.word];
-  private readonly implicitAttention: readonly (readonly [readonly Rule[], readonly Rule[]])[] = [
-    [[this.quotedFragment, this.paren], [this.pluses, this.minuses, this.number]],
-    [[this.word], [this.pluses, this.minuses]],
-  ];
   private readonly promptElements: readonly Rule[] = [this.substitute, this.lora, this.attention, this.quotedFragment, this.paren, this.freeWord, this.white];
 
   private readonly quotedPrompt: Rule = (loc) => this.quoted('prompt', loc);
