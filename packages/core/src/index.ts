@@ -1,6 +1,7 @@
 // Family-neutral: tensors, inputs, names, files, safetensors, torch files, checkpoints, the engine
 // interface and its cache.
 export { sizeOf, type FloatTensor, type IntTensor } from './tensor.js';
+export { ConfigError } from './config-error.js';
 export {
   FLOAT32_MIN,
   InputError,
@@ -48,9 +49,12 @@ export {
   type ByteSource,
 } from './safetensors/byte-reader.js';
 export {
+  F8_DTYPES,
   FLOAT_DTYPES,
   SAFETENSORS_DTYPE_BYTES,
   f16BytesToFloat32,
+  f8E4M3BytesToFloat32,
+  f8E5M2BytesToFloat32,
   firstNonFinite,
   float32ToF16,
   floatBytesToFloat32,
@@ -116,7 +120,6 @@ export {
 export {
   CLIP_TEXT_CONFIG_DEFAULTS,
   CLIP_TEXT_CONFIG_LIMITS,
-  ConfigError,
   SD1_TEXT_CONFIG,
   SD2_TEXT_CONFIG,
   isFullCLIPConfig,

@@ -1,3 +1,5 @@
+import { ConfigError } from '../config-error.js';
+
 /**
  * The CLIP text model's hyperparameters, with Hugging Face's field names so a `config.json` reads
  * straight in. Only what the forward pass needs is here; other fields of the file are ignored.
@@ -79,9 +81,7 @@ export const SD1_TEXT_CONFIG: Readonly<CLIPTextConfig> = Object.freeze({
   pad_token_id: 1,
 });
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /**
  * Upper bounds, checked before anything is allocated: a hostile or broken config.json

@@ -22,6 +22,13 @@ export type SafetensorsDtype = keyof typeof SAFETENSORS_DTYPE_BYTES;
 /** Dtypes that widen (or narrow, F64) to float32 for model weights. */
 export const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
 
+/**
+ * The 8-bit floats (torch's float8_e4m3fn and float8_e5m2), which `floatBytesToFloat32` also
+ * widens exactly. Families whose checkpoints ship in them (T5-XXL as ComfyUI stores it) admit
+ * them; FLOAT_DTYPES (CLIP's loaders) does not.
+ */
+export const F8_DTYPES: readonly SafetensorsDtype[] = ['F8_E4M3', 'F8_E5M2'];
+
 export function isSafetensorsDtype(s: string): s is SafetensorsDtype {
   return Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPE_BYTES, s);
 }
@@ -118,7 +125,45 @@ export function bf16BytesToFloat32(bytes: Uint8Array): Float32Array {
   return new Float32Array(bits.buffer);
 }
 
-/** The float32 values of a float tensor's stored bytes (F32 copied, F16/BF16 widened, F64 narrowed). */
+let e4m3Table: Float32Array | null = null;
+
+/**
+ * float8_e4m3fn byte -> float32, for all 256 patterns: 1 sign, 4 exponent (bias 7) and 3 mantissa
+ * bits; exponent 0 is subnormal (m/8 * 2^-6); no infinities, and only S.1111.111 (0x7f, 0xff)
+ * is NaN, so the largest value is 1.75 * 2^8 = 448.
+ */
+function getE4M3Table(): Float32Array {
+  if (e4m3Table) return e4m3Table;
+  const t = new Float32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const sign = b & 0x80 ? -1 : 1;
+    const exp = (b >> 3) & 0xf;
+    const frac = b & 0x7;
+    if (exp === 0xf && frac === 0x7) t[b] = NaN;
+    else if (exp === 0) t[b] = sign * (frac / 8) * 2 ** -6;
+    else t[b] = sign * (1 + frac / 8) * 2 ** (exp - 7);
+  }
+  e4m3Table = t;
+  return t;
+}
+
+/** Widens float8_e4m3fn bytes to float32 (exact: every value is a float32). */
+export function f8E4M3BytesToFloat32(bytes: Uint8Array): Float32Array {
+  const table = getE4M3Table();
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]!]!;
+  return out;
+}
+
+/** Widens float8_e5m2 bytes to float32: e5m2 is the top byte of a float16 (IEEE infinities and NaNs). */
+export function f8E5M2BytesToFloat32(bytes: Uint8Array): Float32Array {
+  const table = getHalfTable();
+  const out = new Float32Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]! << 8]!;
+  return out;
+}
+
+/** The float32 values of a float tensor's stored bytes (F32 copied, F16/BF16/F8 widened, F64 narrowed). */
 export function floatBytesToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array): Float32Array {
   switch (dtype) {
     case 'F32':
@@ -129,6 +174,10 @@ export function floatBytesToFloat32(dtype: SafetensorsDtype, bytes: Uint8Array):
       return bf16BytesToFloat32(bytes);
     case 'F64':
       return Float32Array.from(new Float64Array(copyBuffer(bytes)));
+    case 'F8_E4M3':
+      return f8E4M3BytesToFloat32(bytes);
+    case 'F8_E5M2':
+      return f8E5M2BytesToFloat32(bytes);
     default:
       throw new Error(`not a float dtype: ${dtype}`);
   }
@@ -144,12 +193,13 @@ export function firstNonFinite(values: Float32Array): number {
   return -1;
 }
 
-/** Any raw tensor's values as float32 (F16/BF16 widened, integers converted). */
+/** Any raw tensor's values as float32 (F16/BF16/F8 widened, integers converted). */
 export function toFloat32(dtype: SafetensorsDtype, data: RawTensorData): Float32Array {
   if (dtype === 'F16' || dtype === 'BF16') {
     const u16 = data as Uint16Array;
     return floatBytesToFloat32(dtype, new Uint8Array(u16.buffer, u16.byteOffset, u16.byteLength));
   }
+  if (dtype === 'F8_E4M3' || dtype === 'F8_E5M2') return floatBytesToFloat32(dtype, data as Uint8Array);
   if (data instanceof Float32Array) return data.slice();
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float32Array.from(data, (v) => Number(v));
   return Float32Array.from(data as ArrayLike<number>);
