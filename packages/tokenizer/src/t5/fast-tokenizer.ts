@@ -1,0 +1,124 @@
+import { AddedVocabulary, readAddedTokens } from './added-vocabulary.js';
+import { readDecoder, type DecodeChain } from './decoders.js';
+import { JsonReader } from './json-reader.js';
+import { readNormalizer, type Normalizer } from './normalizers.js';
+import type { T5Pipeline } from './pipeline.js';
+import { readPreTokenizer, type PreTokenizer, type Split } from './pre-tokenizers.js';
+import { readPostProcessor, type SingleTemplate } from './template-processing.js';
+import { UnigramModel } from './unigram-model.js';
+
+/** Lone surrogates become U+FFFD, as they do on their way into the Rust binding (napi). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * T5TokenizerFast: a tokenizer.json run as the Rust `tokenizers` (0.23) runs it. Added tokens
+ * are split out of the raw text, each other piece goes through the normalizer (Precompiled,
+ * Strip, Replace), the pre-tokenizer (Metaspace) and the Unigram model; TemplateProcessing
+ * appends `</s>`; decoding maps ids back to tokens and runs the decoder (Metaspace).
+ */
+export class FastT5Tokenizer implements T5Pipeline {
+  readonly reference = 'T5TokenizerFast';
+  readonly specialTokenCount: number;
+  readonly specialIds: ReadonlySet<number>;
+  private readonly model: UnigramModel;
+  private readonly added: AddedVocabulary;
+  private readonly normalizer: Normalizer | null;
+  private readonly preTokenizer: PreTokenizer | null;
+  private readonly template: SingleTemplate;
+  private readonly decoder: DecodeChain | null;
+
+  constructor(text: string, file: string) {
+    const json = JsonReader.parse(text, file);
+    json.object();
+    if (json.has('version') && json.get('version').string() !== '1.0') json.get('version').fail('unknown tokenizer version');
+    const model = json.get('model');
+    const modelType = model.has('type') ? model.get('type').string() : 'Unigram';
+    if (modelType !== 'Unigram') model.get('type').fail(`a ${modelType} model; T5 tokenizers are Unigram`);
+    this.model = new UnigramModel(model);
+    this.normalizer = readNormalizer(json.get('normalizer'));
+    this.preTokenizer = readPreTokenizer(json.get('pre_tokenizer'));
+    this.template = readPostProcessor(json.get('post_processor'));
+    this.decoder = readDecoder(json.get('decoder'));
+    const normalize = (t: string) => (this.normalizer ? this.normalizer.normalize(t) : t);
+    this.added = new AddedVocabulary(readAddedTokens(json.get('added_tokens')), (c) => this.model.idOf.get(c), this.model.pieces.length, normalize);
+    this.specialTokenCount = this.template.before.length + this.template.after.length;
+    this.specialIds = new Set([...this.added.specialContents].map((c) => this.added.idByContent.get(c)!));
+    for (const id of [...this.template.before, ...this.template.after]) {
+      if (this.idToToken(id) === undefined) json.get('post_processor').fail(`special token id ${id} is not in the vocabulary`);
+    }
+  }
+
+  get vocabSize(): number {
+    return this.model.pieces.length;
+  }
+
+  get length(): number {
+    let outside = 0;
+    for (const content of this.added.idByContent.keys()) if (!this.model.idOf.has(content)) outside++;
+    return this.model.pieces.length + outside;
+  }
+
+  encodeText(input: string): { tokens: string[]; ids: number[] } {
+    const text = input.replace(LONE_SURROGATE, '\ufffd');
+    const tokens: string[] = [];
+    const ids: number[] = [];
+    const emit = (token: string, id: number) => {
+      tokens.push(token);
+      ids.push(id);
+    };
+    for (const raw of this.added.splitRaw(text, 0)) {
+      if (raw.id >= 0) {
+        emit(raw.text, raw.id);
+        continue;
+      }
+      const normalized = this.normalizer ? this.normalizer.normalize(raw.text) : raw.text;
+      // A normalizer that strips the left moves the piece's start off the text's start.
+      const atStart = raw.start === 0 && !(this.normalizer?.stripsLeft && normalized.length < raw.text.length);
+      for (const piece of this.added.splitNormalized(normalized, raw.start)) {
+        if (piece.text === '') continue;
+        if (piece.id >= 0) {
+          emit(piece.text, piece.id);
+          continue;
+        }
+        const splits: Split[] = [];
+        const split = { text: piece.text, atStart: atStart && piece.start === raw.start };
+        if (this.preTokenizer) this.preTokenizer(split, splits);
+        else splits.push(split);
+        for (const word of splits) for (const { token, id } of this.model.tokenize(word.text)) emit(token, id);
+      }
+    }
+    return { tokens, ids };
+  }
+
+  withSpecialTokens(ids: number[]): number[] {
+    const { before, after } = this.template;
+    return before.length === 0 && after.length === 0 ? ids : [...before, ...ids, ...after];
+  }
+
+  decode(ids: readonly number[], skipSpecialTokens: boolean): string {
+    const tokens: string[] = [];
+    for (const id of ids) {
+      const token = this.idToToken(id)!;
+      if (skipSpecialTokens && this.added.specialContents.has(token)) continue;
+      tokens.push(token);
+    }
+    return this.decoder ? this.decoder(tokens).join('') : tokens.join(' ');
+  }
+
+  idToToken(id: number): string | undefined {
+    const added = this.added.tokenById.get(id);
+    if (added) return this.added.normalizedForm.get(id) ?? added.content;
+    return this.model.pieces[id];
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.added.idByContent.get(token) ?? this.model.idOf.get(token);
+  }
+
+  getVocab(): Record<string, number> {
+    const vocab: Record<string, number> = {};
+    this.model.pieces.forEach((piece, id) => (vocab[piece] = this.model.idOf.get(piece) ?? id));
+    for (const [content, id] of this.added.idByContent) vocab[content] = id;
+    return vocab;
+  }
+}
