@@ -60,11 +60,16 @@ interface Parsed<T> {
 const text = (t: string): Part => ({ kind: 'text', text: t });
 
 class ScheduleParser {
-  private readonly prompts = new Map<number, PromptList>();
+  /** The memo: where prompt(pos) ends (-1: not parsed yet) and its items, by position. */
+  private readonly promptEnds: Int32Array;
+  private readonly promptItems: (ItemCell | null)[];
   private readonly whens = new Map<number, Parsed<string> | null>();
   private depth = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.promptEnds = new Int32Array(text.length + 1).fill(-1);
+    this.promptItems = new Array<ItemCell | null>(text.length + 1).fill(null);
+  }
 
   /** start: the whole prompt, or null where lark raises (a stray "|" or a trailing backslash). */
   parseStart(): ScheduleNode[] | null {
@@ -88,30 +93,29 @@ class ScheduleParser {
 
   /** prompt(pos) = item(pos) then prompt(item's end): walked forward, linked backward, memoized at every step. */
   private prompt(pos: number): PromptList {
-    const known = this.prompts.get(pos);
-    if (known) return known;
-    const chain: { pos: number; parts: Part[] }[] = [];
-    let tail: PromptList;
-    for (let at = pos; ; ) {
-      const memo = this.prompts.get(at);
-      if (memo) {
-        tail = memo;
-        break;
+    if (this.promptEnds[pos]! < 0) {
+      const chain: number[] = [];
+      const parts: Part[][] = [];
+      let at = pos;
+      while (this.promptEnds[at]! < 0) {
+        const item = this.item(at);
+        if (!item) {
+          this.promptEnds[at] = at;
+          break;
+        }
+        chain.push(at);
+        parts.push(item.value);
+        at = item.end;
       }
-      const item = this.item(at);
-      if (!item) {
-        tail = { items: null, end: at };
-        this.prompts.set(at, tail);
-        break;
+      const end = this.promptEnds[at]!;
+      let items = this.promptItems[at]!;
+      for (let i = chain.length - 1; i >= 0; i--) {
+        items = { parts: parts[i]!, next: items };
+        this.promptEnds[chain[i]!] = end;
+        this.promptItems[chain[i]!] = items;
       }
-      chain.push({ pos: at, parts: item.value });
-      at = item.end;
     }
-    for (let i = chain.length - 1; i >= 0; i--) {
-      tail = { items: { parts: chain[i]!.parts, next: tail.items }, end: tail.end };
-      this.prompts.set(chain[i]!.pos, tail);
-    }
-    return tail;
+    return { items: this.promptItems[pos]!, end: this.promptEnds[pos]! };
   }
 
   private item(pos: number): Parsed<Part[]> | null {
