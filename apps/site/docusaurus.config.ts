@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config, Plugin } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
-import { themes as prismThemes } from 'prism-react-renderer';
+import { darkCodeTheme, lightCodeTheme } from './src/lib/code-themes';
 
 // Everything the pages run (tokenizer, tfjs, the encoder) is import()ed in the browser only; the
 // server (SSG) build gets empty modules in their place, so no tfjs code runs at build time.
@@ -10,6 +10,8 @@ const BROWSER_ONLY_MODULES = [
   '@sdtext/text-encoder',
   '@sdtext/pipeline',
   '@sdtext/prompt',
+  '@sdtext/onnx',
+  'onnxruntime-web',
   '@tensorflow/tfjs-core',
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-webgl',
@@ -44,7 +46,12 @@ interface NodeModuleFactory {
 }
 
 /** Code that pages import() on demand: it must never land in the `common` chunk every page loads. */
-const LAZY_CODE = /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|cell-client|cell-worker|lazy|pyrepr|safetensors|prompt-pipe))/;
+const LAZY_CODE =
+  /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|runtime|cell-worker|prompt-worker|widget-tasks|load-|onnx-text-model|engine-choice|lazy|pyrepr|safetensors|prompt-pipe|tfjs-threaded))/;
+
+// @sdtext/onnx is not a dependency of the site's package.json (adding one needs an install): webpack
+// finds it in the workspace, and onnxruntime-web from there (packages/onnx/node_modules).
+const ONNX_PACKAGE_DIR = join(__dirname, '../../packages/onnx');
 
 function browserRuntimePlugin(): Plugin {
   return {
@@ -61,15 +68,23 @@ function browserRuntimePlugin(): Plugin {
         alias[`node:${name}`] = false;
       }
       if (isServer) for (const name of BROWSER_ONLY_MODULES) alias[name] = false;
-      // The pages run @sdtext/pipeline on its tfjs engine: leave ONNX Runtime (a 28 MB wasm) out.
-      for (const name of ['onnxruntime-web', 'onnxruntime-node']) alias[name] = false;
+      const paths: Record<string, string> = isServer ? {} : { '@sdtext/onnx': ONNX_PACKAGE_DIR };
+      // Browsers run onnxruntime-web; the Node runtime never reaches a page.
+      alias['onnxruntime-node'] = false;
       // The hub client's cross-process lock guards Node's disk cache only (browsers keep Cache Storage).
       alias['proper-lockfile'] = false;
       return {
         plugins: [rewriteRequests],
         // `import text from 'file?raw'`: the file's text (the tfjs factory stand-in reads its script so).
         module: { rules: [{ resourceQuery: /raw/, type: 'asset/source' }] },
-        resolve: { alias, fallback: Object.fromEntries(NODE_BUILTINS.map((n) => [n, false])) },
+        resolve: {
+          alias: { ...alias, ...paths },
+          fallback: Object.fromEntries(NODE_BUILTINS.map((n) => [n, false])),
+          // onnxruntime-web's build without its glue script inlined: the glue (.mjs) and the binary
+          // (.wasm) are served from generated/ort/, so its pthread workers start from a real file
+          // (the inlined glue would start them from webpack's chunk, which cannot run as one).
+          conditionNames: ['onnxruntime-web-use-extern-wasm', '...'],
+        },
         // tfjs's published bundles carry source maps that point at files outside the package.
         ignoreWarnings: [/Failed to parse source map/, /Critical dependency/],
       };
@@ -111,7 +126,7 @@ const config: Config = {
       copyright:
         'Follows "Stable Diffusion from Beginner to Master (4): Text Encoder and Tokenizer". Runs on @sdtext/tokenizer and @sdtext/text-encoder.',
     },
-    prism: { theme: prismThemes.github, darkTheme: prismThemes.dracula, additionalLanguages: ['bash'] },
+    prism: { theme: lightCodeTheme, darkTheme: darkCodeTheme, additionalLanguages: ['bash'] },
   } satisfies Preset.ThemeConfig,
 };
 

@@ -1,6 +1,8 @@
 // Copies what the site serves but does not own into static/generated/ (gitignored):
 //  - the tiny random SD2-shaped demo encoder and its PyTorch reference outputs (models/fixtures),
 //  - tfjs-backend-wasm's .wasm binaries, which the wasm backend fetches at run time (setWasmPaths),
+//  - onnxruntime-web's glue script and binary (WebGPU + wasm threads build), which ONNX Runtime Web
+//    loads from `wasmPaths` and its pthread workers start from,
 //  - the TypeScript sources of @sdtext/text-encoder's modules, which `source("CLIPTextTransformer")`
 //    prints (the seed's last step, `CLIPTextTransformer??`, reads the class's source).
 import { copyFileSync, mkdirSync, readdirSync, rmSync, existsSync } from 'node:fs';
@@ -24,6 +26,12 @@ const require = createRequire(join(siteDir, 'package.json'));
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const file of readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) {
   copies.push([join(wasmDist, file), `tfjs-wasm/${file}`]);
+}
+
+// onnxruntime-web as @sdtext/onnx resolves it (the site reaches @sdtext/onnx in the workspace).
+const ortRequire = createRequire(join(repoDir, 'packages/onnx/package.json'));
+for (const file of ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+  copies.push([ortRequire.resolve(`onnxruntime-web/${file}`), `ort/${file}`]);
 }
 
 const modules = join(repoDir, 'packages/text-encoder/src/modules');

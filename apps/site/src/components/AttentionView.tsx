@@ -1,17 +1,5 @@
-import React, { useCallback, useEffect, useRef, useState } from 'react';
-import type { Encoder } from '../lib/runtime';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { useEncoderTask } from './useEncoder';
-
-interface Attn {
-  tokens: string[];
-  /** Per layer, [heads * S * S] (batch 1). */
-  layers: Float32Array[];
-  heads: number;
-  seq: number;
-  /** Positions holding text (BOS .. EOS); the EOS row is `length - 1`. */
-  length: number;
-  backend: string;
-}
 
 /** Largest probability above the diagonal (j > i) and in the padding columns (j >= length). */
 function maxima(p: Float32Array, offset: number, seq: number, length: number): { upper: number; pad: number } {
@@ -37,28 +25,14 @@ export default function AttentionView({ initial = 'a photo of a cat' }: { initia
   const [layer, setLayer] = useState(0);
   const [head, setHead] = useState(0);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const work = useCallback(
-    async ({ tf, model, backend }: Encoder): Promise<Attn> => {
-      const { loadTokenizer } = await import('../lib/runtime');
-      const tokenizer = await loadTokenizer();
-      const enc = tokenizer.encode([text], { padding: 'max_length', truncation: true, maxLength: tokenizer.modelMaxLength });
-      const out = model.forward({ inputIds: enc.inputIds, attentionMask: enc.attentionMask, outputAttentions: true });
-      const attentions = out.attentions ?? [];
-      try {
-        const layers = await Promise.all(attentions.map((t) => t.data() as Promise<Float32Array>));
-        const [, heads = 0, seq = 0] = attentions[0]?.shape ?? [];
-        const length = (enc.attentionMask[0] ?? []).reduce((a, b) => a + b, 0);
-        return { tokens: tokenizer.convertIdsToTokens(enc.inputIds[0] ?? []), layers, heads, seq, length, backend };
-      } finally {
-        tf.dispose([out.lastHiddenState, out.poolerOutput, ...attentions]);
-      }
-    },
-    [text],
-  );
-  const { run, result, busy, error } = useEncoderTask(work);
+  // Computed in the cells' worker: `encode({ ..., outputAttentions: true }).attentions`, one [1, heads, 77, 77] per layer.
+  const task = useMemo(() => ({ kind: 'attention' as const, text }), [text]);
+  const { run, result, busy, error } = useEncoderTask(task);
   const l = result ? Math.min(layer, result.layers.length - 1) : 0;
   const h = result ? Math.min(head, result.heads - 1) : 0;
   const stats = result ? maxima(result.layers[l] ?? new Float32Array(), h * result.seq * result.seq, result.seq, result.length) : null;
+  // The EOS row's weights on the prompt's positions (what pooler_output's position attends to): the e2e test holds the engines to each other with it.
+  const eosRow = result ? Array.from((result.layers[l] ?? new Float32Array()).subarray(h * result.seq * result.seq + (result.length - 1) * result.seq, h * result.seq * result.seq + (result.length - 1) * result.seq + result.length)) : [];
 
   useEffect(() => {
     const el = canvas.current;
@@ -134,6 +108,7 @@ export default function AttentionView({ initial = 'a photo of a cat' }: { initia
             data-length={result.length}
             data-upper-max={String(stats.upper)}
             data-padding-max={String(stats.pad)}
+            data-eos-row={JSON.stringify(eosRow)}
             aria-label={`attention probabilities, layer ${l}, head ${h}`}
           />
           <p className="sd-widget__hint">

@@ -10,12 +10,13 @@ export default function BpeStepper({ initial = 'highres' }: { initial?: string }
   const { ref, tokenizer, error } = useTokenizer<HTMLDivElement>();
   const [text, setText] = useState(initial);
   const [pick, setPick] = useState(0);
-  const [step, setStep] = useState<number | null>(null); // null: the last step
+  // Opens on step 0 (the bytes as symbols): the reader steps through the merges from the start.
+  const [step, setStep] = useState(0);
   const words = useMemo(() => (tokenizer ? tokenizer.preTokenize(text) : []), [tokenizer, text]);
   const word = words[Math.min(pick, words.length - 1)] ?? null;
   const trace = useMemo(() => (tokenizer && word ? tokenizer.bpeTrace(word) : null), [tokenizer, word]);
   const last = trace?.steps.length ?? 0;
-  const at = step === null ? last : Math.min(step, last);
+  const at = Math.min(step, last);
   const symbols = trace ? (at === 0 ? trace.byteSymbols : (trace.steps[at - 1]?.symbols ?? [])) : [];
   const current = trace && at > 0 ? trace.steps[at - 1] : null;
   return (
@@ -28,7 +29,7 @@ export default function BpeStepper({ initial = 'highres' }: { initial?: string }
           onChange={(e) => {
             setText(e.target.value);
             setPick(0);
-            setStep(null);
+            setStep(0);
           }}
         />
       </label>
@@ -43,7 +44,7 @@ export default function BpeStepper({ initial = 'highres' }: { initial?: string }
               className={`button button--sm ${i === Math.min(pick, words.length - 1) ? 'button--primary' : 'button--secondary'}`}
               onClick={() => {
                 setPick(i);
-                setStep(null);
+                setStep(0);
               }}
             >
               {w}

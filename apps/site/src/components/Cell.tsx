@@ -1,9 +1,10 @@
 import React, { useCallback, useEffect, useId, useRef, useState } from 'react';
 import clsx from 'clsx';
-import { Highlight, themes } from 'prism-react-renderer';
+import { Highlight } from 'prism-react-renderer';
+import { darkCodeTheme, lightCodeTheme } from '../lib/code-themes';
 import { useColorMode } from '@docusaurus/theme-common';
 import CodeEditor from './CodeEditor';
-import type { CellResult, runCell as RunCell, stopCell as StopCell } from '../lib/cell-client';
+import type { CellResult, runCell as RunCell, stopCell as StopCell } from '../lib/worker-client';
 import { compareWithSeed, type SeedComparison } from '../lib/compare';
 import { cellSources } from '../lib/code-blocks';
 
@@ -13,6 +14,7 @@ export interface CellRecord {
   output: string;
   error: string | null;
   value: unknown;
+  engine: string | null;
   backend: string | null;
   /** tf.memory().numTensors before and after the run (null when the cell did not use tfjs). */
   tensors: { before: number; after: number } | null;
@@ -47,11 +49,11 @@ interface Props {
   compare?: SeedComparison;
   /** A line under the seed's output explaining a difference. */
   note?: string;
-  /** Whose Python the ```python block is (the tab's label): the seed's by default. */
+  /** Whose Python the ```python block is (the tab's label): the original tutorial's by default. */
   pythonFrom?: string;
 }
 
-const loadRunner = (): Promise<{ runCell: typeof RunCell; stopCell: typeof StopCell }> => import('../lib/cell-client');
+const loadRunner = (): Promise<{ runCell: typeof RunCell; stopCell: typeof StopCell }> => import('../lib/worker-client');
 
 function formatMs(ms: number): string {
   return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -60,7 +62,7 @@ function formatMs(ms: number): string {
 /** The seed's Python, highlighted and read-only. */
 function PythonSource({ code }: { code: string }): React.JSX.Element {
   const { colorMode } = useColorMode();
-  const theme = colorMode === 'dark' ? themes.dracula : themes.github;
+  const theme = colorMode === 'dark' ? darkCodeTheme : lightCodeTheme;
   return (
     <Highlight code={code} language="python" theme={theme}>
       {({ tokens, getLineProps, getTokenProps }) => (
@@ -79,7 +81,7 @@ function PythonSource({ code }: { code: string }): React.JSX.Element {
 }
 
 /** A runnable cell: editable code (with the seed's Python in a second tab), Run, the live output and the seed's printed output. */
-export default function Cell({ id, children, code, seed, compare = 'exact', note, pythonFrom = 'seed' }: Props): React.JSX.Element {
+export default function Cell({ id, children, code, seed, compare = 'exact', note, pythonFrom = 'original' }: Props): React.JSX.Element {
   const sources = cellSources(children);
   const initial = (sources.js ?? code ?? '').replace(/^\n+|\s+$/g, '');
   const python = sources.python?.replace(/^\n+|\s+$/g, '') ?? null;
@@ -102,7 +104,7 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
     window.__sdtextCells ??= {};
     const record = window.__sdtextCells[id];
     if (record) {
-      Object.assign(record, { status: r.error ? 'error' : 'done', output: r.output, error: r.error, value: r.value, backend: r.backend, tensors: r.tensors, ms: r.ms });
+      Object.assign(record, { status: r.error ? 'error' : 'done', output: r.output, error: r.error, value: r.value, engine: r.engine, backend: r.backend, tensors: r.tensors, ms: r.ms });
     }
   }, [id]);
 
@@ -114,6 +116,7 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
       output: '',
       error: null,
       value: undefined,
+      engine: null,
       backend: null,
       tensors: null,
       ms: null,
@@ -179,7 +182,11 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
           </div>
         )}
         <span className="sd-cell__meta">
-          {result?.backend && <span className="sd-badge">{result.backend}</span>}
+          {result?.engine && result.backend && (
+            <span className="sd-badge" data-testid="cell-engine">
+              {result.engine === 'onnx' ? 'ONNX Runtime' : 'tfjs'} · {result.backend}
+            </span>
+          )}
           {result?.model && <span className="sd-badge sd-badge--model">{result.model === 'tiny' ? 'demo model' : 'SD2 weights'}</span>}
           {result && <span>{formatMs(result.ms)}</span>}
         </span>
@@ -205,7 +212,7 @@ export default function Cell({ id, children, code, seed, compare = 'exact', note
       {seed !== undefined && (
         <details className="sd-cell__seed" open={status === 'idle' || verdict === 'differs'}>
           <summary>
-            The seed printed
+            The original printed
             {verdict === 'same' && <span className="sd-verdict sd-verdict--same">✓ identical</span>}
             {verdict === 'differs' && <span className="sd-verdict sd-verdict--differs">differs</span>}
             {verdict === 'same-prefix' && <span className="sd-verdict sd-verdict--same">✓ ids and masks identical</span>}

@@ -1,5 +1,6 @@
 import React, { useCallback, useId, useRef } from 'react';
-import { Highlight, themes } from 'prism-react-renderer';
+import { Highlight } from 'prism-react-renderer';
+import { darkCodeTheme, lightCodeTheme } from '../lib/code-themes';
 import { useColorMode } from '@docusaurus/theme-common';
 
 interface Props {
@@ -15,6 +16,7 @@ interface Props {
  * Shift+Enter or Ctrl+Enter runs the cell; Tab indents; Escape then Tab (or Shift+Tab) moves focus
  * on from the editor, as in CodeMirror: the focus stays put on Escape, so the next Tab continues from
  * here instead of from the top of the page (which is where a blur() sends it once the text changed).
+ * A hint saying so shows in the editor's corner while it has the focus.
  */
 export default function CodeEditor({ value, onChange, onRun, label }: Props): React.JSX.Element {
   const { colorMode } = useColorMode();
@@ -42,7 +44,7 @@ export default function CodeEditor({ value, onChange, onRun, label }: Props): Re
     },
     [onChange, onRun, value],
   );
-  const theme = colorMode === 'dark' ? themes.dracula : themes.github;
+  const theme = colorMode === 'dark' ? darkCodeTheme : lightCodeTheme;
   return (
     <div className="sd-editor" style={{ background: theme.plain.backgroundColor }}>
       <Highlight code={value.endsWith('\n') ? `${value} ` : value} language="javascript" theme={theme}>
@@ -58,8 +60,9 @@ export default function CodeEditor({ value, onChange, onRun, label }: Props): Re
           </pre>
         )}
       </Highlight>
-      <span id={hintId} className="sd-visually-hidden">
-        Shift+Enter runs the cell. Tab indents; press Escape, then Tab, to leave the editor.
+      {/* Shown while the editor has the focus (sighted keyboard users need it too), and read as its description. */}
+      <span id={hintId} className="sd-editor__hint" data-testid="editor-hint">
+        Shift+Enter runs · Tab indents · <kbd>Esc</kbd> then <kbd>Tab</kbd> leaves the editor
       </span>
       <textarea
         ref={area}

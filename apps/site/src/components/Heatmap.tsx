@@ -1,14 +1,5 @@
-import React, { useCallback, useEffect, useRef, useState } from 'react';
-import type { Encoder } from '../lib/runtime';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { useEncoderTask } from './useEncoder';
-
-interface Map2D {
-  tokens: string[];
-  layers: Float32Array[]; // one [S*H] array per hidden state (embeddings, layer 1..N; the last is after final_layer_norm)
-  seq: number;
-  hidden: number;
-  backend: string;
-}
 
 /** A diverging colour: blue (negative), white (0), red (positive); v in [-1, 1]. */
 function diverging(v: number): [number, number, number] {
@@ -22,22 +13,9 @@ export default function Heatmap({ initial = 'a photo of a woman wearing a red dr
   const [text, setText] = useState(initial);
   const [layer, setLayer] = useState(-1);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const work = useCallback(
-    async ({ tf, model, backend }: Encoder): Promise<Map2D> => {
-      const { loadTokenizer } = await import('../lib/runtime');
-      const tokenizer = await loadTokenizer();
-      const enc = tokenizer.encode([text], { padding: 'longest', truncation: true, maxLength: tokenizer.modelMaxLength });
-      const out = model.forward({ inputIds: enc.inputIds, attentionMask: enc.attentionMask, outputHiddenStates: true });
-      const states = out.hiddenStates ?? [];
-      const layers = await Promise.all(states.map((t) => t.data() as Promise<Float32Array>));
-      layers.push((await out.lastHiddenState.data()) as Float32Array);
-      tf.dispose([out.lastHiddenState, out.poolerOutput, ...states]);
-      const [, seq = 0, hidden = 0] = out.lastHiddenState.shape;
-      return { tokens: tokenizer.convertIdsToTokens(enc.inputIds[0] ?? []), layers, seq, hidden, backend };
-    },
-    [text],
-  );
-  const { run, result, busy, error } = useEncoderTask(work);
+  // Computed in the cells' worker: embeddings, each layer's output, then last_hidden_state (after final_layer_norm).
+  const task = useMemo(() => ({ kind: 'hidden-states' as const, text }), [text]);
+  const { run, result, busy, error } = useEncoderTask(task);
 
   useEffect(() => {
     const el = canvas.current;

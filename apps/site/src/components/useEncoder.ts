@@ -1,27 +1,30 @@
 import { useCallback, useState } from 'react';
-import type { Encoder } from '../lib/runtime';
+import type { EncoderTask, TaskResults } from '../lib/tasks';
 
-/** Runs `work` with the page's encoder (loaded on first use), tracking busy/error state. */
-export function useEncoderTask<T>(work: (encoder: Encoder) => Promise<T>): {
+/**
+ * Asks the cells' worker (where the model is) to compute what a widget draws, tracking busy/error
+ * state; the worker loads the model on first use.
+ */
+export function useEncoderTask<K extends EncoderTask['kind']>(task: Extract<EncoderTask, { kind: K }>): {
   run: () => Promise<void>;
-  result: T | null;
+  result: TaskResults[K] | null;
   busy: boolean;
   error: string | null;
 } {
-  const [result, setResult] = useState<T | null>(null);
+  const [result, setResult] = useState<TaskResults[K] | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const run = useCallback(async () => {
     setBusy(true);
     setError(null);
     try {
-      const { loadEncoder } = await import('../lib/runtime');
-      setResult(await work(await loadEncoder()));
+      const { encoderTask } = await import('../lib/worker-client');
+      setResult(await encoderTask<K>(task));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
-  }, [work]);
+  }, [task]);
   return { run, result, busy, error };
 }

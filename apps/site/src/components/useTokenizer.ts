@@ -12,7 +12,7 @@ export function useTokenizer<T extends Element>(): { ref: RefObject<T | null>; t
   useEffect(() => {
     let live = true;
     const load = (): void => {
-      import('../lib/runtime')
+      import('../lib/tokenizer')
         .then((m) => m.loadTokenizer())
         .then((t) => live && setTokenizer(t))
         .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));

@@ -1,19 +1,19 @@
-// The cells' Web Worker: runs a cell's code off the page's main thread, so a cell that never
-// returns (`while (true) {}`) cannot freeze the tab; the page stops it by terminating this worker
-// (src/lib/cell-client.ts). It loads its own tokenizer, tfjs backend and model, the ones the page's
-// runtime chose (the backend the page ended up on, the demo model or SD2 from Cache Storage).
-import { configureWorkerRuntime, type WorkerRuntimeConfig } from './runtime';
-import { runNow, type CellResult } from './runner';
+// The cells' Web Worker: it holds the tokenizer, the engine and the model (the page holds no copy),
+// runs the cells' code off the page's main thread, so a cell that never returns cannot freeze the
+// tab (the page stops it by terminating this worker, src/lib/worker-client.ts), and computes what
+// the page's widgets draw. One worker loads one configuration (engine, backend, model).
+import type { LoadReport } from './contracts';
+import type { WorkerReply, WorkerRequest } from './messages';
 import { preloadAll } from './lazy';
+import { runNow } from './runner';
+import { configureRuntime, loadEncoder } from './runtime';
+import { transferablesOf } from './tasks';
+import { loadTokenizer } from './tokenizer';
+import { runTask } from './widget-tasks';
 
-export type WorkerRequest = { type: 'run'; id: number; code: string; config: WorkerRuntimeConfig };
-export type WorkerReply =
-  | { type: 'output'; id: number; text: string }
-  | { type: 'result'; id: number; result: CellResult };
+const scope = self as unknown as { postMessage(m: WorkerReply, transfer?: Transferable[]): void };
+const post = (reply: WorkerReply, transfer: Transferable[] = []): void => scope.postMessage(reply, transfer);
 
-const post = (reply: WorkerReply): void => (self as unknown as { postMessage(m: WorkerReply): void }).postMessage(reply);
-
-let configured = false;
 let preloaded = false;
 
 /**
@@ -26,20 +26,44 @@ function preloadOnce(): void {
   void preloadAll();
 }
 
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
   const msg = event.data;
-  if (msg.type !== 'run') return;
-  if (!configured) {
-    configureWorkerRuntime(msg.config);
-    configured = true;
+  switch (msg.type) {
+    case 'configure':
+      configureRuntime(msg.config, (report: Partial<LoadReport>) => post({ type: 'report', report }));
+      break;
+    case 'load':
+      void Promise.all([loadTokenizer(), loadEncoder()]).then(
+        () => post({ type: 'loaded', id: msg.id, error: null }),
+        (error: unknown) => post({ type: 'loaded', id: msg.id, error: message(error) }),
+      );
+      break;
+    case 'run':
+      void runNow(
+        msg.code,
+        (text) => post({ type: 'output', id: msg.id, text }),
+        () => post({ type: 'started', id: msg.id }),
+      ).then((result) => {
+        try {
+          post({ type: 'result', id: msg.id, result });
+        } catch {
+          // A value the structured clone cannot copy (a function, a class with private state): its text.
+          post({ type: 'result', id: msg.id, result: { ...result, value: String(result.value) } });
+        }
+        preloadOnce();
+      });
+      break;
+    case 'task':
+      void Promise.all([loadTokenizer(), loadEncoder()])
+        .then(([tokenizer, loaded]) => runTask(msg.task, tokenizer, loaded))
+        .then(
+          (result) => post({ type: 'task-result', id: msg.id, result, error: null }, transferablesOf(result)),
+          (error: unknown) => post({ type: 'task-result', id: msg.id, result: null, error: message(error) }),
+        );
+      break;
   }
-  void runNow(msg.code, (text) => post({ type: 'output', id: msg.id, text })).then((result) => {
-    try {
-      post({ type: 'result', id: msg.id, result });
-    } catch {
-      // A value the structured clone cannot copy (a function, a class with private state): its text.
-      post({ type: 'result', id: msg.id, result: { ...result, value: String(result.value) } });
-    }
-    preloadOnce();
-  });
 });
+
+post({ type: 'alive' });

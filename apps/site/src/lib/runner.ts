@@ -4,16 +4,21 @@
 import { PyTensor, PyTuple, pformat, repr, str, tensor } from './pyrepr';
 import { readSafetensors } from './safetensors';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { BackendName } from './contracts';
-import { loadEncoder, loadTokenizer, siteUrl, TINY_PATH, type Tf } from './runtime';
+import type { BackendName, EngineName, ModelChoice } from './contracts';
+import { TINY_PATH } from './contracts';
+import { loadEncoder, siteUrl } from './runtime';
+import { loadTokenizer } from './tokenizer';
 import { loadPromptPipe, loadTextEncoderPackage } from './lazy';
+import type { Tf } from './site-encoder';
 
 export interface CellResult {
   output: string;
   value: unknown;
   error: string | null;
+  /** What the cell ran on: only once the encoder loaded (a failed load names none). */
+  engine: EngineName | null;
   backend: BackendName | null;
-  model: string | null;
+  model: ModelChoice | null;
   ms: number;
   /** tf.memory().numTensors before and after the cell's code ran (null when it did not use tfjs). */
   tensors: { before: number; after: number } | null;
@@ -113,9 +118,9 @@ async function source(className: string): Promise<string> {
   return (await response.text()).replace(/\n$/, '');
 }
 
-/** Whether the code uses the encoder (so the cell waits for tfjs and the model). */
+/** Whether the code uses the encoder (so the cell waits for the engine and the model). */
 export function needsEncoder(code: string): boolean {
-  return /\b(textEncoder|tf|pipe|backend)\b/.test(code);
+  return /\b(textEncoder|tf|pipe|backend|engine|threads)\b/.test(code);
 }
 
 /** Whether the code uses the text-encoder package's config-only helpers (no backend, no model). */
@@ -128,7 +133,7 @@ function needsEncoderPackage(code: string): boolean {
  * tensor the cell creates is disposed when it ends (a tfjs scope around the run: the outputs are
  * read first), so runs do not leak GPU memory.
  */
-export async function runNow(code: string, onOutput?: (text: string) => void): Promise<CellResult> {
+export async function runNow(code: string, onOutput?: (text: string) => void, onStart?: () => void): Promise<CellResult> {
   const started = performance.now();
   const pending: Promise<string>[] = [];
   let output = '';
@@ -152,7 +157,7 @@ export async function runNow(code: string, onOutput?: (text: string) => void): P
   let error: string | null = null;
   let engine: ReturnType<Tf['engine']> | null = null;
   let tensorsBefore = 0;
-  let loaded: { backend: BackendName; modelChoice: string } | null = null;
+  let loaded: { engine: EngineName; backend: BackendName; model: ModelChoice } | null = null;
   try {
     const tokenizer = await loadTokenizer();
     scope.tokenizer = tokenizer;
@@ -167,17 +172,20 @@ export async function runNow(code: string, onOutput?: (text: string) => void): P
     }
     if (needsEncoder(code)) {
       const encoder = await loadEncoder();
-      loaded = encoder;
+      loaded = encoder.inUse;
       scope.tf = encoder.tf;
-      scope.textEncoder = encoder.model;
-      scope.backend = encoder.backend;
+      scope.textEncoder = encoder.textEncoder;
+      scope.engine = encoder.inUse.engine;
+      scope.backend = encoder.inUse.backend;
+      scope.threads = encoder.inUse.threads;
       // diffusers' `pipe`: tokenizer, text_encoder, and encode_prompt (dialects included).
       const { sitePipe } = await loadPromptPipe();
-      scope.pipe = await sitePipe(tokenizer, encoder.model, encoder.tf);
+      scope.pipe = await sitePipe(tokenizer, encoder);
       engine = encoder.tf.engine();
       tensorsBefore = encoder.tf.memory().numTensors;
       engine.startScope();
     }
+    onStart?.();
     const names = Object.keys(scope);
     const fn = new AsyncFunction(...names, `"use strict";\n${code}`);
     // A returned tensor is read now: the scope disposes it below.
@@ -202,9 +210,9 @@ export async function runNow(code: string, onOutput?: (text: string) => void): P
     output,
     value,
     error,
-    // What the cell ran on: only once the encoder loaded (a failed load names no model).
+    engine: loaded?.engine ?? null,
     backend: loaded?.backend ?? null,
-    model: loaded?.modelChoice ?? null,
+    model: loaded?.model ?? null,
     ms: performance.now() - started,
     tensors,
   };

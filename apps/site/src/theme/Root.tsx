@@ -26,7 +26,7 @@ async function registerServiceWorker(baseUrl: string): Promise<void> {
 export default function Root({ children }: { children: React.ReactNode }): React.JSX.Element {
   const { siteConfig } = useDocusaurusContext();
   useEffect(() => {
-    void import('../lib/runtime').then((m) => {
+    void import('../lib/worker-client').then((m) => {
       m.configureRuntime({ baseUrl: siteConfig.baseUrl });
       performance.mark('sdtext-hydrated');
       document.documentElement.dataset.hydrated = 'true';
