@@ -53,13 +53,10 @@ export function bestPath(model: UnigramLattice, bytes: Uint8Array, start: number
   const visit = (length: number, id: number) => {
     if (unused !== undefined && unused[id] === 1) return;
     const target = pos + length;
-    let candidate: number;
-    if (userDefined !== undefined && userDefined[id] === 1) {
-      // C++: `length * max_score_ - 0.1` is a double (0.1 is), added to the float path score.
-      candidate = Math.fround(length * maxScore) - 0.1 + tillHere;
-    } else {
-      candidate = float32 ? Math.fround(scores[id]! + tillHere) : scores[id]! + tillHere;
-    }
+    // In C++ `score` is a double (the conditional's other branch, `length * max_score_ - 0.1`,
+    // is), so the candidate is a double sum compared unrounded, and rounded to float when stored.
+    const score = userDefined !== undefined && userDefined[id] === 1 ? Math.fround(length * maxScore) - 0.1 : scores[id]!;
+    const candidate = score + tillHere;
     if (startsAt[target] === -1 || candidate > best[target]!) {
       best[target] = float32 ? Math.fround(candidate) : candidate;
       startsAt[target] = pos;
@@ -75,6 +72,7 @@ export function bestPath(model: UnigramLattice, bytes: Uint8Array, start: number
     if (!hasSingleNode) {
       if (unkId < 0) throw new Error('the Unigram model has no unk_id, so it cannot encode text it has no piece for');
       const target = pos + charLength;
+      // The unknown candidate is float + float in C++: rounded before the comparison.
       const candidate = float32 ? Math.fround(unkScore + tillHere) : unkScore + tillHere;
       if (startsAt[target] === -1 || candidate > best[target]!) {
         best[target] = candidate;
