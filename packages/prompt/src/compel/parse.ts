@@ -220,7 +220,18 @@ class Parse {
 
   // non_syntax_word: a Combine of escaped symbols, a +/- not followed by whitespace, a syntactic
   // character or the end, and characters that are neither whitespace nor syntactic.
+  // Every alternative at a position tries a word first (as an attention's or a swap's target,
+  // then as itself): the last answer is kept.
+  private lastWordLoc = -1;
+  private lastWord: Result = null;
+
   private readonly word: Rule = (loc) => {
+    if (loc === this.lastWordLoc) return this.lastWord;
+    this.lastWordLoc = loc;
+    return (this.lastWord = this.scanWord(loc));
+  };
+
+  private scanWord(loc: number): Result {
     const s = this.s;
     loc = this.skip(loc);
     const start = loc;
@@ -233,7 +244,7 @@ class Parse {
       else break;
     }
     return loc > start ? { loc, toks: [fragment(s.slice(start, loc), 1)] } : null;
-  };
+  }
 
   private readonly freeWord: Rule = (loc) => {
     const start = loc;

@@ -59,7 +59,7 @@ export class CompelSyntaxError extends PromptError {
  * `\"` `\(` `\)` into `"` `(` `)`. It runs again on text it already unescaped, as compel's does.
  */
 export function fragment(text: string, weight: number): CompelFragment {
-  if (text.includes('\\"') || text.includes('\\(') || text.includes('\\)')) {
+  if (text.includes('\\') && (text.includes('\\"') || text.includes('\\(') || text.includes('\\)'))) {
     text = text.replaceAll('\\(', '(').replaceAll('\\)', ')').replaceAll('\\"', '"');
   }
   return { type: 'Fragment', text, weight };
