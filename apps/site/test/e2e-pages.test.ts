@@ -218,10 +218,12 @@ describe('the engines agree', () => {
     const onnx = widgetValues.onnx;
     const tfjs = widgetValues.tfjs;
     if (!onnx || !tfjs) throw new Error('the wasm passes did not run the widgets');
-    // Float32 on both: measured about 1e-7 apart here; asserted at 3e-6.
-    expect(maxAbsDiff(onnx.attentionEosRow, tfjs.attentionEosRow)).toBeLessThan(3e-6);
+    // Float32 on both: the EOS row's attention measured 1.1e-8 apart, the forward steps' values
+    // 1.2e-6 (artifacts/site/engine-parity.json); about 3x that asserted.
+    expect(maxAbsDiff(onnx.attentionEosRow, tfjs.attentionEosRow)).toBeLessThan(3.5e-8);
     expect(onnx.forwardSteps).toHaveLength(tfjs.forwardSteps.length);
     const worst = Math.max(...onnx.forwardSteps.map((values, i) => maxAbsDiff(values, tfjs.forwardSteps[i] ?? [])));
-    expect(worst).toBeLessThan(3e-6);
+    writeFileSync(join(ARTIFACTS, 'engine-parity.json'), `${JSON.stringify({ attentionEosRow: maxAbsDiff(onnx.attentionEosRow, tfjs.attentionEosRow), forwardSteps: worst }, null, 2)}\n`);
+    expect(worst).toBeLessThan(3.6e-6);
   });
 });

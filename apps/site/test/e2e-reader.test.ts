@@ -139,11 +139,14 @@ async function contrastOfAllText(): Promise<{ checked: number; failures: Contras
     const failures: { text: string; where: string; ratio: number; need: number }[] = [];
     let checked = 0;
     for (const el of document.body.querySelectorAll('*')) {
-      const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '');
+      // Zero-width characters alone (the heading anchors' \u200b) show nothing.
+      const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').replace(/[\s\u200b]/g, '') !== '');
       if (own.length === 0) continue;
       const style = getComputedStyle(el);
       const rect = el.getBoundingClientRect();
       if (style.visibility !== 'visible' || el.getClientRects().length === 0 || rect.width < 2 || rect.height < 2) continue;
+      // Off to the side until focused (the "Skip to main content" link).
+      if (rect.left >= document.documentElement.clientWidth || rect.right <= 0) continue;
       if (el.closest(':disabled, [aria-disabled="true"], option, select, textarea')) continue;
       let fg: RGBA;
       let bg: RGBA;
@@ -191,13 +194,15 @@ describe('every reader: contrast, phone, keyboard', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await open(path === 'home' ? '/' : `/tutorial/${path}`, 'backend=wasm');
     await showEverything(path);
+    // Colours are read as they end up: no transition caught half way through a theme switch.
+    await page.addStyleTag({ content: '*, *::before, *::after { transition: none !important; animation: none !important; }' });
     for (const scheme of ['light', 'dark'] as const) {
       // Docusaurus follows the system scheme (respectPrefersColorScheme): the page switches in place.
       await page.emulateMedia({ colorScheme: scheme });
       await page.waitForFunction((s) => document.documentElement.dataset.theme === s, scheme);
       const report = await contrastOfAllText();
       contrast[`${path}/${scheme}`] = report;
-      expect(report.checked, `${path} (${scheme}): text elements measured`).toBeGreaterThan(20);
+      expect(report.checked, `${path} (${scheme}): text elements measured`).toBeGreaterThan(10);
       expect(report.failures, `${path} (${scheme}): text below AA`).toEqual([]);
     }
     await page.screenshot({ path: join(ARTIFACTS, `dark-${path}.png`), fullPage: true });

@@ -21,15 +21,16 @@ export interface Target {
 }
 
 /**
- * The demo model against PyTorch (case `longest`): the largest |difference| each target achieved in
- * a run here, and the bound asserted, about 3x that. Float32 everywhere (WebGL refuses float16 devices).
+ * The demo model against PyTorch (case `longest`): about 3x the largest |difference| each target
+ * achieved in a run here (last_hidden_state, the larger of the two outputs; artifacts/site/parity.json
+ * has each run's). Float32 everywhere (WebGL refuses float16 devices).
  */
 export const REFERENCE_BOUND: Record<string, number> = {
-  'tfjs-wasm': 3e-6,
-  'tfjs-webgl': 3e-6,
-  'tfjs-webgpu': 3e-6,
-  'onnx-wasm': 3e-6,
-  'onnx-webgpu': 3e-6,
+  'tfjs-wasm': 8e-6, // measured 2.6e-6
+  'tfjs-webgl': 8e-6, // measured 2.6e-6
+  'tfjs-webgpu': 8e-6, // measured 2.7e-6
+  'onnx-wasm': 1.1e-5, // measured 3.6e-6
+  'onnx-webgpu': 8e-6, // measured 2.7e-6
 };
 
 /** The largest |difference| to PyTorch per target and output, as measured (artifacts/site/parity.json). */
