@@ -1,0 +1,59 @@
+import type { SafetensorsDtype } from '@sdtext/core';
+import type { T5Config } from '@sdtext/core/t5';
+import type { ExternalFile, GraphBuilder } from '../onnx/graph-builder.js';
+import { DataType } from '../onnx/onnx-proto.js';
+
+/**
+ * Where one T5 weight's bytes are for ONNX Runtime: a file beside the model (a hard-linked
+ * checkpoint shard, or a file written for it) or an in-memory external file, in a dtype ORT can
+ * Cast from, with ComfyUI's scale to multiply by (null: none).
+ */
+export interface T5WeightLocation {
+  location: string;
+  offset: number;
+  length: number;
+  type: DataType;
+  shape: readonly number[];
+  scale: number | null;
+}
+
+/** The weights of a T5 graph: a location per checkpoint key, and the in-memory files among them. */
+export interface T5GraphWeights {
+  config: T5Config;
+  locations: ReadonlyMap<string, T5WeightLocation>;
+  /** In-memory "external files" (onnxruntime-web, or 'memory'); empty when ORT reads files from the model's folder. */
+  files: ExternalFile[];
+}
+
+/** The safetensors dtypes a graph can point at as stored (ORT casts each per node at run time). */
+export const ONNX_STORED_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
+  F32: DataType.FLOAT,
+  F16: DataType.FLOAT16,
+  BF16: DataType.BFLOAT16,
+  F64: DataType.DOUBLE,
+};
+
+/**
+ * The float32 value of weight `key` in graph `g`: the initializer in its stored dtype, a Cast to
+ * float32 unless it is one, and a Mul by its scale where ComfyUI's scaled fp8 gives one
+ * (`weight.to(float32) * scale_weight`, the same float32 product as the reference). The Cast
+ * runs per forward pass, so 16-bit weights stay 16-bit in memory; the session must not fold it
+ * (see createT5Session).
+ */
+export function t5Weight(g: GraphBuilder, weights: T5GraphWeights, key: string): string {
+  const at = weights.locations.get(key);
+  if (!at) throw new Error(`T5 graph: no weight "${key}"`);
+  const stored = g.fileWeight(key, at.type, at.shape, at.location, at.offset, at.length);
+  const widened = at.type === DataType.FLOAT ? stored : g.op('Cast', [stored], { to: { int: DataType.FLOAT } });
+  return at.scale === null ? widened : g.op('Mul', [widened, g.float('scale_weight', at.scale)]);
+}
+
+/** Rows `ids` of the embedding `key`, gathered in the stored dtype and then cast (the table stays as stored). */
+export function t5Embedding(g: GraphBuilder, weights: T5GraphWeights, key: string, ids: string): string {
+  const at = weights.locations.get(key);
+  if (!at) throw new Error(`T5 graph: no weight "${key}"`);
+  const stored = g.fileWeight(key, at.type, at.shape, at.location, at.offset, at.length);
+  const rows = g.op('Gather', [stored, ids]);
+  const widened = at.type === DataType.FLOAT ? rows : g.op('Cast', [rows], { to: { int: DataType.FLOAT } });
+  return at.scale === null ? widened : g.op('Mul', [widened, g.float('scale_weight', at.scale)]);
+}

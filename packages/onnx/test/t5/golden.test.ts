@@ -1,0 +1,89 @@
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RuntimeName } from '../../src/index.js';
+import { OnnxT5EncoderModel, type T5WeightTransfer } from '../../src/t5/index.js';
+import { T5_CASES, T5_FIXTURES, T5_WEIGHT_FILES, loadT5Case, relativeError, stack } from './fixtures.js';
+
+/**
+ * Parity with transformers' T5EncoderModel (float32, the fixtures' torch references) on
+ * onnxruntime-node and onnxruntime-web (wasm, in Node): each model, each weight file (fp32, fp16,
+ * bf16 mapped as stored; F8 and ComfyUI scaled fp8 through the 16-bit temp folder), each case,
+ * last_hidden_state and every hidden state. Bound: max abs error <= BOUND x the output's largest
+ * magnitude (reached: see docs/t5.md; the issue's bar is 1e-4).
+ */
+const BOUND = 2.25e-6;
+const report: Record<string, number> = {};
+
+for (const runtime of ['node', 'web'] as RuntimeName[]) {
+  for (const [model, files] of Object.entries(T5_WEIGHT_FILES)) {
+    for (const weights of files) {
+      describe(`OnnxT5EncoderModel ${model} ${weights.label} [${runtime}]`, () => {
+        let encoder: OnnxT5EncoderModel;
+        beforeAll(async () => {
+          encoder = await OnnxT5EncoderModel.fromPretrained(path.join(T5_FIXTURES, model), { variant: weights.variant, file: weights.file, runtime, threads: 1, cache: false });
+        });
+        afterAll(async () => {
+          await encoder.dispose();
+        });
+
+        it('maps 16-bit files as stored (Node), F8 through the temp folder', () => {
+          const expected: T5WeightTransfer = runtime === 'web' ? 'memory' : weights.label.includes('fp8') ? 'temp-folder' : 'link';
+          expect(encoder.weightTransfer).toBe(expected);
+        });
+
+        for (const caseName of T5_CASES) {
+          it(caseName, async () => {
+            const c = await loadT5Case(model, caseName);
+            const want = c.expected(weights.label);
+            const out = await encoder.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask, outputHiddenStates: true });
+            const check = (label: string, actual: Parameters<typeof relativeError>[0], expected: typeof want.lastHiddenState): void => {
+              expect(actual.dims, label).toEqual(expected.shape);
+              const err = relativeError(actual, expected);
+              report[`${model} ${weights.label} ${caseName} ${label} [${runtime}]`] = err;
+              expect(err, label).toBeLessThanOrEqual(BOUND);
+            };
+            check('last_hidden_state', out.lastHiddenState, want.lastHiddenState);
+            if (want.hiddenStates) check('hidden_states', stack(out.hiddenStates!), want.hiddenStates);
+          });
+        }
+      });
+    }
+  }
+}
+
+describe('OnnxT5EncoderModel: every weight transfer gives the same outputs', () => {
+  for (const weightTransfer of ['temp-folder', 'memory'] as T5WeightTransfer[]) {
+    it(weightTransfer, async () => {
+      const encoder = await OnnxT5EncoderModel.fromPretrained(path.join(T5_FIXTURES, 't5-gated-a'), { variant: 'bf16', weightTransfer, threads: 1, cache: false });
+      expect(encoder.weightTransfer).toBe(weightTransfer);
+      const c = await loadT5Case('t5-gated-a', 'masked');
+      const out = await encoder.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
+      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+      await encoder.dispose();
+    });
+  }
+});
+
+describe("OnnxT5EncoderModel: weightsInMemory 'float32' (ORT folds the Casts at load) gives the same outputs", () => {
+  it('t5-relu-b bf16', async () => {
+    const dir = path.join(T5_FIXTURES, 't5-relu-b');
+    const folded = await OnnxT5EncoderModel.fromPretrained(dir, { variant: 'bf16', weightsInMemory: 'float32', threads: 1, cache: false });
+    const stored = await OnnxT5EncoderModel.fromPretrained(dir, { variant: 'bf16', threads: 1, cache: false });
+    const c = await loadT5Case('t5-relu-b', 'masked');
+    const a = await folded.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
+    const b = await stored.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
+    expect(relativeError(a.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+    expect(relativeError(b.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+    await folded.dispose();
+    await stored.dispose();
+  });
+});
+
+afterAll(() => {
+  const worst: Record<string, number> = {};
+  for (const [key, err] of Object.entries(report)) {
+    const runtime = key.slice(key.lastIndexOf('['));
+    worst[runtime] = Math.max(worst[runtime] ?? 0, err);
+  }
+  console.log(`T5 ONNX parity, worst max|err| / max|ref| per runtime: ${JSON.stringify(worst)}`);
+});
