@@ -169,6 +169,47 @@ def decode_cases(tokenizer: SlowT5Tokenizer, encoded: list, rng: random.Random) 
     return cases
 
 
+# Random texts for the slow path beyond the corpus (ids only, to keep the file small): odd code
+# points, what the normalizer and the added-token split treat specially, and words made of letters
+# whose pieces tie ("m" + "mm" = "mm" + "m"), where float32 sums decide.
+FRAGMENTS = ["a", "e", " ", "  ", "\t", "\n", "\r\n", "\u0301", "\u0308", "\u0323", "\u3099", "\uff21", "\uff76", "\uff9e",
+             "\ufb01", "\u00e9", "\u200d", "\U0001f600", "\U0001f3fb", "\U0001f1ef", "<extra_id_1>", "</s>", "<pad>", "<unk>",
+             "\u2581", "\u00a0", "\u3000", "\x00", "\x85", "\u2028", "\ufeff", "\u200b", "\u1100", "\u1161", "\u11a8",
+             "\u0915", "\u094d", "\u0600", "\u30fc", "<", ">", "\uff1c", "\uff0f", "\uff53", "\uff1e", "<0x41>", "x\u00b2",
+             "\u2460", "\u338f", "mm", "mmm", "hmm", "ll", "ss", "oo"]
+RANGES = [(0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x52F), (0x590, 0x6FF), (0x900, 0xDFF), (0x1100, 0x11FF),
+          (0x2000, 0x2BFF), (0x3000, 0x30FF), (0x3300, 0x33FF), (0x4E00, 0x4EFF), (0xAC00, 0xAD00), (0xFB00, 0xFB4F),
+          (0xFE00, 0xFE0F), (0xFF00, 0xFFEF), (0x1D400, 0x1D7FF), (0x1F000, 0x1FAFF), (0xE0000, 0xE007F), (0x0, 0x10FFFF)]
+
+
+def random_text(rng: random.Random) -> str:
+    out = []
+    for _ in range(rng.randint(1, 16)):
+        kind = rng.random()
+        if kind < 0.35:
+            out.append(rng.choice(FRAGMENTS))
+        elif kind < 0.55:
+            out.append("".join(rng.choice("mwzrhqlp") for _ in range(rng.randint(2, 9))))
+        else:
+            lo, hi = rng.choice(RANGES)
+            cp = rng.randint(lo, hi)
+            while 0xD800 <= cp <= 0xDFFF:
+                cp = rng.randint(lo, hi)
+            out.append(chr(cp))
+    return "".join(out)
+
+
+def write_random(tokenizers: dict) -> None:
+    rng = random.Random(97)
+    texts = [random_text(rng) for _ in range(1000)]
+    out = {"reference": "transformers 4.36.0 T5Tokenizer (legacy=True) emulated on sentencepiece " + SENTENCEPIECE_VERSION, "texts": texts, "ids": {}}
+    for name, tokenizer in tokenizers.items():
+        out["ids"][name] = [tokenizer.encode(text) for text in texts]
+    path = FIXTURES / "slow-random.json"
+    path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{len(texts)} random texts -> {path} ({path.stat().st_size} bytes)")
+
+
 def main() -> None:
     if spm.__version__ != SENTENCEPIECE_VERSION or version("sentencepiece") != SENTENCEPIECE_VERSION:
         sys.exit(f"sentencepiece {spm.__version__} found; these references follow {SENTENCEPIECE_VERSION}")
@@ -207,6 +248,7 @@ def main() -> None:
         for ids in decode_cases(tokenizer, [c["input_ids"] for c in cases], rng):
             decodes.append({"ids": ids, "decode": tokenizer.decode(ids), "decode_skip_special": tokenizer.decode(ids, skip_special_tokens=True)})
         out["models"][name] = {"cases": cases, "decodes": decodes}
+    write_random({name: SlowT5Tokenizer(FIXTURES / name / "spiece.model") for name in MODELS})
     path = FIXTURES / "slow-expected.json"
     path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{len(prompts)} prompts x {len(MODELS)} models -> {path} ({path.stat().st_size} bytes)")

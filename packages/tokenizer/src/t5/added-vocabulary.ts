@@ -27,33 +27,55 @@ export function readAddedTokens(json: JsonReader): FastAddedToken[] {
   }));
 }
 
-/** A leftmost-longest matcher over a set of strings. */
+/** A leftmost-longest matcher over a set of strings: a trie of UTF-16 code units. */
 class LeftmostLongest {
-  private readonly byFirstUnit = new Map<number, { content: string; id: number }[]>();
+  /** Children of each node by code unit; node 0 is the root. */
+  private readonly children: Map<number, number>[] = [new Map()];
+  /** The id of the string ending at each node, or -1. */
+  private readonly ids: number[] = [-1];
 
   constructor(patterns: Iterable<[string, number]>) {
     for (const [content, id] of patterns) {
       if (content === '') continue;
-      const first = content.charCodeAt(0);
-      const list = this.byFirstUnit.get(first) ?? [];
-      list.push({ content, id });
-      this.byFirstUnit.set(first, list);
+      let node = 0;
+      for (let i = 0; i < content.length; i++) {
+        const unit = content.charCodeAt(i);
+        let child = this.children[node]!.get(unit);
+        if (child === undefined) {
+          child = this.children.length;
+          this.children.push(new Map());
+          this.ids.push(-1);
+          this.children[node]!.set(unit, child);
+        }
+        node = child;
+      }
+      this.ids[node] = id;
     }
-    for (const list of this.byFirstUnit.values()) list.sort((a, b) => b.content.length - a.content.length);
   }
 
   get empty(): boolean {
-    return this.byFirstUnit.size === 0;
+    return this.children[0]!.size === 0;
   }
 
   /** The next match at or after `from`: the leftmost start, the longest there. */
   next(text: string, from: number): { start: number; end: number; id: number } | null {
+    const root = this.children[0]!;
     for (let i = from; i < text.length; i++) {
-      const candidates = this.byFirstUnit.get(text.charCodeAt(i));
-      if (!candidates) continue;
-      for (const { content, id } of candidates) {
-        if (text.startsWith(content, i)) return { start: i, end: i + content.length, id };
+      let node = root.get(text.charCodeAt(i));
+      if (node === undefined) continue;
+      let found = -1;
+      let end = -1;
+      for (let j = i + 1; ; j++) {
+        if (this.ids[node]! >= 0) {
+          found = this.ids[node]!;
+          end = j;
+        }
+        if (j >= text.length) break;
+        const child: number | undefined = this.children[node]!.get(text.charCodeAt(j));
+        if (child === undefined) break;
+        node = child;
       }
+      if (found >= 0) return { start: i, end, id: found };
     }
     return null;
   }

@@ -7,6 +7,10 @@ import { readPreTokenizer, type PreTokenizer, type Split } from './pre-tokenizer
 import { readPostProcessor, type SingleTemplate } from './template-processing.js';
 import { UnigramModel } from './unigram-model.js';
 
+/** Words are cached by their text below this length (Rust caches words under 256 bytes too). */
+const CACHED_WORD_LENGTH = 256;
+const WORD_CACHE_LIMIT = 100_000;
+
 /** Lone surrogates become U+FFFD, as they do on their way into the Rust binding (napi). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -26,6 +30,8 @@ export class FastT5Tokenizer implements T5Pipeline {
   private readonly preTokenizer: PreTokenizer | null;
   private readonly template: SingleTemplate;
   private readonly decoder: DecodeChain | null;
+  private readonly wordCache = new Map<string, { tokens: string[]; ids: number[] }>();
+  private readonly normalizedCache = new Map<string, string>();
 
   constructor(text: string, file: string) {
     const json = JsonReader.parse(text, file);
@@ -71,7 +77,7 @@ export class FastT5Tokenizer implements T5Pipeline {
         emit(raw.text, raw.id);
         continue;
       }
-      const normalized = this.normalizer ? this.normalizer.normalize(raw.text) : raw.text;
+      const normalized = this.normalize(raw.text);
       // A normalizer that strips the left moves the piece's start off the text's start.
       const atStart = raw.start === 0 && !(this.normalizer?.stripsLeft && normalized.length < raw.text.length);
       for (const piece of this.added.splitNormalized(normalized, raw.start)) {
@@ -84,7 +90,7 @@ export class FastT5Tokenizer implements T5Pipeline {
         const split = { text: piece.text, atStart: atStart && piece.start === raw.start };
         if (this.preTokenizer) this.preTokenizer(split, splits);
         else splits.push(split);
-        for (const word of splits) for (const { token, id } of this.model.tokenize(word.text)) emit(token, id);
+        for (const word of splits) this.tokenizeWord(word.text, tokens, ids);
       }
     }
     return { tokens, ids };
@@ -92,7 +98,41 @@ export class FastT5Tokenizer implements T5Pipeline {
 
   withSpecialTokens(ids: number[]): number[] {
     const { before, after } = this.template;
-    return before.length === 0 && after.length === 0 ? ids : [...before, ...ids, ...after];
+    for (const id of after) ids.push(id);
+    if (before.length > 0) ids.unshift(...before);
+    return ids;
+  }
+
+  /** The normalizer's output; short texts (those between added tokens) are cached. */
+  private normalize(text: string): string {
+    if (!this.normalizer) return text;
+    if (text.length >= CACHED_WORD_LENGTH) return this.normalizer.normalize(text);
+    let normalized = this.normalizedCache.get(text);
+    if (normalized === undefined) {
+      normalized = this.normalizer.normalize(text);
+      if (this.normalizedCache.size >= WORD_CACHE_LIMIT) this.normalizedCache.clear();
+      this.normalizedCache.set(text, normalized);
+    }
+    return normalized;
+  }
+
+  /** The model's tokens of one pre-token, appended; short words are cached. */
+  private tokenizeWord(word: string, tokens: string[], ids: number[]): void {
+    if (word.length >= CACHED_WORD_LENGTH) {
+      this.model.tokenize(word, tokens, ids);
+      return;
+    }
+    let cached = this.wordCache.get(word);
+    if (cached === undefined) {
+      cached = { tokens: [], ids: [] };
+      this.model.tokenize(word, cached.tokens, cached.ids);
+      if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
+      this.wordCache.set(word, cached);
+    }
+    for (let i = 0; i < cached.ids.length; i++) {
+      tokens.push(cached.tokens[i]!);
+      ids.push(cached.ids[i]!);
+    }
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {

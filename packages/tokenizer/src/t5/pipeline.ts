@@ -16,7 +16,7 @@ export interface T5Pipeline {
   readonly specialIds: ReadonlySet<number>;
   /** Tokens and ids of a text without the special tokens around it (HF's `tokenize` + ids). */
   encodeText(text: string): { tokens: string[]; ids: number[] };
-  /** The ids with the special tokens added (T5: `</s>` appended). */
+  /** The ids with the special tokens added (T5: `</s>` appended); may add them in place. */
   withSpecialTokens(ids: number[]): number[];
   /** Decoded text before `clean_up_tokenization`; ids are checked by the caller. */
   decode(ids: readonly number[], skipSpecialTokens: boolean): string;

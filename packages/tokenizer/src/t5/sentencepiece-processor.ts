@@ -89,18 +89,19 @@ export class SentencePieceProcessor {
   /** SentencePieceProcessor.encode(text, out_type=str) with the ids. */
   encode(text: string): EncodedPiece[] {
     const normalized = this.normalizer.normalize(utf8Bytes(text));
+    const path = bestPath(this.lattice, normalized, 0, normalized.length);
     const out: EncodedPiece[] = [];
     let previousWasUnknown = false;
-    for (const { start, end, id } of bestPath(this.lattice, normalized, 0, normalized.length)) {
+    for (let i = 0; i < path.count; i++) {
+      const id = path.ids[i]!;
+      const start = path.starts[i]!;
+      const end = path.ends[i]!;
       const isUnknown = id === this.unkId;
       if (isUnknown && this.byteFallback) {
         // An unknown piece becomes its UTF-8 bytes, <0xNN> each.
-        for (let i = start; i < end; i++) {
-          const piece = byteName(normalized[i]!);
-          out.push({ piece, id: this.pieceToId(piece) });
-        }
+        for (let b = start; b < end; b++) out.push({ piece: BYTE_NAMES[normalized[b]!]!, id: this.byteIds[normalized[b]!]! });
       } else {
-        const piece = textOfUtf8(normalized.subarray(start, end));
+        const piece = isUnknown ? textOfUtf8(normalized.subarray(start, end)) : this.pieces[id]!;
         const last = out[out.length - 1];
         // Runs of unknown characters merge into one piece.
         if (previousWasUnknown && isUnknown && last) out[out.length - 1] = { piece: last.piece + piece, id };
@@ -166,6 +167,5 @@ export class SentencePieceProcessor {
 
 const KIND = { normal: 0, unknown: 1, control: 2, user_defined: 3, unused: 4, byte: 5 } as const;
 
-function byteName(byte: number): string {
-  return `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`;
-}
+/** `<0x00>` .. `<0xFF>`: SentencePiece's ByteToPiece. */
+const BYTE_NAMES = Array.from({ length: 256 }, (_, byte) => `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);

@@ -99,7 +99,8 @@ export class SlowT5Tokenizer implements T5Pipeline {
 
   /** `_add_eos_if_not_present`: a text ending in </s> gets no second one. */
   withSpecialTokens(ids: number[]): number[] {
-    return ids.length > 0 && ids[ids.length - 1] === this.eosTokenId ? ids : [...ids, this.eosTokenId];
+    if (ids.length === 0 || ids[ids.length - 1] !== this.eosTokenId) ids.push(this.eosTokenId);
+    return ids;
   }
 
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {

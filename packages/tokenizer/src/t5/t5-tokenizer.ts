@@ -246,12 +246,10 @@ export class T5Tokenizer {
     const inputIds: number[][] = [];
     const attentionMask: number[][] = [];
     for (const ids of rows) {
-      const length = Math.max(ids.length, target);
-      const row = new Array<number>(length);
-      for (let i = 0; i < ids.length; i++) row[i] = ids[i]!;
-      row.fill(this.padTokenId, ids.length);
-      inputIds.push(row);
-      attentionMask.push(new Array<number>(length).fill(1, 0, ids.length).fill(0, ids.length));
+      const length = ids.length;
+      for (let i = length; i < target; i++) ids.push(this.padTokenId);
+      inputIds.push(ids);
+      attentionMask.push(new Array<number>(ids.length).fill(1, 0, length).fill(0, length));
     }
     return { inputIds, attentionMask };
   }

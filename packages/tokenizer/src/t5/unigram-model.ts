@@ -3,12 +3,6 @@ import { PieceTrie } from './piece-trie.js';
 import { utf8Bytes, textOfUtf8 } from './utf8.js';
 import { bestPath, type UnigramLattice } from './viterbi.js';
 
-/** A token of the model: its string and id. */
-export interface ModelToken {
-  readonly token: string;
-  readonly id: number;
-}
-
 /**
  * The Unigram model of the Rust `tokenizers` (models/unigram/model.rs): every vocabulary entry
  * (special and `<extra_id_N>` entries included) is in the trie, path scores are f64, runs of
@@ -48,40 +42,46 @@ export class UnigramModel {
     this.lattice = { trie, scores, unkScore: minScore - 10, unkId: this.unkId, float32: false };
   }
 
-  /** Model::tokenize for one pre-token. */
-  tokenize(text: string): ModelToken[] {
-    if (text === '') return [];
+  /** Model::tokenize for one pre-token: its tokens and ids are appended to `tokens` and `ids`. */
+  tokenize(text: string, tokens: string[], ids: number[]): void {
+    if (text === '') return;
     const bytes = utf8Bytes(text);
+    const path = bestPath(this.lattice, bytes, 0, bytes.length);
     const strings: string[] = [];
     let unknownRun = '';
-    for (const { start, end, id } of bestPath(this.lattice, bytes, 0, bytes.length)) {
-      const piece = textOfUtf8(bytes.subarray(start, end));
+    for (let i = 0; i < path.count; i++) {
+      const id = path.ids[i]!;
       if (id === this.unkId) {
-        unknownRun += piece;
+        // Runs of unknown nodes (and of the unk piece itself, as Rust compares ids) are fused.
+        unknownRun += textOfUtf8(bytes.subarray(path.starts[i], path.ends[i]));
         continue;
       }
       if (unknownRun) strings.push(unknownRun);
       unknownRun = '';
-      strings.push(piece);
+      // A known node's text is its piece (the trie found it).
+      strings.push(this.pieces[id]!);
     }
     if (unknownRun) strings.push(unknownRun);
-    const tokens: ModelToken[] = [];
     for (const token of strings) {
       const id = this.idOf.get(token);
       if (id !== undefined) {
-        tokens.push({ token, id });
+        tokens.push(token);
+        ids.push(id);
         continue;
       }
       if (this.byteFallback) {
         const byteTokens = [...utf8Bytes(token)].map((byte) => `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
         if (byteTokens.every((b) => this.idOf.has(b))) {
-          for (const b of byteTokens) tokens.push({ token: b, id: this.idOf.get(b)! });
+          for (const b of byteTokens) {
+            tokens.push(b);
+            ids.push(this.idOf.get(b)!);
+          }
           continue;
         }
       }
       if (this.unkId < 0) throw new Error(`the Unigram model has no unk_id, so it cannot encode ${JSON.stringify(token)}`);
-      tokens.push({ token, id: this.unkId });
+      tokens.push(token);
+      ids.push(this.unkId);
     }
-    return tokens;
   }
 }

@@ -22,11 +22,12 @@ export interface UnigramLattice {
   readonly maxScore?: number;
 }
 
-/** One piece of the best path: `bytes[start..end)` with its id (unkId for unknown text). */
-export interface PathPiece {
-  readonly start: number;
-  readonly end: number;
-  readonly id: number;
+/** The best path as parallel arrays, in text order: piece i is `bytes[starts[i]..ends[i])` with id `ids[i]`. */
+export interface Path {
+  readonly count: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly ids: Int32Array;
 }
 
 /**
@@ -38,37 +39,37 @@ export interface PathPiece {
  * with a strictly higher score, so on ties the earlier start and then the shorter piece win.
  * Time is O(n * longest piece), memory O(n).
  */
-export function bestPath(model: UnigramLattice, bytes: Uint8Array, start: number, end: number): PathPiece[] {
-  const size = end - start;
-  if (size <= 0) return [];
+export function bestPath(model: UnigramLattice, bytes: Uint8Array, start: number, end: number): Path {
+  const size = Math.max(0, end - start);
   const { trie, scores, unkScore, unkId, float32, unused, userDefined } = model;
   const maxScore = model.maxScore ?? 0;
   const best = new Float64Array(size + 1);
   const startsAt = new Int32Array(size + 1).fill(-1);
-  const ids = new Int32Array(size + 1);
+  const idsAt = new Int32Array(size + 1);
   let pos = 0;
-  let tillHere = 0;
-  let hasSingleNode = false;
-  let charLength = 0;
-  const visit = (length: number, id: number) => {
-    if (unused !== undefined && unused[id] === 1) return;
-    const target = pos + length;
-    // In C++ `score` is a double (the conditional's other branch, `length * max_score_ - 0.1`,
-    // is), so the candidate is a double sum compared unrounded, and rounded to float when stored.
-    const score = userDefined !== undefined && userDefined[id] === 1 ? Math.fround(length * maxScore) - 0.1 : scores[id]!;
-    const candidate = score + tillHere;
-    if (startsAt[target] === -1 || candidate > best[target]!) {
-      best[target] = float32 ? Math.fround(candidate) : candidate;
-      startsAt[target] = pos;
-      ids[target] = id;
-    }
-    if (!hasSingleNode && length === charLength) hasSingleNode = true;
-  };
   while (pos < size) {
-    tillHere = best[pos]!;
-    hasSingleNode = false;
-    charLength = Math.min(oneCharLength(bytes[start + pos]!), size - pos);
-    trie.prefixMatches(bytes, start + pos, end, (length, id) => visit(length, id));
+    const tillHere = best[pos]!;
+    let hasSingleNode = false;
+    const charLength = Math.min(oneCharLength(bytes[start + pos]!), size - pos);
+    // Every piece that starts here, shortest first (the trie walk of both implementations).
+    let node = 0;
+    for (let length = 1; pos + length <= size; length++) {
+      node = trie.child(node, bytes[start + pos + length - 1]!);
+      if (node < 0) break;
+      const id = trie.idAt(node);
+      if (id < 0 || (unused !== undefined && unused[id] === 1)) continue;
+      const target = pos + length;
+      // In C++ `score` is a double (the conditional's other branch, `length * max_score_ - 0.1`,
+      // is), so the candidate is a double sum compared unrounded, and rounded to float when stored.
+      const score = userDefined !== undefined && userDefined[id] === 1 ? Math.fround(length * maxScore) - 0.1 : scores[id]!;
+      const candidate = score + tillHere;
+      if (startsAt[target] === -1 || candidate > best[target]!) {
+        best[target] = float32 ? Math.fround(candidate) : candidate;
+        startsAt[target] = pos;
+        idsAt[target] = id;
+      }
+      if (length === charLength) hasSingleNode = true;
+    }
     if (!hasSingleNode) {
       if (unkId < 0) throw new Error('the Unigram model has no unk_id, so it cannot encode text it has no piece for');
       const target = pos + charLength;
@@ -77,14 +78,20 @@ export function bestPath(model: UnigramLattice, bytes: Uint8Array, start: number
       if (startsAt[target] === -1 || candidate > best[target]!) {
         best[target] = candidate;
         startsAt[target] = pos;
-        ids[target] = unkId;
+        idsAt[target] = unkId;
       }
     }
     pos += charLength;
   }
-  const path: PathPiece[] = [];
-  for (let at = size; at > 0; at = startsAt[at]!) {
-    path.push({ start: start + startsAt[at]!, end: start + at, id: ids[at]! });
+  let count = 0;
+  for (let at = size; at > 0; at = startsAt[at]!) count++;
+  const starts = new Int32Array(count);
+  const ends = new Int32Array(count);
+  const ids = new Int32Array(count);
+  for (let at = size, i = count - 1; at > 0; at = startsAt[at]!, i--) {
+    starts[i] = start + startsAt[at]!;
+    ends[i] = start + at;
+    ids[i] = idsAt[at]!;
   }
-  return path.reverse();
+  return { count, starts, ends, ids };
 }

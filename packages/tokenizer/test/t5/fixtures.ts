@@ -79,3 +79,6 @@ export function editedTokenizerJson(model: ModelName, edit: (json: Record<string
   edit(json);
   return JSON.stringify(json);
 }
+
+/** Random texts with the slow T5Tokenizer's ids for each model (scripts/t5/slow-reference.py). */
+export const SLOW_RANDOM = JSON.parse(readFileSync(FIXTURES + 'slow-random.json', 'utf8')) as { texts: string[]; ids: Record<ModelName, number[][]> };

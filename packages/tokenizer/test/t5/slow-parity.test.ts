@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MODELS, PROMPTS, SLOW_EXPECTED, slowTokenizer, type ModelName, type SlowCase } from './fixtures.js';
+import { MODELS, PROMPTS, SLOW_EXPECTED, SLOW_RANDOM, slowTokenizer, type ModelName, type SlowCase } from './fixtures.js';
 
 // The slow T5Tokenizer: our spiece.model path against transformers 4.36's T5Tokenizer on
 // SentencePiece 0.1.97 (outputs stored by scripts/t5/slow-reference.py) on every prompt of the
@@ -53,6 +53,12 @@ describe.each(MODELS)('T5Tokenizer (slow, spiece.model) %s equals transformers +
       expect({ prompt, text: ours.decode(c.input_ids) }).toEqual({ prompt, text: c.decode });
       expect({ prompt, text: ours.decode(c.input_ids, { skipSpecialTokens: true }) }).toEqual({ prompt, text: c.decode_skip_special ?? c.decode });
       expect({ prompt, text: ours.decode(c.input_ids, { cleanUpTokenizationSpaces: false }) }).toEqual({ prompt, text: c.decode_no_cleanup ?? c.decode });
+    });
+  });
+
+  it(`encodes ${SLOW_RANDOM.texts.length} random texts (odd code points, specials, equal-score splits) id for id`, () => {
+    SLOW_RANDOM.texts.forEach((text, i) => {
+      expect({ text, ids: ours.encode(text).inputIds }).toEqual({ text, ids: SLOW_RANDOM.ids[model][i] });
     });
   });
 
