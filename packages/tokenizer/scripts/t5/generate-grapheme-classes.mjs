@@ -3,7 +3,8 @@
 // cluster rules of UAX #29 (Grapheme_Cluster_Break, Extended_Pictographic, Indic_Conjunct_Break).
 //
 // The Rust `tokenizers` Precompiled normalizer cuts text into grapheme clusters with the crate
-// unicode-segmentation (1.13.3, Unicode 17.0.0 inside npm tokenizers 0.23.2). JavaScript has no
+// unicode-segmentation (1.13.3, Unicode 17.0.0 inside npm tokenizers 0.23.2; its grapheme.rs as of
+// commit 3874b9a64103caa7581753283f5ff3794f62e152). JavaScript has no
 // Grapheme_Cluster_Break property and V8's Intl.Segmenter is quadratic on long strings, so the
 // classes are read once here from ICU's segmenter (Unicode 17.0 in Node 20.20 / ICU 78) by probing
 // each code point in small contexts, and src/t5/graphemes.ts applies the rules with them.

@@ -4,7 +4,8 @@ T5Tokenizer.from_pretrained(folder with only spiece.model) gives for every promp
 
 Follows: transformers v4.36.0 (src/transformers/models/t5/tokenization_t5.py with legacy=True, the
 default; tokenization_utils.py PreTrainedTokenizer.tokenize/_decode; tokenization_utils_base.py
-prepare_for_model) on SentencePiece v0.1.97 (Debian python3-sentencepiece), whose
+prepare_for_model) on SentencePiece v0.1.97 (commit 58f256cf6f01bb86e6fa634a5cc560de5bd1667d,
+Debian python3-sentencepiece), whose
 SentencePieceProcessor is the slow tokenizer's engine. transformers cannot be installed here, so
 its part is written out below, step by step:
 

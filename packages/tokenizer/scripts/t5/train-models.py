@@ -2,7 +2,8 @@
 """Trains the small T5-style SentencePiece Unigram models of models/fixtures/t5-tokenizer and
 writes, beside each spiece.model, the tokenizer.json that transformers' T5Converter makes of it.
 
-Follows: SentencePiece v0.1.97 (Debian python3-sentencepiece, its trainer and model proto) and
+Follows: SentencePiece v0.1.97 (commit 58f256cf6f01bb86e6fa634a5cc560de5bd1667d; Debian
+python3-sentencepiece, its trainer and model proto) and
 transformers v4.36.0 src/transformers/convert_slow_tokenizer.py (SpmConverter, T5Converter) with
 tokenizers 0.15's JSON layout, as T5TokenizerFast.from_pretrained(folder with spiece.model) saves it.
 transformers cannot be installed here, so tokenizer.json is written the way T5Converter builds it.

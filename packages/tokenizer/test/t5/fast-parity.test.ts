@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Tokenizer } from 'tokenizers';
 import type { T5Tokenizer } from '../../src/t5/index.js';
-import { editedTokenizerJson, fastTokenizer, hfCleanUp, MODELS, PROMPTS, rustTokenizer, type ModelName } from './fixtures.js';
+import {
+  editedTokenizerJson,
+  fastTokenizer,
+  hfCleanUp,
+  installedRustTokenizersVersion,
+  MODELS,
+  PROMPTS,
+  RUST_TOKENIZERS_VERSION,
+  rustTokenizer,
+  type ModelName,
+} from './fixtures.js';
 
 // T5TokenizerFast: our tokenizer.json path against the Rust `tokenizers` (npm 0.23.2) on every
 // prompt of the corpus, for both models: ids, tokens, padding/truncation to 256 (SD3) and 512
@@ -17,6 +27,10 @@ async function expectSameOnCorpus(ours: T5Tokenizer, rust: Tokenizer, prompts: r
     expect({ prompt, tokens: ours.tokenize(prompt) }).toEqual({ prompt, tokens: bare[i]!.getTokens() });
   });
 }
+
+it(`the reference is npm tokenizers ${RUST_TOKENIZERS_VERSION} (another version: recheck, then update the docs)`, () => {
+  expect(installedRustTokenizersVersion).toBe(RUST_TOKENIZERS_VERSION);
+});
 
 describe.each(MODELS)('T5TokenizerFast %s equals the Rust tokenizers', (model: ModelName) => {
   const ours = fastTokenizer(model);

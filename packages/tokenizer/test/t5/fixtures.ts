@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from 'tokenizers';
 import { T5Tokenizer } from '../../src/t5/index.js';
@@ -29,6 +30,10 @@ export function fastTokenizer(model: ModelName, json = tokenizerJsonText(model))
 export function slowTokenizer(model: ModelName): T5Tokenizer {
   return T5Tokenizer.fromSentencePiece(spieceModel(model), { nameOrPath: model });
 }
+
+/** The version of the npm binding the fast path is held to (docs/t5-tokenizer.md). */
+export const RUST_TOKENIZERS_VERSION = '0.23.2';
+export const installedRustTokenizersVersion = (createRequire(import.meta.url)('tokenizers/package.json') as { version: string }).version;
 
 /** The reference for tokenizer.json: the Rust `tokenizers` through its npm binding. */
 export function rustTokenizer(model: ModelName, json = tokenizerJsonText(model)): Tokenizer {
