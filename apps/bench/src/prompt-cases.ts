@@ -5,6 +5,7 @@
 export interface PromptModule {
   parsePromptAttention(text: string): unknown;
   getPromptSchedule(prompt: string, steps: number): unknown;
+  parseScheduleTree(prompt: string): unknown;
   getMulticondPromptList(prompts: readonly string[]): unknown;
   parseComfyPrompt(text: string): unknown;
   parseCompelPrompt(text: string): unknown;
@@ -17,8 +18,12 @@ export const DIALECTS: readonly Dialect[] = ['a1111', 'comfy', 'compel'];
 export interface PromptCase {
   name: string;
   dialect: Dialect;
-  /** `parse`: the dialect's parsers alone; `explain`: parse, tokenize and chunk (`sdtext parse`). */
-  step: 'parse' | 'explain';
+  /**
+   * `parse`: the dialect's parsers alone (A1111: attention, AND, the prompt-editing tree);
+   * `schedule`: A1111's texts for 20 steps (one per step with [a|b]: 20 MB of text for 1 MB);
+   * `explain`: parse, tokenize and chunk (`sdtext parse`'s pieces and chunks).
+   */
+  step: 'parse' | 'schedule' | 'explain';
   prompt: () => string;
 }
 
@@ -31,12 +36,12 @@ const ORDINARY: Record<Dialect, string> = {
 const megabyte = (piece: string): string => piece.repeat(Math.ceil(1_000_000 / piece.length));
 const nested = (depth: number, open: string, inner: string, close: string): string => open.repeat(depth) + inner + close.repeat(depth);
 
-/** Each dialect's parsers, as `sdtext parse` runs them before tokenizing. */
+/** Each dialect's parsers. */
 export function parse(module: PromptModule, dialect: Dialect, prompt: string): void {
   if (dialect === 'a1111') {
     module.parsePromptAttention(prompt);
     module.getMulticondPromptList([prompt]);
-    module.getPromptSchedule(prompt, 20);
+    module.parseScheduleTree(prompt);
   } else if (dialect === 'comfy') {
     module.parseComfyPrompt(prompt);
   } else {
@@ -50,6 +55,7 @@ export const PROMPT_CASES: readonly PromptCase[] = [
     { name: `${dialect}: 1 MB ordinary prompt`, dialect, step: 'explain', prompt: () => megabyte(ORDINARY[dialect]) },
     { name: `${dialect}: 10k-deep (((…a…)))`, dialect, step: 'parse', prompt: () => nested(10_000, '(', 'a', ')') },
   ]),
+  { name: 'a1111: 1 MB ordinary prompt', dialect: 'a1111', step: 'schedule', prompt: () => megabyte(ORDINARY.a1111) },
   { name: 'a1111: 10k-deep [[[…a…]]]', dialect: 'a1111', step: 'parse', prompt: () => nested(10_000, '[', 'a', ']') },
   { name: 'a1111: 39-byte [[[…cat…]]] (18 levels)', dialect: 'a1111', step: 'parse', prompt: () => nested(18, '[', 'cat', ']') },
   { name: 'a1111: 18 unbalanced [', dialect: 'a1111', step: 'parse', prompt: () => `${'['.repeat(18)}cat` },

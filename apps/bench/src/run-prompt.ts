@@ -48,6 +48,7 @@ async function runCase(index: number): Promise<void> {
   const once = (): string => {
     try {
       if (c.step === 'parse') parse(module, c.dialect, prompt);
+      else if (c.step === 'schedule') module.getPromptSchedule(prompt, 20);
       else module.explainPrompt(prompt, c.dialect, tokenizer);
       return 'ok';
     } catch (error) {

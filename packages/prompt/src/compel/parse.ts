@@ -711,7 +711,12 @@ function flattenInto(node: Item, scale: number, state: FlattenState, out: Flat[]
     if (node.type === 'LoraWeight') {
       if (state.finiteWeights && !Number.isFinite(node.weight)) finiteWeight(node.weight, `useLora(${node.model})`, loraPositions.get(node)?.() ?? 0);
       state.loras.push(node);
-    } else out.push(fragment(node.text, node.weight * scale));
+    } else {
+      // compel builds a new Fragment here (unescaping again); with nothing to unescape and the
+      // same weight that is this one.
+      const weight = node.weight * scale;
+      out.push(Object.is(weight, node.weight) && !node.text.includes('\\') ? node : fragment(node.text, weight));
+    }
     return;
   }
   switch (node.kind) {
