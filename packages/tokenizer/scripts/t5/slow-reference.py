@@ -23,13 +23,17 @@ its part is written out below, step by step:
 """
 
 import json
+import os
 import random
 import re
+import shutil
 import sys
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
 import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2 as model_pb2
 
 SENTENCEPIECE_VERSION = "0.1.97"
 FIXTURES = Path(__file__).resolve().parents[4] / "models" / "fixtures" / "t5-tokenizer"
@@ -200,9 +204,52 @@ def random_text(rng: random.Random) -> str:
     return "".join(out)
 
 
+def small_charsmap() -> bytes:
+    """A precompiled charsmap of a few rules (full-width capitals, the fi ligature, ideographic
+    space), compiled by SentencePiece's trainer from a rule TSV: small enough to keep."""
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = [f"{0xFF21 + i:X}\t{0x41 + i:X}" for i in range(26)] + ["FB01\t66 69", "3000\t20"]
+        Path(tmp, "rules.tsv").write_text("\n".join(rules) + "\n", encoding="utf-8")
+        shutil.copy(FIXTURES / "train.txt", Path(tmp) / "train.txt")
+        os.chdir(tmp)
+        try:
+            spm.SentencePieceTrainer.train(input="train.txt", model_prefix="rules", model_type="unigram", vocab_size=300,
+                                           hard_vocab_limit=False, normalization_rule_tsv="rules.tsv", num_threads=1, minloglevel=2)
+            proto = model_pb2.ModelProto()
+            proto.ParseFromString(Path("rules.model").read_bytes())
+            return proto.normalizer_spec.precompiled_charsmap
+        finally:
+            os.chdir(cwd)
+
+
+def write_variant() -> Path:
+    """A variant of t5-bf that exercises what T5's models do not have: user-defined pieces (kept
+    out of normalization, matched whole and scored to always win, one of them full-width so the
+    charsmap would change it) and unused pieces (never emitted), with a small charsmap of its own.
+    Only the slow path reads it."""
+    proto = model_pb2.ModelProto()
+    proto.ParseFromString((FIXTURES / "t5-bf" / "spiece.model").read_bytes())
+    proto.normalizer_spec.name = "user_defined_rules"
+    proto.normalizer_spec.precompiled_charsmap = small_charsmap()
+    for text in ("<lora>", "masterpiece", "\U0001f431", "mm", "\uff2d\uff21\uff38"):
+        existing = [p for p in proto.pieces if p.piece == text]
+        piece = existing[0] if existing else proto.pieces.add()
+        piece.piece, piece.score, piece.type = text, 0.0, model_pb2.ModelProto.SentencePiece.USER_DEFINED
+    for piece in proto.pieces:
+        if piece.piece in ("\u2581a", "in", "\u2581t"):
+            piece.type = model_pb2.ModelProto.SentencePiece.UNUSED
+    folder = FIXTURES / "t5-variant"
+    folder.mkdir(exist_ok=True)
+    (folder / "spiece.model").write_bytes(proto.SerializeToString())
+    return folder / "spiece.model"
+
+
 def write_random(tokenizers: dict) -> None:
     rng = random.Random(97)
-    texts = [random_text(rng) for _ in range(1000)]
+    texts = [random_text(rng) for _ in range(800)]
+    texts += ["masterpiece, <lora> \U0001f431 mmm hmm a cat in a tin", "masterpieces", "<lora><lora>", " masterpiece ",
+              "\uff2d\uff21\uff38 and MAX and \uff2d\uff21\uff38\uff29\uff2d\uff35\uff2d", "\ufb01sh\u3000\u3000\uff21"]
     out = {"reference": "transformers 4.36.0 T5Tokenizer (legacy=True) emulated on sentencepiece " + SENTENCEPIECE_VERSION, "texts": texts, "ids": {}}
     for name, tokenizer in tokenizers.items():
         out["ids"][name] = [tokenizer.encode(text) for text in texts]
@@ -249,7 +296,9 @@ def main() -> None:
         for ids in decode_cases(tokenizer, [c["input_ids"] for c in cases], rng):
             decodes.append({"ids": ids, "decode": tokenizer.decode(ids), "decode_skip_special": tokenizer.decode(ids, skip_special_tokens=True)})
         out["models"][name] = {"cases": cases, "decodes": decodes}
-    write_random({name: SlowT5Tokenizer(FIXTURES / name / "spiece.model") for name in MODELS})
+    tokenizers = {name: SlowT5Tokenizer(FIXTURES / name / "spiece.model") for name in MODELS}
+    tokenizers["t5-variant"] = SlowT5Tokenizer(write_variant())
+    write_random(tokenizers)
     path = FIXTURES / "slow-expected.json"
     path.write_text(json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{len(prompts)} prompts x {len(MODELS)} models -> {path} ({path.stat().st_size} bytes)")

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MODELS, PROMPTS, SLOW_EXPECTED, SLOW_RANDOM, slowTokenizer, type ModelName, type SlowCase } from './fixtures.js';
+import { readFileSync } from 'node:fs';
+import { T5Tokenizer } from '../../src/t5/index.js';
+import { FIXTURES, MODELS, PROMPTS, SLOW_EXPECTED, SLOW_RANDOM, slowTokenizer, type ModelName, type SlowCase } from './fixtures.js';
 
 // The slow T5Tokenizer: our spiece.model path against transformers 4.36's T5Tokenizer on
 // SentencePiece 0.1.97 (outputs stored by scripts/t5/slow-reference.py) on every prompt of the
@@ -67,5 +69,14 @@ describe.each(MODELS)('T5Tokenizer (slow, spiece.model) %s equals transformers +
       expect({ ids, text: ours.decode(ids) }).toEqual({ ids, text: decode });
       expect({ ids, text: ours.decode(ids, { skipSpecialTokens: true }) }).toEqual({ ids, text: decode_skip_special });
     }
+  });
+});
+
+describe('SentencePiece features T5 does not use (t5-variant: user-defined and unused pieces, identity normalizer)', () => {
+  const tokenizer = T5Tokenizer.fromSentencePiece(new Uint8Array(readFileSync(FIXTURES + 't5-variant/spiece.model')), { nameOrPath: 't5-variant' });
+  it(`encodes ${SLOW_RANDOM.texts.length} random texts id for id`, () => {
+    SLOW_RANDOM.texts.forEach((text, i) => {
+      expect({ text, ids: tokenizer.encode(text).inputIds }).toEqual({ text, ids: SLOW_RANDOM.ids['t5-variant'][i] });
+    });
   });
 });
