@@ -58,7 +58,6 @@ type Item = CompelFragment | CompelLoraWeight | Attention | Prompt | Substitute 
 type Result = { loc: number; toks: Item[] } | null;
 type Rule = (loc: number) => Result;
 
-const DEFAULT_WS = ' \n\t\r';
 const WHITE = ' \t\r\n';
 const PY_WHITESPACE = ' \t\n\r\x0b\x0c'; // string.whitespace
 const SYNTACTIC = '()",.+-=';
@@ -207,9 +206,10 @@ class Parse {
     }
   }
 
+  /** pyparsing's default whitespace skip (" \n\t\r"), called before nearly every element. */
   private skip(loc: number): number {
     const s = this.s;
-    while (loc < s.length && DEFAULT_WS.includes(s[loc]!)) loc++;
+    for (let c = s.charCodeAt(loc); c === 32 || c === 10 || c === 9 || c === 13; c = s.charCodeAt(++loc));
     return loc;
   }
 
