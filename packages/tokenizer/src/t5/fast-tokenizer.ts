@@ -78,8 +78,12 @@ export class FastT5Tokenizer implements T5Pipeline {
         continue;
       }
       const normalized = this.normalize(raw.text);
-      // A normalizer that strips the left moves the piece's start off the text's start.
-      const atStart = raw.start === 0 && !(this.normalizer?.stripsLeft && normalized.length < raw.text.length);
+      // Metaspace's "first" prepends to the piece that begins the text, as Rust's alignments see it.
+      let origins: Int32Array | null = null;
+      if (raw.start === 0 && this.preTokenizer?.usesStart) {
+        const identity = Int32Array.from({ length: raw.text.length }, (_, i) => i);
+        origins = this.normalizer ? this.normalizer.align(raw.text, identity) : identity;
+      }
       for (const piece of this.added.splitNormalized(normalized, raw.start)) {
         if (piece.text === '') continue;
         if (piece.id >= 0) {
@@ -87,7 +91,8 @@ export class FastT5Tokenizer implements T5Pipeline {
           continue;
         }
         const splits: Split[] = [];
-        const split = { text: piece.text, atStart: atStart && piece.start === raw.start };
+        const local = piece.start - raw.start;
+        const split: Split = { text: piece.text, origins: origins ? origins.subarray(local, local + piece.text.length) : null };
         if (this.preTokenizer) this.preTokenizer(split, splits);
         else splits.push(split);
         for (const word of splits) this.tokenizeWord(word.text, tokens, ids);

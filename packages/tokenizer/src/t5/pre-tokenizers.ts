@@ -4,12 +4,27 @@ import { isWhiteSpace } from './rust-char-classes.js';
 /** A piece of normalized text on its way to the model. */
 export interface Split {
   readonly text: string;
-  /** Whether it begins where the input text begins (Rust: `offsets_original().0 == 0`). */
-  readonly atStart: boolean;
+  /**
+   * Where each UTF-16 unit comes from in the text being encoded (-1: its very start), kept only
+   * for the piece that begins it and only for Metaspace's "first" scheme; null otherwise.
+   */
+  readonly origins: Int32Array | null;
 }
 
-/** A pre-tokenizer of the Rust `tokenizers`. */
-export type PreTokenizer = (split: Split, out: Split[]) => void;
+/** Whether a split begins where the text begins (Rust: `offsets_original().0 == 0`). */
+function atStart(split: Split): boolean {
+  return split.origins !== null && split.origins.length > 0 && split.origins[0]! <= 0;
+}
+
+function sub(split: Split, start: number, end: number): Split {
+  return { text: split.text.slice(start, end), origins: split.origins ? split.origins.subarray(start, end) : null };
+}
+
+/** A pre-tokenizer of the Rust `tokenizers`; `usesStart` when it needs `Split.origins`. */
+export interface PreTokenizer {
+  (split: Split, out: Split[]): void;
+  readonly usesStart: boolean;
+}
 
 export type PrependScheme = 'always' | 'first' | 'never';
 
@@ -50,7 +65,7 @@ export function readPreTokenizer(json: JsonReader): PreTokenizer | null {
   const type = json.type('pre_tokenizer', SUPPORTED);
   if (type === 'Sequence') {
     const steps = json.get('pretokenizers').array().map((item) => readPreTokenizer(item)).filter((p): p is PreTokenizer => p !== null);
-    return (split, out) => {
+    const run = (split: Split, out: Split[]) => {
       let splits = [split];
       for (const step of steps) {
         const next: Split[] = [];
@@ -59,9 +74,11 @@ export function readPreTokenizer(json: JsonReader): PreTokenizer | null {
       }
       out.push(...splits);
     };
+    return Object.assign(run, { usesStart: steps.some((s) => s.usesStart) });
   }
-  if (type === 'WhitespaceSplit') return whitespaceSplit;
-  return metaspace(readMetaspace(json));
+  if (type === 'WhitespaceSplit') return Object.assign(whitespaceSplit, { usesStart: false });
+  const settings = readMetaspace(json);
+  return Object.assign(metaspace(settings), { usesStart: settings.prependScheme === 'first' });
 }
 
 /** Splits on White_Space, dropping it. */
@@ -71,7 +88,7 @@ function whitespaceSplit(split: Split, out: Split[]): void {
   for (let i = 0; i <= text.length; i++) {
     const space = i === text.length || isWhiteSpace(text.charCodeAt(i));
     if (space && start >= 0) {
-      out.push({ text: text.slice(start, i), atStart: split.atStart && start === 0 });
+      out.push(sub(split, start, i));
       start = -1;
     } else if (!space && start < 0) {
       start = i;
@@ -80,22 +97,26 @@ function whitespaceSplit(split: Split, out: Split[]): void {
 }
 
 /** Spaces become the replacement, which is prepended as the scheme says, then splits before each one. */
-function metaspace(settings: MetaspaceSettings): PreTokenizer {
+function metaspace(settings: MetaspaceSettings): (split: Split, out: Split[]) => void {
   const { replacement, prependScheme } = settings;
   return (split, out) => {
     let text = split.text.replaceAll(' ', replacement);
-    if (!text.startsWith(replacement) && (prependScheme === 'always' || (prependScheme === 'first' && split.atStart))) {
+    let origins = split.origins;
+    if (!text.startsWith(replacement) && (prependScheme === 'always' || (prependScheme === 'first' && atStart(split)))) {
       text = replacement + text;
+      // The prepended character shares the first one's origin.
+      if (origins) origins = Int32Array.from([...new Array<number>(replacement.length).fill(origins[0] ?? -1), ...origins]);
     }
+    const replaced: Split = { text, origins };
     if (!settings.split) {
-      out.push({ text, atStart: split.atStart });
+      out.push(replaced);
       return;
     }
     let start = 0;
     for (let i = text.indexOf(replacement, 1); i >= 0; i = text.indexOf(replacement, i + replacement.length)) {
-      if (i > start) out.push({ text: text.slice(start, i), atStart: split.atStart && start === 0 });
+      if (i > start) out.push(sub(replaced, start, i));
       start = i;
     }
-    if (start < text.length) out.push({ text: text.slice(start), atStart: split.atStart && start === 0 });
+    if (start < text.length) out.push(sub(replaced, start, text.length));
   };
 }

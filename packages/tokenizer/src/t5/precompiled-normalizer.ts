@@ -24,6 +24,59 @@ export class PrecompiledNormalizer {
     return parts.join('');
   }
 
+  /**
+   * For each UTF-16 unit of `normalize(text)`, the index in `text` of the character Rust aligns
+   * it with, or -1 for "the start" (an insertion before anything). Rust records a grapheme's
+   * output as characters that replace the input's one for one, with extra ones inserted after
+   * them and missing ones removed with the last character written so far; a grapheme dropped
+   * before anything was written is not recorded at all, so what follows it aligns too early.
+   * Metaspace's "first" scheme reads where the text's first character came from.
+   */
+  alignments(text: string): Int32Array {
+    // (output character, change) as spm_precompiled's caller builds them, with input char starts.
+    const chars: string[] = [];
+    const changes: number[] = [];
+    forEachGrapheme(text, (start, end) => {
+      const grapheme = text.slice(start, end);
+      const bytes = utf8Bytes(grapheme);
+      const whole = bytes.length < 6 ? this.transform(bytes) : null;
+      const record = (oldPart: string, newPart: string) => {
+        const out = [...newPart];
+        const diff = out.length - [...oldPart].length;
+        for (const c of out) {
+          chars.push(c);
+          changes.push(0);
+        }
+        if (diff > 0) for (let i = changes.length - diff; i < changes.length; i++) changes[i] = 1;
+        else if (diff < 0 && changes.length > 0) changes[changes.length - 1]! += diff;
+      };
+      if (whole !== null) {
+        record(grapheme, whole);
+        return;
+      }
+      for (const char of grapheme) {
+        const norm = this.transform(utf8Bytes(char));
+        if (norm === null) {
+          chars.push(char);
+          changes.push(0);
+        } else {
+          record(char, norm);
+        }
+      }
+    });
+    const inputStarts: number[] = [];
+    for (let i = 0; i < text.length; i += text.codePointAt(i)! > 0xffff ? 2 : 1) inputStarts.push(i);
+    const out: number[] = [];
+    let offset = 0;
+    chars.forEach((c, i) => {
+      const change = changes[i]!;
+      const source = change > 0 ? (offset < 1 ? -1 : inputStarts[offset - 1]!) : (inputStarts[offset] ?? inputStarts[inputStarts.length - 1]!);
+      for (let u = 0; u < c.length; u++) out.push(source);
+      if (change <= 0) offset += 1 - change;
+    });
+    return Int32Array.from(out);
+  }
+
   private normalizeGrapheme(grapheme: string): string {
     const cached = this.cache.get(grapheme);
     if (cached !== undefined) return cached;

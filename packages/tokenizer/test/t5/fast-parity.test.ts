@@ -143,6 +143,21 @@ const VARIANTS: Record<string, (json: Record<string, unknown>) => void> = {
     added.push({ id: 5001, content: 'ＤＯＧ', single_word: false, lstrip: false, rstrip: true, normalized: true, special: true });
     added.push({ id: 5002, content: ' sea', single_word: false, lstrip: true, rstrip: false, normalized: false, special: false });
   },
+  'strip on both sides with prepend_scheme first': (json) => {
+    const normalizers = (json['normalizer'] as { normalizers: Record<string, unknown>[] }).normalizers;
+    normalizers[1] = { type: 'Strip', strip_left: true, strip_right: true };
+    json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true };
+  },
+  // The Llama converter's layout: the normalizer writes the metaspaces, no pre-tokenizer.
+  'Prepend and Replace, no pre-tokenizer, decoder Sequence': (json) => {
+    const normalizers = (json['normalizer'] as { normalizers: Record<string, unknown>[] }).normalizers;
+    json['normalizer'] = {
+      type: 'Sequence',
+      normalizers: [normalizers[0], { type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }],
+    };
+    json['pre_tokenizer'] = null;
+    json['decoder'] = { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] };
+  },
   'no post_processor, no normalizer': (json) => {
     json['post_processor'] = null;
     json['normalizer'] = null;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forEachGrapheme } from '../../src/t5/graphemes.js';
-import { fastTokenizer, MODELS, rustTokenizer, slowTokenizer } from './fixtures.js';
+import { editedTokenizerJson, fastTokenizer, MODELS, rustTokenizer, slowTokenizer } from './fixtures.js';
 
 // Property tests: on random Unicode text our tokenizer.json path equals the Rust tokenizers, id
 // for id, and decodes random ids as Rust does; our grapheme clusters equal ICU's; the slow path
@@ -58,6 +58,40 @@ describe.each(MODELS)('%s on random text', (model) => {
         expect(inputIds[inputIds.length - 1]).toBe(slow.eosTokenId);
         for (const id of inputIds) expect(id >= 0 && id < slow.length).toBe(true);
         expect(typeof slow.decode(inputIds, { skipSpecialTokens: true })).toBe('string');
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+});
+
+// Metaspace's "first" scheme prepends only to the piece that begins the text as Rust's
+// alignments see it: after normalizers that strip, replace, prepend or fold characters there.
+const FIRST_LAYOUTS: Record<string, (json: Record<string, unknown>) => void> = {
+  'first, Strip both sides': (json) => {
+    (json['normalizer'] as { normalizers: unknown[] }).normalizers[1] = { type: 'Strip', strip_left: true, strip_right: true };
+  },
+  'first, WhitespaceSplit before Metaspace': (json) => {
+    json['pre_tokenizer'] = { type: 'Sequence', pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first' }] };
+  },
+  'first, spaces removed, Prepend, Strip left': (json) => {
+    const normalizers = (json['normalizer'] as { normalizers: unknown[] }).normalizers;
+    normalizers[2] = { type: 'Replace', pattern: { Regex: ' +' }, content: '' };
+    normalizers.push({ type: 'Prepend', prepend: 'x' }, { type: 'Strip', strip_left: true, strip_right: false });
+  },
+};
+const startText = fc.string({ unit: fc.oneof({ weight: 3, arbitrary: fc.constantFrom('¨', '´', ' ', '  ', '\t', '\u200b', 'ﬁ', 'Ａ', '\u0301', 'a', '<extra_id_0>', '▁', '\u3000', '½') }, { weight: 1, arbitrary: wellFormedUnit }), maxLength: 8 });
+
+describe.each(Object.keys(FIRST_LAYOUTS))('tokenizer.json with %s', (layout) => {
+  it('equals the Rust tokenizers on random text', async () => {
+    const json = editedTokenizerJson('t5-nobf', (j) => {
+      if (!j['pre_tokenizer'] || (j['pre_tokenizer'] as { type: string }).type === 'Metaspace') j['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first' };
+      FIRST_LAYOUTS[layout]!(j);
+    });
+    const ours = fastTokenizer('t5-nobf', json);
+    const rust = rustTokenizer('t5-nobf', json);
+    await fc.assert(
+      fc.asyncProperty(startText, async (input) => {
+        expect(ours.tokenize(input)).toEqual((await rust.encode(input, null, { addSpecialTokens: false })).getTokens());
       }),
       { numRuns: FUZZ_RUNS },
     );
