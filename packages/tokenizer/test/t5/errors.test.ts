@@ -80,6 +80,11 @@ describe('malformed tokenizer.json', () => {
       () => editedTokenizerJson('t5-nobf', (j) => (((j['normalizer'] as { normalizers: Record<string, unknown>[] }).normalizers[0]!)['precompiled_charsmap'] = 'AAEAAAAAAAAA')),
       'tokenizer.json: normalizer.normalizers[0].precompiled_charsmap: the precompiled charsmap is broken',
     ],
+    [
+      'an empty charsmap (which makes Rust abort)',
+      () => editedTokenizerJson('t5-nobf', (j) => (((j['normalizer'] as { normalizers: Record<string, unknown>[] }).normalizers[0]!)['precompiled_charsmap'] = '')),
+      'tokenizer.json: normalizer.normalizers[0].precompiled_charsmap: the precompiled charsmap is broken (0 bytes)',
+    ],
     ['a bad regex', () => editedTokenizerJson('t5-nobf', (j) => ((j['normalizer'] as { normalizers: Record<string, unknown>[] }).normalizers[2] = { type: 'Replace', pattern: { Regex: '(' }, content: '' })), 'tokenizer.json: normalizer.normalizers[2].pattern.Regex: cannot be compiled'],
     ['an unknown prepend_scheme', () => editedTokenizerJson('t5-nobf', (j) => ((j['pre_tokenizer'] as Record<string, unknown>)['prepend_scheme'] = 'sometimes')), 'tokenizer.json: pre_tokenizer.prepend_scheme: unknown prepend_scheme "sometimes"'],
     ['add_prefix_space against prepend_scheme', () => editedTokenizerJson('t5-nobf', (j) => ((j['pre_tokenizer'] as Record<string, unknown>)['add_prefix_space'] = false)), 'tokenizer.json: pre_tokenizer: add_prefix_space does not match declared prepend_scheme'],
