@@ -1,0 +1,158 @@
+// The page half of browser-bench.mjs: bundled by esbuild, run in headless chromium on a cross-origin
+// isolated page (wasm threads). Each engine loads the SD2-shaped random checkpoint by URL, as the
+// tutorial site's worker does: @sdtext/text-encoder on tfjs (wasm, every core), @sdtext/onnx on
+// onnxruntime-web (wasm, every core), and transformers.js's CLIPTextModel on its own
+// onnxruntime-web build (the standard-ops ONNX export of the same weights).
+import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { TfjsTextEncoder, selectBackend } from '@sdtext/text-encoder';
+import { OnnxCLIPTextModel } from '../../packages/onnx/dist/index.js';
+import { CLIPTextModel as TjsCLIPTextModel, Tensor as TjsTensor, env as tjsEnv } from '@huggingface/transformers';
+
+const idsOf = (batch) =>
+  Array.from({ length: batch }, (_, b) => Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 320 + b + s : 49407)));
+
+/** tfjs's wasm pool is min(asked, hardwareConcurrency / 2): reported doubled while it starts, as the site does. */
+async function withCoresForTfjs(cores, start) {
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => 2 * cores });
+  try {
+    return await start();
+  } finally {
+    delete navigator.hardwareConcurrency;
+  }
+}
+
+/** Each engine: load() -> { label, forward(batch) -> Float32Array of last_hidden_state, dispose() }. */
+const ENGINES = {
+  async 'tfjs-wasm'(o) {
+    setWasmPaths(`${o.origin}/tfjs-wasm/`);
+    setThreadsCount(o.threads);
+    await withCoresForTfjs(o.threads, () => selectBackend('wasm'));
+    const encoder = await TfjsTextEncoder.fromPretrained(`${o.origin}/models/sd2-random`, { subfolder: 'text_encoder', variant: 'fp16', cache: false });
+    return {
+      label: `@sdtext/text-encoder, tfjs wasm (${getThreadsCount()} threads)`,
+      async forward(batch) {
+        return (await encoder.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+      },
+      dispose: () => encoder.dispose(),
+    };
+  },
+  async 'tfjs-webgl'(o) {
+    await selectBackend('webgl');
+    const encoder = await TfjsTextEncoder.fromPretrained(`${o.origin}/models/sd2-random`, { subfolder: 'text_encoder', variant: 'fp16', cache: false });
+    return {
+      label: '@sdtext/text-encoder, tfjs webgl',
+      async forward(batch) {
+        return (await encoder.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+      },
+      dispose: () => encoder.dispose(),
+    };
+  },
+  async 'onnx-wasm'(o) {
+    const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
+      subfolder: 'text_encoder',
+      variant: 'fp16',
+      runtime: 'web',
+      executionProviders: ['wasm'],
+      threads: o.threads,
+      wasmPaths: `${o.origin}/ort/`,
+      cache: false,
+    });
+    return {
+      label: `@sdtext/onnx, ${model.backend}`,
+      async forward(batch) {
+        return (await model.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+      },
+      dispose: () => model.dispose(),
+    };
+  },
+  async 'onnx-webgpu'(o) {
+    const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
+      subfolder: 'text_encoder',
+      variant: 'fp16',
+      runtime: 'web',
+      executionProviders: ['webgpu'],
+      wasmPaths: `${o.origin}/ort/`,
+      cache: false,
+    });
+    return {
+      label: `@sdtext/onnx, ${model.backend}`,
+      async forward(batch) {
+        return (await model.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+      },
+      dispose: () => model.dispose(),
+    };
+  },
+  async 'transformers-wasm'(o) {
+    tjsEnv.allowRemoteModels = false;
+    tjsEnv.allowLocalModels = true;
+    tjsEnv.localModelPath = `${o.origin}/models/`;
+    tjsEnv.useBrowserCache = false;
+    tjsEnv.backends.onnx.wasm.wasmPaths = `${o.origin}/tjs-ort/`;
+    tjsEnv.backends.onnx.wasm.numThreads = o.threads;
+    const model = await TjsCLIPTextModel.from_pretrained('sd2-random-onnx', { dtype: 'fp32', device: 'wasm', model_file_name: 'model' });
+    return {
+      label: `transformers.js ${tjsEnv.version}, its onnxruntime-web (wasm, ${o.threads} threads)`,
+      async forward(batch) {
+        const ids = BigInt64Array.from(idsOf(batch).flat(), BigInt);
+        const out = await model({
+          input_ids: new TjsTensor('int64', ids, [batch, 77]),
+          attention_mask: new TjsTensor('int64', new BigInt64Array(batch * 77).fill(1n), [batch, 77]),
+        });
+        return out.last_hidden_state.data;
+      },
+      dispose: () => model.dispose(),
+    };
+  },
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function maxAbsDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
+ * Loads each engine in turn (timed, from the first request to a model ready to run), then runs the
+ * forward passes interleaved, engine after engine, so that load from elsewhere on the machine hits
+ * every engine alike; medians of `runs`.
+ */
+async function bench(o) {
+  const loaded = {};
+  const load = {};
+  for (const name of o.engines) {
+    const t0 = performance.now();
+    loaded[name] = await ENGINES[name](o);
+    load[name] = performance.now() - t0;
+    await loaded[name].forward(1); // first run: kernels compiled, buffers allocated
+  }
+  const times = Object.fromEntries(o.engines.map((n) => [n, { 1: [], 2: [] }]));
+  for (let r = 0; r < o.runs; r++) {
+    for (const name of o.engines) {
+      for (const batch of [1, 2]) {
+        const t0 = performance.now();
+        await loaded[name].forward(batch);
+        times[name][batch].push(performance.now() - t0);
+      }
+    }
+  }
+  // The same ids and weights: every engine must give the same last_hidden_state (a sanity check).
+  const reference = await loaded[o.engines[0]].forward(2);
+  const results = {};
+  for (const name of o.engines) {
+    results[name] = {
+      label: loaded[name].label,
+      loadMs: load[name],
+      forward1x77Ms: median(times[name][1]),
+      forward2x77Ms: median(times[name][2]),
+      runs: times[name],
+      maxAbsDiffVsFirst: maxAbsDiff(await loaded[name].forward(2), reference),
+    };
+    await loaded[name].dispose();
+  }
+  return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent, tfjs: tf.version_core, results };
+}
+
+window.browserBench = bench;
