@@ -112,6 +112,37 @@ describe('files from strangers', () => {
   });
 });
 
+describe('prompts from strangers', () => {
+  const nines = `(cat:${'9'.repeat(400)})`;
+  for (const [dialect, prompt] of [
+    ['a1111', nines],
+    ['comfy', '(cat:nan)'],
+    ['comfy', nines],
+    ['compel', `(cat)${'9'.repeat(400)}`],
+    ['compel', '("a cat", "a dog").blend(1, nan)'],
+  ] as const) {
+    it(`a non-finite weight is refused, not written as NaN/Inf embeddings: ${dialect} ${prompt.slice(0, 24)}`, async () => {
+      const out = join(dir, `nonfinite-${dialect}.safetensors`);
+      const encoded = await runCli(['encode', prompt, '--model', modelCopy(`nonfinite-${dialect}-${prompt.length}`), '--dialect', dialect, '--engine', 'tfjs', '--backend', 'cpu', '--out', out]);
+      expect(encoded.code).toBe(1);
+      expect(encoded.stderr).toMatch(/weight .*(not a finite|infinite|nan)/i);
+      expect(() => statSync(out)).toThrow();
+      const parsed = await runCli(['parse', prompt, '--dialect', dialect]);
+      expect(parsed.code).not.toBe(0);
+    });
+  }
+
+  it('a 10k-deep prompt is refused at once in every dialect, naming the limit', async () => {
+    for (const dialect of ['a1111', 'comfy', 'compel']) {
+      const started = Date.now();
+      const { code, stderr } = await runCli(['parse', `${'('.repeat(10_000)}cat${')'.repeat(10_000)}`, '--dialect', dialect]);
+      expect(code).not.toBe(0);
+      expect(stderr).toMatch(/256/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    }
+  });
+});
+
 describe('--lora FILE:SCALE reads the scale first', () => {
   it('refuses a scale that is not a finite number, naming it (not "no such file")', async () => {
     for (const scale of ['nan', 'inf', '1e999', '0.7x', '']) {
