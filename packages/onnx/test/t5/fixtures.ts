@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSafetensors, toFloat32, toNumbers, type FloatTensor, type RawTensor } from '@sdtext/core';
@@ -63,4 +64,46 @@ export function relativeError(actual: FloatTensor, expected: RawTensor): number 
     if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
   }
   return err / scale;
+}
+
+/**
+ * A copy of a fixture model's `file` as a sharded checkpoint in `dir` (config.json,
+ * model.safetensors.index.json, model-00001-of-00002.safetensors, model-00002-of-00002.safetensors),
+ * its tensors split in file order.
+ */
+export function writeShardedCopy(model: string, file: string, dir: string): void {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(T5_FIXTURES, model, file)));
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const names = Object.keys(header)
+    .filter((k) => k !== '__metadata__')
+    .sort((a, b) => header[a]!.data_offsets[0] - header[b]!.data_offsets[0]);
+  const halves = [names.slice(0, names.length >> 1), names.slice(names.length >> 1)];
+  const weightMap: Record<string, string> = {};
+  fs.mkdirSync(dir, { recursive: true });
+  halves.forEach((part, i) => {
+    const shard = `model-0000${i + 1}-of-00002.safetensors`;
+    const entries: Record<string, unknown> = {};
+    const blobs: Uint8Array[] = [];
+    let offset = 0;
+    for (const name of part) {
+      const { dtype, shape, data_offsets: [begin, end] } = header[name]!;
+      entries[name] = { dtype, shape, data_offsets: [offset, offset + end - begin] };
+      blobs.push(bytes.subarray(8 + n + begin, 8 + n + end));
+      offset += end - begin;
+      weightMap[name] = shard;
+    }
+    const head = new TextEncoder().encode(JSON.stringify(entries));
+    const out = new Uint8Array(8 + head.length + offset);
+    new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+    out.set(head, 8);
+    let at = 8 + head.length;
+    for (const b of blobs) {
+      out.set(b, at);
+      at += b.length;
+    }
+    fs.writeFileSync(path.join(dir, shard), out);
+  });
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  fs.copyFileSync(path.join(T5_FIXTURES, model, 'config.json'), path.join(dir, 'config.json'));
 }

@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeName } from '../../src/index.js';
 import { OnnxT5EncoderModel, type T5WeightTransfer } from '../../src/t5/index.js';
-import { T5_CASES, T5_FIXTURES, T5_WEIGHT_FILES, loadT5Case, relativeError, stack } from './fixtures.js';
+import { T5_CASES, T5_FIXTURES, T5_WEIGHT_FILES, loadT5Case, relativeError, stack, writeShardedCopy } from './fixtures.js';
 
 /**
  * Parity with transformers' T5EncoderModel (float32, the fixtures' torch references) on
@@ -62,6 +64,45 @@ describe('OnnxT5EncoderModel: every weight transfer gives the same outputs', () 
       await encoder.dispose();
     });
   }
+});
+
+describe('OnnxT5EncoderModel: a sharded checkpoint (model.safetensors.index.json)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-t5-shards-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const weightTransfer of ['link', 'temp-folder'] as T5WeightTransfer[]) {
+    it(`t5-relu-b bf16 in two shards, ${weightTransfer}`, async () => {
+      if (!fs.existsSync(path.join(dir, 'config.json'))) writeShardedCopy('t5-relu-b', 'model.bf16.safetensors', dir);
+      const encoder = await OnnxT5EncoderModel.fromPretrained(dir, { weightTransfer, threads: 1, cache: false });
+      expect(encoder.weightTransfer).toBe(weightTransfer);
+      const c = await loadT5Case('t5-relu-b', 'masked');
+      const out = await encoder.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
+      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+      await encoder.dispose();
+    });
+  }
+});
+
+describe('OnnxT5EncoderModel: a NaN in a mapped weight is named, not returned', () => {
+  it('t5-gated-a bf16 with a NaN in encoder.final_layer_norm.weight', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-t5-nan-'));
+    try {
+      const bytes = new Uint8Array(fs.readFileSync(path.join(T5_FIXTURES, 't5-gated-a', 'model.bf16.safetensors')));
+      const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { data_offsets: [number, number] }>;
+      const at = 8 + n + header['encoder.final_layer_norm.weight']!.data_offsets[0] + 2 * 3; // element 3
+      bytes.set([0xc0, 0x7f], at); // bf16 NaN
+      fs.writeFileSync(path.join(dir, 'model.bf16.safetensors'), bytes);
+      fs.copyFileSync(path.join(T5_FIXTURES, 't5-gated-a', 'config.json'), path.join(dir, 'config.json'));
+      const encoder = await OnnxT5EncoderModel.fromPretrained(dir, { variant: 'bf16', threads: 1, cache: false });
+      expect(encoder.weightTransfer).toBe('link'); // nothing read at load
+      await expect(encoder.encode({ inputIds: [[1, 2, 3]] })).rejects.toThrow(/weight "encoder.final_layer_norm.weight" holds NaN at \[3\]/);
+      await encoder.dispose();
+      await expect(OnnxT5EncoderModel.fromPretrained(dir, { variant: 'bf16', weightTransfer: 'temp-folder' })).rejects.toThrow(/holds NaN at \[3\]/); // read at load
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("OnnxT5EncoderModel: weightsInMemory 'float32' (ORT folds the Casts at load) gives the same outputs", () => {
