@@ -250,7 +250,8 @@ describe('every reader: contrast, phone, keyboard', () => {
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
     await page.keyboard.type('print("edited by keyboard");');
-    expect(await page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.code.endsWith('\n  print("edited by keyboard");'))).toBe(true);
+    // The page's record of the code follows the editor's state (a React effect after the keystrokes).
+    await page.waitForFunction(() => window.__sdtextCells?.['tok-tokenize']?.code.endsWith('\n  print("edited by keyboard");') === true, undefined, { timeout: 5_000 });
     await page.keyboard.press('Shift+Enter');
     await page.waitForSelector('[data-cell="tok-tokenize"][data-status="done"]');
     expect(await page.locator('[data-cell="tok-tokenize"] [data-testid="cell-output"]').textContent()).toContain('edited by keyboard');
