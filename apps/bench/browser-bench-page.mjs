@@ -3,7 +3,6 @@
 // tutorial site's worker does: @sdtext/text-encoder on tfjs (wasm, every core), @sdtext/onnx on
 // onnxruntime-web (wasm, every core), and transformers.js's CLIPTextModel on its own
 // onnxruntime-web build (the standard-ops ONNX export of the same weights).
-import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { TfjsTextEncoder, selectBackend } from '@sdtext/text-encoder';
 import { OnnxCLIPTextModel } from '../../packages/onnx/dist/index.js';
@@ -106,53 +105,28 @@ const ENGINES = {
   },
 };
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function maxAbsDiff(a, b) {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 /**
- * Loads each engine in turn (timed, from the first request to a model ready to run), then runs the
- * forward passes interleaved, engine after engine, so that load from elsewhere on the machine hits
- * every engine alike; medians of `runs`.
+ * One engine in this page (the driver opens a fresh browser per engine and round, so no other
+ * engine's idle threads share the cores): the load, timed from the first request to a model ready
+ * to run, one warm-up pass, then `runs` passes at 1 x 77 and 2 x 77.
  */
 async function bench(o) {
-  const loaded = {};
-  const load = {};
-  for (const name of o.engines) {
-    const t0 = performance.now();
-    loaded[name] = await ENGINES[name](o);
-    load[name] = performance.now() - t0;
-    await loaded[name].forward(1); // first run: kernels compiled, buffers allocated
-  }
-  const times = Object.fromEntries(o.engines.map((n) => [n, { 1: [], 2: [] }]));
+  const t0 = performance.now();
+  const engine = await ENGINES[o.engine](o);
+  const loadMs = performance.now() - t0;
+  await engine.forward(1); // first run: kernels compiled, buffers allocated
+  const times = { 1: [], 2: [] };
   for (let r = 0; r < o.runs; r++) {
-    for (const name of o.engines) {
-      for (const batch of [1, 2]) {
-        const t0 = performance.now();
-        await loaded[name].forward(batch);
-        times[name][batch].push(performance.now() - t0);
-      }
+    for (const batch of [1, 2]) {
+      const t = performance.now();
+      await engine.forward(batch);
+      times[batch].push(performance.now() - t);
     }
   }
-  // The same ids and weights: every engine must give the same last_hidden_state (a sanity check).
-  const reference = await loaded[o.engines[0]].forward(2);
-  const results = {};
-  for (const name of o.engines) {
-    results[name] = {
-      label: loaded[name].label,
-      loadMs: load[name],
-      forward1x77Ms: median(times[name][1]),
-      forward2x77Ms: median(times[name][2]),
-      runs: times[name],
-      maxAbsDiffVsFirst: maxAbsDiff(await loaded[name].forward(2), reference),
-    };
-    await loaded[name].dispose();
-  }
-  return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent, tfjs: tf.version_core, results };
+  // The first 8192 values of last_hidden_state at 2 x 77: the driver holds the engines to each other (a sanity check).
+  const head = Array.from((await engine.forward(2)).subarray(0, 8192));
+  await engine.dispose();
+  return { label: engine.label, loadMs, times, head, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
 window.browserBench = bench;

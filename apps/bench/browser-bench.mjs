@@ -2,13 +2,15 @@
 // The text encoder in the reader's browser (issue 19): Debian chromium, a cross-origin isolated page
 // (wasm threads), the SD2-shaped random checkpoint, every engine in one run: @sdtext/text-encoder on
 // tfjs-wasm, @sdtext/onnx on onnxruntime-web (wasm), and transformers.js on its own onnxruntime-web
-// build, beside each other in the same browser. Load (first request to a model ready to run) and
-// the forward pass at 1 x 77 and 2 x 77 (medians, runs interleaved across engines).
+// build, in the same browser. Each engine runs alone in a fresh browser (another engine's idle wasm
+// threads would share the 2 cores), the engines taking turns round after round so that load from
+// elsewhere on the machine hits each alike: the load (first request to a model ready to run) and
+// the forward pass at 1 x 77 and 2 x 77, medians over every round's runs.
 //
 //   pnpm --filter @sdtext/onnx... --filter @sdtext/text-encoder --filter @sdtext/browser-testing build
 //   node scripts/make-random-checkpoint.mjs --model sd2          # models/generated/sd2-random
 //   node scripts/export-onnx.mjs models/generated/sd2-random --subfolder text_encoder --variant fp16 --out models/generated/sd2-random-onnx
-//   pnpm --filter @sdtext/bench bench:browser [-- --runs 5] [--gpu] [--write-doc]
+//   pnpm --filter @sdtext/bench bench:browser [-- --rounds 3 --runs 3] [--gpu] [--write-doc]
 //
 // --gpu adds tfjs-webgl and ONNX Runtime's WebGPU provider (SwiftShader here: a CPU emulation, so
 // their numbers say nothing about a real GPU). --write-doc replaces the block between
@@ -29,7 +31,8 @@ const RESULTS = path.join(here, 'results/browser.json');
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     gpu: { type: 'boolean', default: false },
     'write-doc': { type: 'boolean', default: false },
@@ -77,20 +80,53 @@ const server = await serveStatic(
   { '/app/page.js': page.outputFiles[0].text },
 );
 const engines = ['tfjs-wasm', 'onnx-wasm', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
-const browser = await launchChromium({ webgpu: args.gpu });
-let report;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runs = Object.fromEntries(engines.map((e) => [e, []]));
 try {
-  const tab = await browser.context.newPage();
-  tab.on('console', (m) => m.type() === 'error' && console.error(`page: ${m.text()}`));
-  tab.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await tab.goto(server.origin);
-  await tab.waitForFunction(() => typeof window.browserBench === 'function', undefined, { timeout: 60_000 });
-  tab.setDefaultTimeout(0);
-  report = await tab.evaluate((o) => window.browserBench(o), { origin: server.origin, engines, runs: Number(args.runs), threads: Number(args.threads) });
+  for (let round = 0; round < Number(args.rounds); round++) {
+    for (const engine of engines) {
+      const browser = await launchChromium({ webgpu: args.gpu });
+      try {
+        const tab = await browser.context.newPage();
+        tab.on('console', (m) => m.type() === 'error' && console.error(`page: ${m.text()}`));
+        tab.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+        await tab.goto(server.origin);
+        await tab.waitForFunction(() => typeof window.browserBench === 'function', undefined, { timeout: 60_000 });
+        tab.setDefaultTimeout(0);
+        const run = await tab.evaluate((o) => window.browserBench(o), { origin: server.origin, engine, runs: Number(args.runs), threads: Number(args.threads) });
+        runs[engine].push(run);
+        console.error(`round ${round + 1} ${engine}: load ${Math.round(run.loadMs)} ms, 1x77 ${run.times[1].map(Math.round).join('/')} ms, 2x77 ${run.times[2].map(Math.round).join('/')} ms`);
+      } finally {
+        await browser.close();
+      }
+    }
+  }
 } finally {
-  await browser.close();
   await server.close();
 }
+const maxAbsDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const first = runs[engines[0]][0];
+const report = {
+  isolated: first.isolated,
+  cores: first.cores,
+  userAgent: first.userAgent,
+  results: Object.fromEntries(
+    engines.map((e) => {
+      const rs = runs[e];
+      return [
+        e,
+        {
+          label: rs[0].label,
+          loadMs: median(rs.map((r) => r.loadMs)),
+          loads: rs.map((r) => Math.round(r.loadMs)),
+          forward1x77Ms: median(rs.flatMap((r) => r.times[1])),
+          forward2x77Ms: median(rs.flatMap((r) => r.times[2])),
+          maxAbsDiffVsFirst: maxAbsDiff(rs[0].head, first.head),
+        },
+      ];
+    }),
+  ),
+};
 
 const chromium = report.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown';
 const result = {
@@ -98,7 +134,8 @@ const result = {
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadAverage() },
   chromium,
   isolated: report.isolated,
-  runs: Number(args.runs),
+  rounds: Number(args.rounds),
+  runsPerRound: Number(args.runs),
   results: report.results,
 };
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
@@ -113,7 +150,7 @@ const rows = Object.entries(report.results).map(
     `| ${r.label} | ${s(r.loadMs)} | ${msOf(r.forward1x77Ms)} | ${msOf(r.forward2x77Ms)} | ${(tj.forward1x77Ms / r.forward1x77Ms).toFixed(2)}x / ${(tj.forward2x77Ms / r.forward2x77Ms).toFixed(2)}x | ${(r.loadMs / tf.loadMs).toFixed(2)}x | ${r.maxAbsDiffVsFirst.toExponential(1)} |`,
 );
 const table = [
-  `Chromium ${chromium}, cross-origin isolated page (${report.isolated ? 'yes' : 'NO'}), ${report.cores} cores (${result.machine.cpu}), load average ${loadBefore.join(' / ')} before and ${result.machine.loadAverageAfter.join(' / ')} after; median of ${args.runs} interleaved runs; \`pnpm --filter @sdtext/bench bench:browser\` (${result.date.slice(0, 10)}).`,
+  `Chromium ${chromium}, cross-origin isolated page (${report.isolated ? 'yes' : 'NO'}), ${report.cores} cores (${result.machine.cpu}), load average ${loadBefore.join(' / ')} before and ${result.machine.loadAverageAfter.join(' / ')} after; each engine alone in a fresh browser, ${args.rounds} rounds taking turns, median of ${Number(args.rounds) * Number(args.runs)} passes (load: of ${args.rounds}); \`pnpm --filter @sdtext/bench bench:browser\` (${result.date.slice(0, 10)}).`,
   '',
   '| engine in Chromium | load | 1 x 77 | 2 x 77 | speed vs transformers.js (1 x 77 / 2 x 77) | load vs tfjs | last_hidden_state vs tfjs |',
   '|---|---|---|---|---|---|---|',
