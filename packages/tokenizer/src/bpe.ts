@@ -1,7 +1,6 @@
-import { BYTE_ENCODER } from './byte-encoder.js';
+import { PairRankTable } from './pair-rank-table.js';
+import type { ByteSymbols } from './vocabulary.js';
 
-/** Symbol ids are below 2^21, so a pair of them packs into one exact double. */
-const PAIR_SHIFT = 0x200000;
 /** Heap keys pack (rank, position): positions up to 2^26 (64 Mi bytes in one word). */
 const POSITION_SHIFT = 0x4000000;
 
@@ -18,34 +17,22 @@ export interface MergeSource {
  * Hugging Face's `CLIPTokenizer.bpe`, with a heap so a megabyte-long word costs O(n log n).
  */
 export class BytePairEncoder {
-  private readonly pairRank = new Map<number, number>();
+  private readonly pairRank: PairRankTable;
   private readonly mergeResult: Int32Array;
-  private readonly byteSymbol = new Int32Array(256);
-  private readonly wordEndSymbol = new Int32Array(256);
+  private readonly byteSymbol: Int32Array;
+  private readonly wordEndSymbol: Int32Array;
 
   /**
    * @param merges `[leftId, rightId, resultId]` per rank, in rank order.
-   * @param idOf the vocabulary, to find the 512 byte symbols.
+   * @param byteSymbols the ids of the 512 byte symbols.
    */
-  constructor(merges: Int32Array, idOf: ReadonlyMap<string, number>, vocabFile = 'vocabulary') {
+  constructor(merges: Int32Array, byteSymbols: ByteSymbols) {
     const count = merges.length / 3;
+    this.pairRank = new PairRankTable(merges);
     this.mergeResult = new Int32Array(count);
-    for (let rank = 0; rank < count; rank++) {
-      const key = merges[rank * 3]! * PAIR_SHIFT + merges[rank * 3 + 1]!;
-      // A repeated merge keeps its last rank, as HF's dict(zip(merges, range(len(merges)))) does.
-      this.pairRank.set(key, rank);
-      this.mergeResult[rank] = merges[rank * 3 + 2]!;
-    }
-    for (let b = 0; b < 256; b++) {
-      const symbol = BYTE_ENCODER[b]!;
-      const id = idOf.get(symbol);
-      const endId = idOf.get(symbol + '</w>');
-      if (id === undefined || endId === undefined) {
-        throw new Error(`${vocabFile}: byte symbol "${id === undefined ? symbol : symbol + '</w>'}" is missing`);
-      }
-      this.byteSymbol[b] = id;
-      this.wordEndSymbol[b] = endId;
-    }
+    for (let rank = 0; rank < count; rank++) this.mergeResult[rank] = merges[rank * 3 + 2]!;
+    this.byteSymbol = byteSymbols.plain;
+    this.wordEndSymbol = byteSymbols.wordEnd;
   }
 
   /** Token ids for one pre-tokenized word, given as UTF-8 bytes. */
@@ -71,7 +58,7 @@ export class BytePairEncoder {
       const left = key - rank * POSITION_SHIFT;
       const right = next[left]!;
       if (symbol[left]! < 0 || right < 0) continue; // merged away since it was queued
-      if (this.pairRank.get(symbol[left]! * PAIR_SHIFT + symbol[right]!) !== rank) continue; // stale
+      if (this.pairRank.get(symbol[left]!, symbol[right]!) !== rank) continue; // stale
       symbol[left] = this.mergeResult[rank]!;
       symbol[right] = -1;
       const after = next[right]!;
@@ -87,7 +74,8 @@ export class BytePairEncoder {
 
   /** The merge rank of the adjacent pair (left, right), or undefined when CLIP never merges it. */
   rankOf(left: number, right: number): number | undefined {
-    return this.pairRank.get(left * PAIR_SHIFT + right);
+    const rank = this.pairRank.get(left, right);
+    return rank < 0 ? undefined : rank;
   }
 
   /** The symbol merge `rank` makes. */
@@ -101,8 +89,8 @@ export class BytePairEncoder {
   }
 
   private pushPair(heap: MinHeap, symbol: Int32Array, left: number, right: number): void {
-    const rank = this.pairRank.get(symbol[left]! * PAIR_SHIFT + symbol[right]!);
-    if (rank !== undefined) heap.push(rank * POSITION_SHIFT + left);
+    const rank = this.pairRank.get(symbol[left]!, symbol[right]!);
+    if (rank >= 0) heap.push(rank * POSITION_SHIFT + left);
   }
 }
 

@@ -90,8 +90,6 @@ export class CLIPTokenizer {
   readonly eosTokenId: number;
   readonly unkTokenId: number;
   readonly padTokenId: number;
-  /** id -> token, for the vocabulary and the added tokens: `decoder[320] === 'a</w>'`. */
-  readonly decoder: string[];
 
   private readonly vocabulary: Vocabulary;
   private readonly bpe: BytePairEncoder;
@@ -100,14 +98,16 @@ export class CLIPTokenizer {
   private readonly addedTokenIds = new Map<string, number>();
   private readonly addedTokensById = new Map<number, AddedToken>();
   private splitter: AddedTokenSplitter;
+  /** Added tokens with ids past the vocabulary's, in id order. */
+  private readonly extraTokens: string[] = [];
+  private decoderTable: string[] | null = null;
   private readonly wordCache = new Map<string, readonly number[]>();
 
   constructor(init: CLIPTokenizerInit) {
     this.vocabulary = init.vocabulary;
     this.nameOrPath = init.nameOrPath;
     this.modelMaxLength = init.modelMaxLength;
-    this.bpe = new BytePairEncoder(init.vocabulary.merges, init.vocabulary.idOf, init.vocabulary.source);
-    this.decoder = [...init.vocabulary.tokens];
+    this.bpe = new BytePairEncoder(init.vocabulary.merges, init.vocabulary.byteSymbols);
     this.specialSpecs = {
       bos_token: init.bosToken,
       eos_token: init.eosToken,
@@ -120,12 +120,12 @@ export class CLIPTokenizer {
     this.padToken = tokenContent(init.padToken);
 
     for (const { content, id, special = false } of init.addedTokens ?? []) {
-      const inVocabulary = id < this.vocabulary.tokens.length;
-      if (inVocabulary ? this.decoder[id] !== content : id !== this.decoder.length) {
+      const inVocabulary = id < this.vocabulary.size;
+      if (inVocabulary ? this.vocabulary.tokens[id] !== content : id !== this.length) {
         throw new Error(
           inVocabulary
-            ? `added token ${JSON.stringify(content)} has id ${id}, which is ${JSON.stringify(this.decoder[id])} in ${this.vocabulary.source}`
-            : `added token ${JSON.stringify(content)} has id ${id}, expected ${this.decoder.length} (the next free id)`,
+            ? `added token ${JSON.stringify(content)} has id ${id}, which is ${JSON.stringify(this.vocabulary.tokens[id])} in ${this.vocabulary.source}`
+            : `added token ${JSON.stringify(content)} has id ${id}, expected ${this.length} (the next free id)`,
         );
       }
       this.registerAddedToken(addedToken(content, { special }), id);
@@ -133,7 +133,7 @@ export class CLIPTokenizer {
     // Special tokens are added tokens too: HF splits them out of the raw text before cleaning.
     for (const spec of Object.values(this.specialSpecs)) {
       const token = typeof spec === 'string' ? addedToken(spec, { special: true, normalized: false }) : { ...spec, special: true };
-      const id = this.addedTokenIds.get(token.content) ?? this.vocabulary.idOf.get(token.content);
+      const id = this.addedTokenIds.get(token.content) ?? this.vocabulary.idOfToken(token.content);
       if (id === undefined) {
         throw new Error(`special token ${JSON.stringify(token.content)} is not in ${this.vocabulary.source}`);
       }
@@ -156,14 +156,24 @@ export class CLIPTokenizer {
     return tokenizerFromPretrained(source, options);
   }
 
+  /** Where the vocabulary came from: "bundled CLIP vocabulary", or a vocab.json path (marked when its bytes are CLIP's own and the bundled data stands in). */
+  get vocabularySource(): string {
+    return this.vocabulary.source;
+  }
+
   /** Size of the base vocabulary, without added tokens (49408 for CLIP), as HF's `vocab_size`. */
   get vocabSize(): number {
-    return this.vocabulary.tokens.length;
+    return this.vocabulary.size;
   }
 
   /** Vocabulary plus added tokens, as Python's `len(tokenizer)`. */
   get length(): number {
-    return this.decoder.length;
+    return this.vocabulary.size + this.extraTokens.length;
+  }
+
+  /** id -> token, for the vocabulary and the added tokens: `decoder[320] === 'a</w>'` (made on first use). */
+  get decoder(): readonly string[] {
+    return (this.decoderTable ??= [...this.vocabulary.tokens, ...this.extraTokens]);
   }
 
   /** `{bos_token, eos_token, unk_token, pad_token}` as HF's `special_tokens_map`. */
@@ -194,9 +204,9 @@ export class CLIPTokenizer {
       if (typeof content !== 'string') throw new TypeError(`addTokens: expected strings, got ${typeof content}`);
       if (content === '' || this.addedTokenIds.has(content)) continue;
       const special = options.special ?? false;
-      let id = this.vocabulary.idOf.get(content);
+      let id = this.vocabulary.idOfToken(content);
       if (id === undefined) {
-        id = this.decoder.length;
+        id = this.length;
         added++;
       }
       this.registerAddedToken(addedToken(content, { special }), id);
@@ -319,15 +329,18 @@ export class CLIPTokenizer {
   private registerAddedToken(token: AddedToken, id: number): void {
     this.addedTokenIds.set(token.content, id);
     this.addedTokensById.set(id, token);
-    if (id === this.decoder.length) this.decoder.push(token.content);
+    if (id === this.length) {
+      this.extraTokens.push(token.content);
+      this.decoderTable?.push(token.content);
+    }
   }
 
   private convertTokenToId(token: string): number {
-    return this.addedTokenIds.get(token) ?? this.vocabulary.idOf.get(token) ?? this.unkTokenIdOrThrow(token);
+    return this.addedTokenIds.get(token) ?? this.vocabulary.idOfToken(token) ?? this.unkTokenIdOrThrow(token);
   }
 
   private unkTokenIdOrThrow(token: string): number {
-    const unk = this.addedTokenIds.get(this.unkToken) ?? this.vocabulary.idOf.get(this.unkToken);
+    const unk = this.addedTokenIds.get(this.unkToken) ?? this.vocabulary.idOfToken(this.unkToken);
     if (unk === undefined) throw new Error(`token ${JSON.stringify(token)} is unknown and there is no unk token`);
     return unk;
   }
@@ -339,7 +352,7 @@ export class CLIPTokenizer {
     }
     const token = this.decoder[id];
     if (token === undefined) {
-      throw new RangeError(`token id ${id} at position ${position} is out of range: ids go from 0 to ${this.decoder.length - 1}`);
+      throw new RangeError(`token id ${id} at position ${position} is out of range: ids go from 0 to ${this.length - 1}`);
     }
     return token;
   }
@@ -365,7 +378,7 @@ export class CLIPTokenizer {
     let ids = this.wordCache.get(word);
     if (ids === undefined) {
       // The special-token words of CLIP's pattern bypass BPE, as HF's pre-filled bpe cache does.
-      const special = word === this.bosToken || word === this.eosToken ? this.vocabulary.idOf.get(word) : undefined;
+      const special = word === this.bosToken || word === this.eosToken ? this.vocabulary.idOfToken(word) : undefined;
       ids = special !== undefined ? [special] : this.bpe.encode(utf8.encode(word));
       if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
       this.wordCache.set(word, ids);

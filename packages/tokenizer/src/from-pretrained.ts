@@ -1,7 +1,8 @@
 import { CLIPTokenizer } from './clip-tokenizer.js';
 import { folderSource, type TextFileSource } from './file-source.js';
 import { parseTokenizerSettings } from './tokenizer-config.js';
-import { parseVocabularyFiles } from './vocabulary.js';
+import { isCanonicalClipVocabulary } from './canonical-clip-files.js';
+import { bundledClipVocabulary, parseVocabularyFiles } from './vocabulary.js';
 
 export interface FromPretrainedOptions {
   /** A folder inside the source, e.g. "tokenizer" for a Stable Diffusion repo. */
@@ -30,7 +31,11 @@ export async function tokenizerFromPretrained(
   for (const [file, text] of [['vocab.json', vocab], ['merges.txt', merges]] as const) {
     if (text === null) throw new Error(`${where(file)} not found: a CLIP tokenizer folder needs vocab.json and merges.txt`);
   }
-  const vocabulary = parseVocabularyFiles(vocab!, merges!, { vocab: where('vocab.json'), merges: where('merges.txt') });
+  const names = { vocab: where('vocab.json'), merges: where('merges.txt') };
+  // Nearly every SD tokenizer folder holds CLIP's own files: recognised by digest, not parsed.
+  const vocabulary = (await isCanonicalClipVocabulary(vocab!, merges!))
+    ? bundledClipVocabulary({ vocab: `${names.vocab} (CLIP's own, as bundled)`, merges: `${names.merges} (CLIP's own, as bundled)` })
+    : parseVocabularyFiles(vocab!, merges!, names);
   const settings = parseTokenizerSettings({
     tokenizerConfig,
     specialTokensMap,

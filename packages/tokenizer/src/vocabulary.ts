@@ -2,11 +2,25 @@ import { decodeBase64 } from './base64.js';
 import { BYTE_ENCODER, BYTE_ORDER } from './byte-encoder.js';
 import { CLIP_MERGE_COUNT, CLIP_MERGE_PAIRS_BASE64 } from './data/clip-merges.generated.js';
 
-/** A BPE vocabulary: tokens by id, ids by token, and the merges as `[left, right, result]` ids. */
+/** The 256 byte symbols' ids and those of their word-final (`</w>`) forms, indexed by byte. */
+export interface ByteSymbols {
+  readonly plain: Int32Array;
+  readonly wordEnd: Int32Array;
+}
+
+/**
+ * A BPE vocabulary: tokens by id, ids by token, and the merges as `[left, right, result]` ids.
+ * `tokens` and `idOf` may be built on first use (the bundled vocabulary builds neither to encode).
+ */
 export interface Vocabulary {
+  /** How many tokens (49408 for CLIP). */
+  readonly size: number;
   readonly tokens: readonly string[];
   readonly idOf: ReadonlyMap<string, number>;
   readonly merges: Int32Array;
+  readonly byteSymbols: ByteSymbols;
+  /** The id of `token`, answered without building `idOf` where the vocabulary can. */
+  idOfToken(token: string): number | undefined;
   /** Where it came from, for error messages: "bundled CLIP vocabulary" or a vocab.json path. */
   readonly source: string;
   readonly mergesSource: string;
@@ -18,32 +32,111 @@ export const EOS_TOKEN = '<|endoftext|>';
 /** Hugging Face's CLIPTokenizer reads exactly this many lines after merges.txt's header. */
 export const CLIP_MERGES_READ = 49152 - 256 - 2;
 
-let bundled: Vocabulary | undefined;
+/** CLIP's vocabulary size: 256 byte symbols, 256 word-final ones, the merges, and the two specials. */
+const CLIP_VOCAB_SIZE = 512 + CLIP_MERGE_COUNT + 2;
 
 /**
  * The CLIP vocabulary bundled with the package (49408 tokens), rebuilt from the merges: 256 byte
  * symbols, the same with `</w>`, one token per merge, then `<|startoftext|>` and `<|endoftext|>`.
+ * Encoding needs only the merges and the byte symbols, whose ids follow from that order, so the
+ * 49408 token strings and their map are made only when something asks for them (decode, getVocab).
  */
-export function bundledClipVocabulary(): Vocabulary {
-  if (bundled) return bundled;
-  const bytes = decodeBase64(CLIP_MERGE_PAIRS_BASE64);
-  const pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, CLIP_MERGE_COUNT * 2);
-  const tokens: string[] = BYTE_ORDER.map((b) => BYTE_ENCODER[b]!);
-  for (let i = 0; i < 256; i++) tokens.push(tokens[i]! + '</w>');
-  const merges = new Int32Array(CLIP_MERGE_COUNT * 3);
-  for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) {
-    const left = pairs[rank * 2]!;
-    const right = pairs[rank * 2 + 1]!;
-    merges[rank * 3] = left;
-    merges[rank * 3 + 1] = right;
-    merges[rank * 3 + 2] = tokens.length;
-    tokens.push(tokens[left]! + tokens[right]!);
+class ClipData {
+  readonly merges: Int32Array;
+  readonly byteSymbols: ByteSymbols;
+  private tokenList: string[] | null = null;
+  private tokenIds: Map<string, number> | null = null;
+
+  constructor() {
+    let bytes = decodeBase64(CLIP_MERGE_PAIRS_BASE64);
+    if (bytes.byteOffset % 2 !== 0) bytes = bytes.slice(); // a Uint16Array view needs even alignment
+    const pairs = new Uint16Array(bytes.buffer, bytes.byteOffset, CLIP_MERGE_COUNT * 2);
+    this.merges = new Int32Array(CLIP_MERGE_COUNT * 3);
+    for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) {
+      this.merges[rank * 3] = pairs[rank * 2]!;
+      this.merges[rank * 3 + 1] = pairs[rank * 2 + 1]!;
+      this.merges[rank * 3 + 2] = 512 + rank;
+    }
+    const plain = new Int32Array(256);
+    const wordEnd = new Int32Array(256);
+    BYTE_ORDER.forEach((byte, id) => {
+      plain[byte] = id;
+      wordEnd[byte] = 256 + id;
+    });
+    this.byteSymbols = { plain, wordEnd };
   }
-  tokens.push(BOS_TOKEN, EOS_TOKEN);
-  const idOf = new Map<string, number>();
-  tokens.forEach((t, i) => idOf.set(t, i));
-  bundled = { tokens, idOf, merges, source: 'bundled CLIP vocabulary', mergesSource: 'bundled CLIP merges' };
-  return bundled;
+
+  get tokens(): readonly string[] {
+    if (this.tokenList) return this.tokenList;
+    const tokens: string[] = BYTE_ORDER.map((b) => BYTE_ENCODER[b]!);
+    for (let i = 0; i < 256; i++) tokens.push(tokens[i]! + '</w>');
+    for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) tokens.push(tokens[this.merges[rank * 3]!]! + tokens[this.merges[rank * 3 + 1]!]!);
+    tokens.push(BOS_TOKEN, EOS_TOKEN);
+    return (this.tokenList = tokens);
+  }
+
+  get idOf(): ReadonlyMap<string, number> {
+    if (this.tokenIds) return this.tokenIds;
+    const idOf = new Map<string, number>();
+    this.tokens.forEach((t, i) => idOf.set(t, i));
+    return (this.tokenIds = idOf);
+  }
+
+  idOfToken(token: string): number | undefined {
+    // The special tokens and the byte symbols (SD2's pad "!") are known by position.
+    if (token === BOS_TOKEN) return CLIP_VOCAB_SIZE - 2;
+    if (token === EOS_TOKEN) return CLIP_VOCAB_SIZE - 1;
+    if (token.length === 1) {
+      const byte = BYTE_ENCODER.indexOf(token);
+      if (byte >= 0) return this.byteSymbols.plain[byte];
+    }
+    return this.idOf.get(token);
+  }
+}
+
+let clipData: ClipData | undefined;
+let bundled: Vocabulary | undefined;
+
+/**
+ * The CLIP vocabulary bundled with the package. With `names`, the same data under the names of
+ * files found identical to it (a tokenizer folder's vocab.json and merges.txt), for messages.
+ */
+export function bundledClipVocabulary(names?: { vocab: string; merges: string }): Vocabulary {
+  if (!names && bundled) return bundled;
+  const data = (clipData ??= new ClipData());
+  const vocabulary: Vocabulary = {
+    size: CLIP_VOCAB_SIZE,
+    get tokens() {
+      return data.tokens;
+    },
+    get idOf() {
+      return data.idOf;
+    },
+    merges: data.merges,
+    byteSymbols: data.byteSymbols,
+    idOfToken: (token) => data.idOfToken(token),
+    source: names?.vocab ?? 'bundled CLIP vocabulary',
+    mergesSource: names?.merges ?? 'bundled CLIP merges',
+  };
+  if (!names) bundled = vocabulary;
+  return vocabulary;
+}
+
+/** The ids of the byte symbols in a vocabulary read from files; a missing one names the file. */
+function byteSymbolsOf(idOf: ReadonlyMap<string, number>, vocabFile: string): ByteSymbols {
+  const plain = new Int32Array(256);
+  const wordEnd = new Int32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const symbol = BYTE_ENCODER[b]!;
+    const id = idOf.get(symbol);
+    const endId = idOf.get(symbol + '</w>');
+    if (id === undefined || endId === undefined) {
+      throw new Error(`${vocabFile}: byte symbol "${id === undefined ? symbol : symbol + '</w>'}" is missing`);
+    }
+    plain[b] = id;
+    wordEnd[b] = endId;
+  }
+  return { plain, wordEnd };
 }
 
 /**
@@ -108,5 +201,14 @@ export function parseVocabularyFiles(
     merges[rank * 3 + 1] = rightId!;
     merges[rank * 3 + 2] = resultId!;
   });
-  return { tokens, idOf, merges, source: names.vocab, mergesSource: names.merges };
+  return {
+    size: tokens.length,
+    tokens,
+    idOf,
+    merges,
+    byteSymbols: byteSymbolsOf(idOf, names.vocab),
+    idOfToken: (token) => idOf.get(token),
+    source: names.vocab,
+    mergesSource: names.merges,
+  };
 }
