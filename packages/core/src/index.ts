@@ -106,10 +106,14 @@ export {
   MAX_STORAGE_BYTES,
   MAX_TENSOR_DIMS,
   PICKLE_UNITS_PER_BYTE,
+  PickleOpaque,
   TorchFileError,
   isTorchTensor,
   readTorchFile,
+  torchFormatOf,
+  torchStateDict,
   type PickleValue,
+  type TorchFormat,
   type TorchDtype,
   type TorchFile,
   type TorchTensor,
@@ -144,6 +148,19 @@ export {
 export type { EncodeInputs, EncodeOutputs, TextEncoderEngine } from './clip/engine.js';
 export { FinalLayerNorm, readFinalLayerNorm } from './clip/final-layer-norm.js';
 export { MAX_TEXTUAL_INVERSION_BYTES, TextualInversionError, readTextualInversion, type EmbeddingVectors, type TextualInversionFile } from './clip/textual-inversion.js';
-export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type TextEncoderName } from './clip/lora.js';
+export { LoraError, mergeLoraInto, parseLoraKey, readLora, type LoraFile, type LoraLayer, type LoraMerge, type LoraRole, type TextEncoderName } from './clip/lora.js';
+export {
+  adapterDelta,
+  adapterProduct,
+  adapterScale,
+  type AdapterKind,
+  type DoraScale,
+  type HadamardAdapter,
+  type KroneckerAdapter,
+  type KroneckerFactor,
+  type LowRankAdapter,
+  type Matrix,
+} from './clip/lycoris.js';
+export { inspectSingleFile, openSingleFileTensors, type SingleFileTensors, type StoredTensorInfo } from './clip/single-file-source.js';
 export { ENCODER_FAMILIES, type EncoderFamily } from './clip/single-file-layers.js';
 export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './clip/single-file.js';

@@ -71,8 +71,10 @@ describe('torch files, read without unpickling', () => {
     await expect(readTorchFile(evil, { name: 'evil.pt' })).rejects.toThrow(/evil\.pt\/x\/data\.pkl: refuses global os\.system.*offset 2/);
   });
 
-  it('says what a legacy (pre-zip) torch file or garbage is', async () => {
-    await expect(readTorchFile(Uint8Array.from([0x80, 2, 0x7d, 0x2e, ...new Array(30).fill(0)]), { name: 'old.pt' })).rejects.toThrow(/old\.pt: not a zip file: a legacy/);
+  it("says what a pickle without torch.save's magic number, or garbage, is", async () => {
+    await expect(readTorchFile(Uint8Array.from([0x80, 2, 0x7d, 0x2e, ...new Array(30).fill(0)]), { name: 'old.pt' })).rejects.toThrow(
+      /old\.pt: not a zip file: a bare pickle, without a legacy torch\.save file's magic number/,
+    );
     await expect(readTorchFile(zipWith([0x80, 2, 0x7d, 0x71]))).rejects.toThrow(TorchFileError);
   });
 });
@@ -114,7 +116,9 @@ describe('LoRA', () => {
     expect(parseLoraKey('text_encoder_2.text_model.encoder.layers.3.mlp.fc2.lora_linear_layer.up.weight', 'f')).toMatchObject({ encoder: 'text_encoder_2', role: 'up' });
     expect(parseLoraKey('text_encoder.text_model.encoder.layers.0.self_attn.to_out_lora.down.weight', 'f')).toMatchObject({ module: 'text_model.encoder.layers.0.self_attn.out_proj' });
     expect(parseLoraKey('lora_unet_mid_block_attentions_0_proj_in.lora_down.weight', 'f')).toBeNull();
-    expect(() => parseLoraKey('lora_te_text_model_encoder_layers_0_self_attn_q_proj.hada_w1_a', 'f.safetensors')).toThrow(LoraError);
+    expect(parseLoraKey('lora_te_text_model_encoder_layers_0_self_attn_q_proj.hada_w1_a', 'f')).toMatchObject({ role: 'hada_w1_a' });
+    expect(parseLoraKey('text_encoder_2.text_model.encoder.layers.1.mlp.fc2.lokr_w2_b', 'f')).toMatchObject({ encoder: 'text_encoder_2', role: 'lokr_w2_b' });
+    expect(() => parseLoraKey('lora_te_text_model_encoder_layers_0_self_attn_q_proj.hada_t1', 'f.safetensors')).toThrow(LoraError);
     expect(() => parseLoraKey('lora_te_text_model_embeddings_token_embedding.lora_up.weight', 'f.safetensors')).toThrow(/no text encoder Linear/);
   });
 
@@ -129,7 +133,7 @@ describe('LoRA', () => {
 
   it('merges W + scale * alpha / r * up @ down', () => {
     const w = Float32Array.from([1, 2, 3, 4, 5, 6]); // [2, 3]
-    const layer = { up: Float32Array.from([1, 2]), down: Float32Array.from([1, 0, -1]), rank: 1, outFeatures: 2, inFeatures: 3, alpha: 2 };
+    const layer = { kind: 'lora' as const, up: Float32Array.from([1, 2]), down: Float32Array.from([1, 0, -1]), rank: 1, outFeatures: 2, inFeatures: 3, alpha: 2 };
     mergeLoraInto(w, [2, 3], 'k', [{ layer, scale: 0.5, file: 'f' }]);
     expect([...w]).toEqual([2, 2, 2, 6, 5, 4]);
   });

@@ -1,11 +1,11 @@
 import { CheckpointError } from '../checkpoint.js';
 import { parseCLIPTextConfig, type CLIPTextConfig, type HiddenAct } from './config.js';
 import type { TextEncoderName } from './lora.js';
-import type { SafetensorsTensorInfo } from '../safetensors/reader.js';
 import { checkLayersComplete, encoderDepth, layerIndices } from './single-file-layers.js';
 
 /**
- * Single-file Stable Diffusion checkpoints (A1111 / ComfyUI / civitai `.safetensors`): where each
+ * Single-file Stable Diffusion checkpoints (A1111 / ComfyUI / civitai `.safetensors`, and the older
+ * `.ckpt`, read by single-file-source.ts): where each
  * text encoder sits, and how its tensors become Hugging Face's keys, as diffusers'
  * `from_single_file` converts them (`convert_ldm_clip_checkpoint`, `convert_open_clip_checkpoint`):
  *
@@ -18,7 +18,8 @@ import { checkLayersComplete, encoderDepth, layerIndices } from './single-file-l
  *   CLIPTextModelWithProjection). SD 2.x drops the last resblock (diffusers' config has 23 of 24
  *   layers: the UNet was trained on the penultimate layer) and its projection.
  *
- * Nothing but the header is needed to plan; the reader then reads these tensors by offset only.
+ * Nothing but the tensor names and shapes is needed to plan (a safetensors header, a .ckpt's pickle);
+ * the reader then reads these tensors only.
  */
 
 export type SingleFileKind = 'sd1' | 'sd2' | 'sdxl';
@@ -92,7 +93,7 @@ const OPEN_CLIP_LAYER: [RegExp, string][] = [
  * such as position_ids and logit_scale, and SD 2.x's dropped layer, are skipped).
  */
 export function planSingleFile(
-  tensors: readonly SafetensorsTensorInfo[],
+  tensors: readonly { name: string; shape: number[] }[],
   encoder: SingleFileEncoder,
   where: string,
   configOverrides: Partial<CLIPTextConfig> = {},

@@ -12,8 +12,8 @@ import { parseCLIPTextConfig, type CLIPTextConfig } from './config.js';
 import { checkpointIgnoreKeys } from './ignored-keys.js';
 import type { LoadProgress, ModelFiles } from '../file-source.js';
 import { mergeLoraInto, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
-import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from '../safetensors/dtypes.js';
-import { readHeader } from '../safetensors/reader.js';
+import { firstNonFinite } from '../safetensors/dtypes.js';
+import { isFloatWeight, openSingleFileTensors, type SingleFileTensors } from './single-file-source.js';
 import { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFilePlan, type WeightRecipe } from './single-file.js';
 import type { EmbeddingVectors } from './textual-inversion.js';
 
@@ -154,24 +154,25 @@ async function openSingleFile(files: ModelFiles, options: TextModelCheckpointOpt
   const reader = await files.openBytes(single.file, options.onProgress);
   if (!reader) throw new CheckpointError(`${files.name}: no ${single.file}`);
   const where = reader.name;
-  const close = (): Promise<void> => reader.close();
+  // safetensors or a torch .ckpt, told by its first bytes.
+  const source = await openSingleFileTensors(reader);
+  const close = (): Promise<void> => source.close();
   try {
-    const header = await readHeader(reader);
-    const checkpoint: OpenCheckpoint = { files: [single.file], shards: [{ file: single.file, reader, header }], close };
+    const checkpoint: OpenCheckpoint = { files: [single.file], shards: source.header ? [{ file: single.file, reader, header: source.header }] : [], close };
     const { encoders } = detectSingleFile(
-      header.tensors.map((t) => t.name),
-      where,
+      source.tensors.map((t) => t.name),
+      source.format === 'safetensors' ? where : `${where} (a ${source.format} file)`,
     );
     const name = single.encoder ?? 'text_encoder';
     const encoder = encoders.find((e) => e.name === name);
     if (!encoder) throw new CheckpointError(`${where}: has no ${name} (it holds ${encoders.map((e) => e.name).join(', ')})`);
-    const plan = planSingleFile(header.tensors, encoder, where, single.config);
+    const plan = planSingleFile(source.tensors, encoder, where, single.config);
     if (options.withProjection !== undefined && options.withProjection !== plan.withProjection) {
       throw new CheckpointError(`${where}: ${name} is a ${plan.withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel'}`);
     }
     const stored = clipTextWeightShapes(plan.config, { withProjection: plan.withProjection });
     const problems: string[] = [];
-    const infoOf = new Map(header.tensors.map((t) => [t.name, t]));
+    const infoOf = new Map(source.tensors.map((t) => [t.name, t]));
     for (const [key, shape] of stored) {
       const recipe = plan.recipes.get(key);
       if (!recipe) {
@@ -182,7 +183,7 @@ async function openSingleFile(files: ModelFiles, options: TextModelCheckpointOpt
       const made = recipeShape(recipe, info.shape);
       if (made.length !== shape.length || made.some((d, i) => d !== shape[i])) {
         problems.push(`wrong shape for "${recipe.source}" [${info.shape.join(', ')}]: makes "${key}" [${made.join(', ')}], expected [${shape.join(', ')}]`);
-      } else if (!FLOAT_DTYPES.includes(info.dtype)) {
+      } else if (!isFloatWeight(info.dtype)) {
         problems.push(`"${recipe.source}" has dtype ${info.dtype}; weights must be F32, F16, BF16 or F64`);
       }
     }
@@ -190,15 +191,15 @@ async function openSingleFile(files: ModelFiles, options: TextModelCheckpointOpt
     if (problems.length > 0) {
       throw new CheckpointError(`${where}: ${name} does not match a CLIP text model (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  ${problems.slice(0, 25).join('\n  ')}`);
     }
-    return modified(plan.config, plan.withProjection, checkpoint, stored, options, where, (want) => iteratePlan(checkpoint, plan, want));
+    return modified(plan.config, plan.withProjection, checkpoint, stored, options, where, (want) => iteratePlan(source, where, plan, want));
   } catch (e) {
     await close();
     throw e;
   }
 }
 
-/** A single file's planned weights, reading each needed stored tensor once, by offset, in file order. */
-async function* iteratePlan(checkpoint: OpenCheckpoint, plan: SingleFilePlan, want?: (key: string) => boolean): AsyncGenerator<Float32Weight> {
+/** A single file's planned weights, reading each needed stored tensor once, in file order. */
+async function* iteratePlan(source: SingleFileTensors, where: string, plan: SingleFilePlan, want?: (key: string) => boolean): AsyncGenerator<Float32Weight> {
   const bySource = new Map<string, [string, WeightRecipe][]>();
   for (const [key, recipe] of plan.recipes) {
     if (want && !want(key)) continue;
@@ -206,17 +207,15 @@ async function* iteratePlan(checkpoint: OpenCheckpoint, plan: SingleFilePlan, wa
     list.push([key, recipe]);
     bySource.set(recipe.source, list);
   }
-  const { reader, header } = checkpoint.shards[0]!;
-  for (const info of header.tensors) {
+  for (const info of source.tensors) {
     const made = bySource.get(info.name);
     if (!made) continue;
-    const [begin, end] = info.dataOffsets;
-    const data = floatBytesToFloat32(info.dtype, await reader.read(header.dataStart + begin, end - begin));
+    const data = await source.read(info.name);
     const bad = firstNonFinite(data);
-    if (bad >= 0) throw nonFiniteError(info.name, reader.name, info.shape, bad, data[bad]!);
+    if (bad >= 0) throw nonFiniteError(info.name, where, info.shape, bad, data[bad]!);
     for (const [key, recipe] of made) yield { name: key, shape: recipeShape(recipe, info.shape), data: applyRecipe(recipe, info.shape, data) };
   }
-  await reader.close();
+  await source.close();
 }
 
 /** The checked checkpoint with LoRA merges and extra embedding rows applied to its weight stream. */

@@ -1,7 +1,7 @@
 import { openByteReader, randomAccessReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
 import { decodeRaw, firstNonFinite, toFloat32 } from '../safetensors/dtypes.js';
 import { readHeader, type SafetensorsTensorInfo } from '../safetensors/reader.js';
-import { isTorchTensor, readTorchFile, type PickleValue, type TorchTensor } from '../torch/index.js';
+import { isTorchTensor, readTorchFile, torchFormatOf, type PickleValue, type TorchTensor } from '../torch/index.js';
 
 /**
  * Textual inversion embeddings, as diffusers' `load_textual_inversion` reads them
@@ -35,7 +35,6 @@ export interface TextualInversionFile {
 }
 
 const isSafetensors = (head: Uint8Array): boolean => head.length >= 9 && head[8] === 0x7b; // u64 length, then '{'
-const isZip = (head: Uint8Array): boolean => head[0] === 0x50 && head[1] === 0x4b;
 
 function vectorsOf(data: Float32Array, shape: readonly number[], where: string): EmbeddingVectors {
   if (shape.length !== 1 && shape.length !== 2) throw new TextualInversionError(`${where}: an embedding must be [D] or [n, D], got [${shape.join(', ')}]`);
@@ -59,9 +58,9 @@ export async function readTextualInversion(source: ByteSource, options: { name?:
       );
     }
     reader = await randomAccessReader(reader, MAX_TEXTUAL_INVERSION_BYTES, (m) => new TextualInversionError(m));
-    const head = await reader.read(0, Math.min(9, reader.size ?? 0));
+    const head = await reader.read(0, Math.min(32, reader.size ?? 0));
     if (isSafetensors(head)) return await fromSafetensors(reader);
-    if (isZip(head)) {
+    if (torchFormatOf(head) !== null) {
       const torch = await readTorchFile(reader);
       try {
         return await fromPickle(file, torch.root);
@@ -69,7 +68,7 @@ export async function readTextualInversion(source: ByteSource, options: { name?:
         await torch.close();
       }
     }
-    throw new TextualInversionError(`${file}: neither a safetensors file nor a torch.save zip`);
+    throw new TextualInversionError(`${file}: neither a safetensors file nor a torch.save file (zip or legacy)`);
   } finally {
     await reader.close();
   }

@@ -68,27 +68,37 @@ export function checkView(storage: StorageRef, offset: Item, size: Item, stride:
   return { offset, shape, stride: strides, numel: Number(numel) };
 }
 
-/** The tensor a checked view makes; its values are copied out of the storage on `read()`. */
+/**
+ * The tensor a checked view makes. `read()` reads a contiguous view's own bytes only (a checkpoint's
+ * tensor is one, so a 2 GB storage is never read for a tensor of it); any other view walks the
+ * whole storage, read once and kept.
+ */
 export function viewTensor(storage: StorageRef, view: TensorView): TorchTensor {
   return {
     kind: 'tensor',
     dtype: storage.dtype,
     shape: [...view.shape],
     async read() {
-      return readView(await storage.load(), view);
+      if (isContiguous(view) || view.numel === 0) return storage.bytes.readRange(view.offset, view.numel);
+      return readView(await storage.bytes.load(), view);
     },
   };
 }
 
-/** Copies a view's elements out of `data`, row-major: one slice when contiguous, else a strided walk. */
-export function readView(data: Float32Array, { offset, shape, stride, numel }: TensorView): Float32Array {
-  let contiguous = true;
+/** Whether a view's elements are `numel` consecutive storage elements in row-major order. */
+export function isContiguous({ shape, stride }: TensorView): boolean {
   let expected = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d]! !== 1 && stride[d]! !== expected) contiguous = false;
+    if (shape[d]! !== 1 && stride[d]! !== expected) return false;
     expected *= shape[d]!;
   }
-  if (contiguous || numel === 0) return data.slice(offset, offset + numel);
+  return true;
+}
+
+/** Copies a view's elements out of `data`, row-major: one slice when contiguous, else a strided walk. */
+export function readView(data: Float32Array, view: TensorView): Float32Array {
+  const { offset, shape, stride, numel } = view;
+  if (isContiguous(view) || numel === 0) return data.slice(offset, offset + numel);
   const out = new Float32Array(numel);
   const index = new Array<number>(shape.length).fill(0);
   let at = offset;

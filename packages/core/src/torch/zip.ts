@@ -47,10 +47,9 @@ export async function readZipDirectory(reader: ByteReader): Promise<Map<string, 
     }
   }
   if (eocd < 0) {
-    const legacy = (await reader.read(0, 2))[0] === 0x80;
+    const pickle = (await reader.read(0, 2))[0] === 0x80;
     throw new TorchFileError(
-      `${where}: not a zip file` +
-        (legacy ? ': a legacy (pre-1.6) torch pickle, which cannot be read without running it; re-save it with torch.save or as .safetensors' : ''),
+      `${where}: not a zip file` + (pickle ? ": a bare pickle, without a legacy torch.save file's magic number: not a torch file" : ''),
     );
   }
   const bad = (message: string, at: number): never => {

@@ -4,8 +4,8 @@ import { PickleObject, type Item, type PickleGlobal, type PickleValue } from './
 
 /** What a pickle may call: the only way a GLOBAL, REDUCE / NEWOBJ or BINPERSID does anything. */
 export interface PickleHooks {
-  /** GLOBAL / STACK_GLOBAL: the allowed global, or `m.fail(...)`. */
-  findGlobal(module: string, name: string, m: PickleMachine): PickleGlobal;
+  /** GLOBAL / STACK_GLOBAL: the allowed global (or the data a class stands for), or `m.fail(...)`. */
+  findGlobal(module: string, name: string, m: PickleMachine): Item;
   /** REDUCE / NEWOBJ of an allowed global with its argument tuple. */
   call(fn: PickleGlobal, args: Item[], m: PickleMachine): Item;
   /** BINPERSID: what a persistent id (torch: a storage) stands for. */
@@ -46,9 +46,11 @@ export class PickleMachine {
     readonly bytes: Uint8Array,
     readonly where: string,
     readonly hooks: PickleHooks,
+    start = 0,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.budget = PICKLE_UNITS_PER_BYTE * bytes.length + PICKLE_UNITS_BASE;
+    this.pos = start;
+    this.budget = PICKLE_UNITS_PER_BYTE * (bytes.length - start) + PICKLE_UNITS_BASE;
   }
 
   fail(message: string): never {

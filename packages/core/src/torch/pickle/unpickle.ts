@@ -9,7 +9,15 @@ import type { PickleValue } from './values.js';
  * the pickle in errors, which are TorchFileErrors carrying the opcode's offset.
  */
 export function unpickle(bytes: Uint8Array, where: string, hooks: PickleHooks): PickleValue {
-  const m = new PickleMachine(bytes, where, hooks);
+  return unpickleAt(bytes, 0, where, hooks).value;
+}
+
+/**
+ * The pickle that starts at `start` of `bytes` (a legacy torch file is several in a row), and
+ * where it ends (after its STOP). Offsets in errors are offsets into `bytes`.
+ */
+export function unpickleAt(bytes: Uint8Array, start: number, where: string, hooks: PickleHooks): { value: PickleValue; end: number } {
+  const m = new PickleMachine(bytes, where, hooks, start);
   while (!m.stopped) {
     m.opAt = m.pos;
     if (m.pos >= bytes.length) m.fail('the pickle ends without STOP');
@@ -21,7 +29,7 @@ export function unpickle(bytes: Uint8Array, where: string, hooks: PickleHooks): 
     }
     op.run(m);
   }
-  return m.result;
+  return { value: m.result, end: m.pos };
 }
 
 export type { PickleHooks } from './machine.js';

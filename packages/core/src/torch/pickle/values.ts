@@ -6,7 +6,16 @@ import type { TorchTensor } from '../tensor.js';
  * object here too, so the result is a graph, not a tree: a list may even hold itself. Walk it with
  * a visited set, never by plain recursion.
  */
-export type PickleValue = null | boolean | number | bigint | string | Uint8Array | TorchTensor | PickleValue[] | Map<PickleValue, PickleValue>;
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | TorchTensor | PickleOpaque | PickleValue[] | Map<PickleValue, PickleValue>;
+
+/**
+ * Data that stands for an object the pickle builds with code this reader never runs: a class used
+ * as a dict key (pytorch_lightning's ModelCheckpoint in an SD checkpoint's `callbacks`), a numpy
+ * scalar or array. It keeps only what it was, for messages; a checkpoint's weights never are one.
+ */
+export class PickleOpaque {
+  constructor(readonly what: string) {}
+}
 
 /**
  * What the unpickler keeps on its stack and in tuples but never lets into the data: an allowed
