@@ -89,16 +89,35 @@ export const SD2_TOKENIZER_CONFIG = {
   errors: 'replace',
 };
 
-/** Writes the folder (tokenizer.json, tokenizer_config.json, special_tokens_map.json) once; returns its path. */
+/**
+ * vocab.json and merges.txt as the hub has them in every SD tokenizer folder: Python's
+ * `json.dumps(vocab, ensure_ascii=False)` in id order, and the merges after "#version: 0.2".
+ */
+export function hubVocabularyFiles(): { vocabJson: string; mergesTxt: string } {
+  const { tokens, merges } = bundledClipVocabulary();
+  const vocabJson = '{' + tokens.map((t, i) => `${JSON.stringify(t)}: ${i}`).join(', ') + '}';
+  const lines = ['#version: 0.2'];
+  for (let r = 0; r < merges.length / 3; r++) lines.push(`${tokens[merges[r * 3]!]} ${tokens[merges[r * 3 + 1]!]}`);
+  return { vocabJson, mergesTxt: lines.join('\n') + '\n' };
+}
+
+/**
+ * Writes the folder once and returns its path: tokenizer.json (for the peers), the hub's
+ * vocab.json and merges.txt (what sdtext and Python's slow tokenizer read), tokenizer_config.json,
+ * special_tokens_map.json.
+ */
 export function ensureHfTokenizerFolder(): string {
   const marker = `${HF_TOKENIZER_DIR}tokenizer.json`;
-  if (fs.existsSync(marker)) return HF_TOKENIZER_DIR;
+  if (fs.existsSync(marker) && fs.existsSync(`${HF_TOKENIZER_DIR}merges.txt`)) return HF_TOKENIZER_DIR;
   fs.mkdirSync(HF_TOKENIZER_DIR, { recursive: true });
   fs.writeFileSync(`${HF_TOKENIZER_DIR}tokenizer_config.json`, JSON.stringify(SD2_TOKENIZER_CONFIG, null, 2));
   fs.writeFileSync(
     `${HF_TOKENIZER_DIR}special_tokens_map.json`,
     JSON.stringify({ bos_token: BOS_TOKEN, eos_token: EOS_TOKEN, unk_token: EOS_TOKEN, pad_token: PAD_TOKEN }, null, 2),
   );
+  const { vocabJson, mergesTxt } = hubVocabularyFiles();
+  fs.writeFileSync(`${HF_TOKENIZER_DIR}vocab.json`, vocabJson);
+  fs.writeFileSync(`${HF_TOKENIZER_DIR}merges.txt`, mergesTxt);
   // Written last, under a temporary name: its presence means the folder is complete.
   fs.writeFileSync(`${marker}.tmp`, JSON.stringify(clipTokenizerJson()));
   fs.renameSync(`${marker}.tmp`, marker);

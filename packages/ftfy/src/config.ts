@@ -61,9 +61,10 @@ export const DEFAULT_FIX_TEXT_OPTIONS: Readonly<FixTextOptions> = Object.freeze(
 });
 
 /** Fill in defaults for any option left out (or given as `undefined`). */
-export function resolveOptions(options?: Partial<FixTextOptions>): FixTextOptions {
+export function resolveOptions(options?: Partial<FixTextOptions>): Readonly<FixTextOptions> {
+  // The defaults as they are (frozen): the tokenizer calls fixText once per prompt, without options.
+  if (options === undefined) return DEFAULT_FIX_TEXT_OPTIONS;
   const resolved: FixTextOptions = { ...DEFAULT_FIX_TEXT_OPTIONS };
-  if (options === undefined) return resolved;
   for (const key of OPTION_NAMES) setIfDefined(resolved, key, options[key]);
   return resolved;
 }

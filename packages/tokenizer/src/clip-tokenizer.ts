@@ -420,19 +420,29 @@ export class CLIPTokenizer {
     else if (padding === 'longest') for (const ids of rows) target = Math.max(target, ids.length + specialCount);
     const inputIds: number[][] = [];
     const attentionMask: number[][] = [];
+    // Rows start as copies of a padded row and of a mask per real length: slice() makes packed
+    // arrays of small integers in one copy, where filling `new Array(n)` leaves them holey.
+    const padded = packedRow(target, () => this.padTokenId);
+    const masks = new Map<number, number[]>();
     for (const ids of rows) {
       const real = ids.length + specialCount;
-      const length = Math.max(real, target);
-      const row = new Array<number>(length);
-      const mask = new Array<number>(length);
-      let i = 0;
-      if (addSpecial) row[i++] = this.bosTokenId;
-      for (const id of ids) row[i++] = id;
-      if (addSpecial) row[i++] = this.eosTokenId;
-      mask.fill(1, 0, real).fill(0, real);
-      row.fill(this.padTokenId, real);
+      let row: number[];
+      if (real <= target) {
+        row = padded.slice();
+        let i = 0;
+        if (addSpecial) row[i++] = this.bosTokenId;
+        for (let k = 0; k < ids.length; k++) row[i++] = ids[k]!;
+        if (addSpecial) row[i] = this.eosTokenId;
+      } else {
+        row = addSpecial ? [this.bosTokenId, ...ids, this.eosTokenId] : ids.slice();
+      }
+      let mask = masks.get(real);
+      if (mask === undefined) {
+        mask = packedRow(Math.max(real, target), (i) => (i < real ? 1 : 0));
+        masks.set(real, mask);
+      }
       inputIds.push(row);
-      attentionMask.push(mask);
+      attentionMask.push(mask.slice());
     }
     return { inputIds, attentionMask, truncation };
   }
@@ -485,4 +495,11 @@ function cleanUpTokenization(text: string): string {
     .replaceAll(" 's", "'s")
     .replaceAll(" 've", "'ve")
     .replaceAll(" 're", "'re");
+}
+
+/** An array of `length` small integers built by push, so V8 keeps it packed (no holes to check). */
+function packedRow(length: number, valueAt: (i: number) => number): number[] {
+  const row: number[] = [];
+  for (let i = 0; i < length; i++) row.push(valueAt(i));
+  return row;
 }
