@@ -36,6 +36,9 @@ export class PickleWriter {
   tuple2(): this {
     return this.raw(0x86);
   }
+  tuple3(): this {
+    return this.raw(0x87);
+  }
   emptyTuple(): this {
     return this.raw(0x29);
   }
