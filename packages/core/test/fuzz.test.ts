@@ -4,21 +4,32 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CheckpointError,
+  ConfigError,
+  LoraError,
   SafetensorsError,
   TextualInversionError,
   TorchFileError,
+  TruncatedError,
   isTorchTensor,
+  memoryReader,
+  mergeLoraInto,
+  openTextModelCheckpoint,
+  parseLoraKey,
+  readLora,
   readSafetensors,
   readTextualInversion,
   readTorchFile,
   serializeSafetensors,
+  type ModelFiles,
   type PickleValue,
 } from '../src/index.js';
 import { PickleWriter, floats, torchZip } from './helpers/torch-writer.js';
 
 /**
  * Property tests of the readers of untrusted files: the safetensors header reader, the torch zip
- * reader and the unpickler (and textual inversion on top). Random bytes, and real files with fields
+ * reader, the legacy torch stream and the unpickler (and on top: textual inversion, single-file
+ * .ckpt planning, LoRA / LyCORIS files and their key names). Random bytes, and real files with fields
  * mutated (lengths, offsets, counts, opcodes, memo indices, nesting, repeated ranges). Each call must
  * return or throw the reader's own error type (never a RangeError, TypeError or stack overflow) and
  * finish within PER_CALL_MS (a generous bound that catches exponential or quadratic blow-ups).
@@ -231,6 +242,14 @@ const token: fc.Arbitrary<Write> = fc.oneof(
     (w) => w.global('torch', 'FloatStorage'),
     (w) => w.global('_codecs', 'encode'),
     (w) => w.global('os', 'system'),
+    (w) => w.global('torch', 'LongStorage'),
+    (w) => w.global('torch', 'float32'),
+    (w) => w.global('numpy.core.multiarray', 'scalar'),
+    (w) => w.global('numpy.core.multiarray', '_reconstruct'),
+    (w) => w.global('numpy', 'dtype'),
+    (w) => w.global('numpy', 'ndarray'),
+    (w) => w.global('__builtin__', 'set'),
+    (w) => w.global('pytorch_lightning.callbacks.model_checkpoint', 'ModelCheckpoint'),
     (w) => w.str('storage'),
     (w) => w.str('latin1'),
   ),
@@ -269,6 +288,27 @@ const opcodeStream = fc.array(token, { maxLength: 60 }).map((tokens) => {
   const w = new PickleWriter().proto();
   for (const t of tokens) t(w);
   return withStorage(w.stop().bytes());
+});
+
+/** A legacy torch.save stream around `object` (magic, protocol, sys_info, object, keys ['0'], storage 0 of 32 floats). */
+function legacyWith(object: Uint8Array): Uint8Array {
+  const parts = [
+    new PickleWriter().proto(2).long(0x1950a86a20f9469cfc6cn).stop().bytes(),
+    new PickleWriter().proto(2).int(1001).stop().bytes(),
+    new PickleWriter().proto(2).emptyDict().str('little_endian').bool(true).setitem().stop().bytes(),
+    object,
+    new PickleWriter().proto(2).emptyList().str('0').append().stop().bytes(),
+    Uint8Array.of(32, 0, 0, 0, 0, 0, 0, 0),
+    STORAGE['0'],
+  ];
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+const legacyOpcodeStream = fc.array(token, { maxLength: 60 }).map((tokens) => {
+  const w = new PickleWriter().proto();
+  for (const t of tokens) t(w);
+  return legacyWith(w.stop().bytes());
 });
 
 /** Valid pickles of random values: nested lists, tuples and dicts, memo puts and gets, tensors. */
@@ -329,6 +369,84 @@ describe('fuzz: torch zip reader and unpickler', () => {
   });
   it('real pickles, mutated (opcodes, memo indices, repeated ranges)', async () => {
     await fc.assert(fc.asyncProperty(mutated(PICKLES).map(withStorage), checkTorch), settings);
+  });
+});
+
+describe('fuzz: legacy torch.save streams and SD .ckpt files', () => {
+  const LEGACY = ['ckpt-sd1-lightning-legacy.ckpt', 'ti-my-style-legacy.pt'].map((f) => fixture(path.join(EXTRAS, f)));
+  const CKPT = fixture(path.join(EXTRAS, 'ckpt-sd1-lightning.ckpt'));
+  it('real legacy files, mutated (magic, counts, keys, storages)', async () => {
+    await fc.assert(fc.asyncProperty(mutated(LEGACY), checkTorch), settings);
+  });
+  it('opcode streams and random values inside a legacy stream', async () => {
+    await fc.assert(fc.asyncProperty(legacyOpcodeStream, checkTorch), settings);
+    await fc.assert(fc.asyncProperty(validPickles.map(legacyWith), checkTorch), settings);
+  });
+  it('a Lightning .ckpt, mutated: read whole, and planned and read as a single file', async () => {
+    await fc.assert(fc.asyncProperty(mutated([CKPT]), checkTorch), settings);
+    const asSingleFile = async (bytes: Uint8Array): Promise<void> => {
+      const files: ModelFiles = { name: 'fuzz', readText: async () => null, openBytes: async () => memoryReader(bytes, 'fuzz/x.ckpt') };
+      const opened = await openTextModelCheckpoint(files, { singleFile: { file: 'x.ckpt', config: { num_attention_heads: 4, num_hidden_layers: 2 } } });
+      for await (const w of opened.weights()) void w;
+    };
+    await fc.assert(
+      fc.asyncProperty(mutated([CKPT, ...LEGACY.slice(0, 1)]), (bytes) =>
+        bounded(() => asSingleFile(bytes), [TorchFileError, CheckpointError, ConfigError, SafetensorsError, TruncatedError]),
+      ),
+      settings,
+    );
+  });
+});
+
+describe('fuzz: LoRA and LyCORIS files', () => {
+  const PARTS = ['lora_up.weight', 'lora_down.weight', 'alpha', 'dora_scale', 'hada_w1_a', 'hada_w1_b', 'hada_w2_a', 'hada_w2_b', 'hada_t1', 'lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b', 'lokr_t2', 'lora_mid.weight', 'diff', 'on_input', 'oft_blocks', 'lora_A.weight', 'lora_B.default.weight', 'lora_magnitude_vector', 'hada_w1_a.default'];
+  const key = fc
+    .tuple(
+      fc.oneof(fc.constantFrom('lora_te_', 'lora_te1_', 'lora_te2_', 'lora_te3_', 'text_encoder.', 'text_encoder_2.', 'lora_unet_', 'unet.', ''), fc.string({ maxLength: 6 })),
+      fc.oneof(
+        fc.constantFrom('text_model_encoder_layers_0_self_attn_q_proj', 'text_model_encoder_layers_11_mlp_fc2', 'text_model.encoder.layers.3.mlp.fc1', 'text_model.encoder.layers.1.self_attn.out_proj', 'text_model_embeddings_token_embedding'),
+        fc.string({ maxLength: 12 }),
+      ),
+      fc.oneof(fc.constantFrom(...PARTS), fc.string({ maxLength: 8 })),
+      fc.constantFrom('.', '_', ''),
+    )
+    .map(([prefix, module, part, sep]) => `${prefix}${module}${sep}${part}`);
+  it('key names: a part of a text encoder Linear, null, or a LoraError', async () => {
+    await fc.assert(fc.asyncProperty(key, (k) => bounded(() => parseLoraKey(k, 'fuzz'), [LoraError])), settings);
+  });
+
+  /** A safetensors file of random LyCORIS parts for one or two Linears, random small shapes. */
+  const module = fc.constantFrom('lora_te_text_model_encoder_layers_0_self_attn_q_proj', 'text_encoder.text_model.encoder.layers.0.mlp.fc1');
+  const part = fc.record({
+    module,
+    part: fc.constantFrom(...PARTS.slice(0, 15)),
+    shape: fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 3 }),
+    value: fc.oneof(fc.double({ min: -4, max: 4, noNaN: true }), fc.constant(Number.NaN), fc.constant(0)),
+  });
+  const randomLycoris = fc.array(part, { minLength: 1, maxLength: 8 }).map((parts) => {
+    const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const p of parts) tensors.set(`${p.module}.${p.part}`, { shape: p.shape, data: new Float32Array(p.shape.reduce((a, b) => a * b, 1)).fill(p.value) });
+    return serializeSafetensors(tensors);
+  });
+  /** Reads the file and merges each adapter into a weight of its own shape (kept small). */
+  const readAndMerge = async (bytes: Uint8Array): Promise<void> => {
+    const lora = await readLora(bytes, { name: 'fuzz-lora' });
+    for (const layers of lora.encoders.values()) {
+      for (const [name, layer] of layers) {
+        if (layer.outFeatures * layer.inFeatures > 100_000) continue;
+        mergeLoraInto(new Float32Array(layer.outFeatures * layer.inFeatures).fill(0.5), [layer.outFeatures, layer.inFeatures], name, [{ layer, scale: 0.7, file: lora.file }]);
+      }
+    }
+  };
+  const LYCORIS = ['lycoris-loha-sd1.safetensors', 'lycoris-lokr-sd1.safetensors', 'lycoris-locon-dora-sd2.safetensors', 'lycoris-sdxl.safetensors', 'lora-kohya-sd1.safetensors'].map((f) =>
+    fixture(path.join(EXTRAS, f)),
+  );
+  const LORA_ERRORS = [LoraError, SafetensorsError, TruncatedError, TorchFileError];
+  it('random parts and shapes: read, checked, merged, or a LoraError naming them', async () => {
+    await fc.assert(fc.asyncProperty(randomLycoris, (bytes) => bounded(() => readAndMerge(bytes), LORA_ERRORS)), settings);
+  });
+  it('real LyCORIS files, mutated', async () => {
+    await fc.assert(fc.asyncProperty(mutated(LYCORIS), (bytes) => bounded(() => readAndMerge(bytes), LORA_ERRORS)), settings);
   });
 });
 

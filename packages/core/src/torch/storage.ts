@@ -111,6 +111,7 @@ export function storageAt(
 ): StorageBytes {
   const size = DTYPE_BYTES[dtype];
   const range = async (first: number, count: number): Promise<Float32Array> => {
+    if (first + count > numel) throw refuse(`elements [${first}, ${first + count}) lie past its ${numel}`);
     if (count * size > maxBytes) throw refuse(`a read of ${count * size} bytes, over the ${maxBytes} read at once`);
     return widen(dtype, await read((await start()) + first * size, count * size));
   };

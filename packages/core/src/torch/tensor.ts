@@ -79,7 +79,8 @@ export function viewTensor(storage: StorageRef, view: TensorView): TorchTensor {
     dtype: storage.dtype,
     shape: [...view.shape],
     async read() {
-      if (isContiguous(view) || view.numel === 0) return storage.bytes.readRange(view.offset, view.numel);
+      if (view.numel === 0) return new Float32Array(0); // its offset may lie anywhere: nothing to read
+      if (isContiguous(view)) return storage.bytes.readRange(view.offset, view.numel);
       return readView(await storage.bytes.load(), view);
     },
   };
