@@ -7,7 +7,7 @@
 //
 //   tsc -p tsconfig.build.json && node ../../scripts/bundle-dist.mjs
 //
-// Each `exports` entry's `default` file under dist/ is bundled from the tsc output in place, with
+// Each `exports` entry's `default` file (and each `bin`) under dist/ is bundled from the tsc output in place, with
 // every dependency and peer left external (so one copy of each package exists) and `node:*`
 // imports kept as imports (they are lazy `import()`s behind Node-only code paths). The .d.ts
 // files stay as tsc wrote them; the per-module .js files no entry needs any more are removed.
@@ -17,39 +17,39 @@ import { build } from 'esbuild';
 
 const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 const external = ['node:*', ...Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies })];
-const entries = Object.values(pkg.exports)
-  .map((e) => (typeof e === 'object' && e !== null ? e.default : null))
+const bins = typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin ?? {});
+const entries = [...Object.values(pkg.exports).map((e) => (typeof e === 'object' && e !== null ? e.default : null)), ...bins.map((b) => `./${path.normalize(b)}`)]
   .filter((file) => typeof file === 'string' && file.startsWith('./dist/') && file.endsWith('.js'))
   .map((file) => path.normalize(file));
 
-const bundled = new Map();
-for (const entry of entries) {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    external,
-    write: false,
-    sourcemap: 'external',
-    outfile: entry,
-    metafile: true,
-    logLevel: 'warning',
-  });
-  for (const input of Object.keys(result.metafile.inputs)) bundled.set(path.normalize(input), true);
-  for (const file of result.outputFiles) bundled.set(file.path, file);
+// One build for all entries, with code splitting: a module two entries share (an error class, the
+// safetensors reader) lands in one chunk both import, so `instanceof` holds across entry points.
+const result = await build({
+  entryPoints: Object.fromEntries(entries.map((file) => [path.relative('dist', file).replace(/\.js$/, ''), file])),
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  external,
+  write: false,
+  sourcemap: 'external',
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+const inputs = Object.keys(result.metafile.inputs).map((input) => path.normalize(input));
+const outputs = new Set(result.outputFiles.map((file) => path.relative(process.cwd(), file.path)));
+// The module files the bundles replace go first (an entry is both an input and an output).
+for (const input of inputs) {
+  if (!input.startsWith('dist') || !input.endsWith('.js') || outputs.has(input)) continue;
+  fs.rmSync(input, { force: true });
+  fs.rmSync(`${input}.map`, { force: true });
 }
-
-// Write the bundles over their entries, then drop the module files only they needed.
-for (const [file, output] of bundled) if (output !== true) fs.writeFileSync(file, output.contents);
-const outputs = new Set([...bundled].filter(([, o]) => o !== true).map(([file]) => path.relative(process.cwd(), file)));
-for (const input of bundled.keys()) {
-  const rel = path.relative(process.cwd(), input);
-  if (!rel.startsWith('dist') || outputs.has(rel) || outputs.has(rel.replace(/\.map$/, ''))) continue;
-  if (rel.endsWith('.js')) {
-    fs.rmSync(rel, { force: true });
-    fs.rmSync(`${rel}.map`, { force: true });
-  }
+fs.rmSync('dist/chunks', { recursive: true, force: true });
+for (const file of result.outputFiles) {
+  fs.mkdirSync(path.dirname(file.path), { recursive: true });
+  fs.writeFileSync(file.path, file.contents);
 }
-console.log(`bundled ${entries.join(', ')} (${[...bundled.values()].filter((o) => o === true).length} modules)`);
+console.log(`bundled ${entries.join(', ')} from ${inputs.length} modules`);

@@ -1,4 +1,5 @@
 import type { ExternalFile } from './onnx/graph-builder.js';
+import { concatChunks } from './onnx/proto-writer.js';
 
 /**
  * Writes a model and its external weight files into `dir` (Node), dropping each weight from
@@ -15,12 +16,9 @@ export async function writeModelFolder(dir: string, model: readonly Uint8Array[]
     await fs.promises.writeFile(path.join(dir, file.path), file.data);
   }
   const modelPath = path.join(dir, 'model.onnx');
-  const handle = await fs.promises.open(modelPath, 'w');
-  try {
-    for (const chunk of model) await handle.write(chunk);
-  } finally {
-    await handle.close();
-  }
+  // One write: the protobuf comes as thousands of small chunks (6,595 for SD2, 164 kB), and a
+  // write per chunk cost ~0.2 s of every load.
+  await fs.promises.writeFile(modelPath, concatChunks(model, model.reduce((n, c) => n + c.byteLength, 0)));
   return modelPath;
 }
 
