@@ -80,7 +80,7 @@ export async function checkpointSession(
     if (entry) {
       const weights = await loadCheckpointWeights(source, options);
       const { config, withProjection } = weights;
-      const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true });
+      const graph = buildClipTextGraph(memoryWeights(weights), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
       const tmp = `${entry}.tmp-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       await writeModelFolder(tmp, graph.chunks, graph.externalFiles);
       const modelPath = await publishCompiledEntry(tmp, entry, { graphVersion: GRAPH_VERSION, config, withProjection });
@@ -99,7 +99,7 @@ export async function checkpointSession(
     }
     if (linked) {
       try {
-        const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true });
+        const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
         const modelPath = await writeModelFolder(linked.dir, graph.chunks, []);
         const session = await createSession(modelPath, [], sessionOptions);
         for (const shard of files.shards) {
@@ -120,6 +120,7 @@ export async function checkpointSession(
     weights: 'external',
     hiddenStates: true,
     attentions: true,
+    inputsEmbeds: true,
     transposeWeights: runtime === 'web',
     quantize,
   });

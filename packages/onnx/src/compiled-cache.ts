@@ -9,7 +9,7 @@ import type { CLIPTextConfig } from '@sdtext/core';
  */
 
 /** Bump when the graph a checkpoint builds changes. */
-export const GRAPH_VERSION = 2; // 2: attentions.i outputs
+export const GRAPH_VERSION = 3; // 2: attentions.i outputs; 3: inputs_embeds, token_embeddings
 
 export interface CompiledEntryMeta {
   graphVersion: number;

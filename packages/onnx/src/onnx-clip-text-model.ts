@@ -1,6 +1,7 @@
 import type * as ort from 'onnxruntime-common';
 import {
   EmbeddingCache,
+  InputError,
   checkInputs,
   firstNonFinite,
   parseCLIPTextConfig,
@@ -22,6 +23,17 @@ import { checkpointSession, type LoadedFrom, type OnnxFromPretrainedOptions, typ
 import { createSession, type OnnxSessionOptions, type OrtSession } from './session.js';
 
 export type { OnnxFromPretrainedOptions };
+
+/**
+ * EncodeInputs plus HF's `inputs_embeds`: [B, S, H] token embeddings used instead of the lookup
+ * (the ids then only choose each row's pooled position). Such calls bypass the embedding cache.
+ */
+export interface InputsEmbedsInputs extends EncodeInputs {
+  inputsEmbeds?: FloatTensor | null;
+}
+
+/** With `inputsEmbeds` the ids are not looked up, only pooled on: any non-negative int32 will do. */
+const POOLING_ONLY_LIMITS = { vocab_size: 2 ** 31 } as const;
 
 export interface OnnxModelOptions extends OnnxSessionOptions {
   /** The embedding cache's bounds, or false to keep nothing. Default: 256 rows, 256 MiB. */
@@ -55,6 +67,8 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
   readonly hasHiddenStates: boolean;
   /** Whether the graph outputs attentions.0 .. attentions.<layers - 1> (graphs built from a checkpoint do). */
   readonly hasAttentions: boolean;
+  /** Whether the graph takes `inputs_embeds` (with its mask) and outputs `token_embeddings` (graphs built from a checkpoint do). */
+  readonly hasInputsEmbeds: boolean;
   /** The embedding cache (hits, misses and size are visible for tests and stats). */
   readonly cache: EmbeddingCache;
   /** 'q8' when built with quantized Linear weights (OnnxFromPretrainedOptions.dtype), else 'fp32'. */
@@ -86,6 +100,7 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     this.withProjection = session.outputNames.includes('text_embeds');
     this.hasHiddenStates = session.outputNames.includes('hidden_states.0');
     this.hasAttentions = session.outputNames.includes('attentions.0');
+    this.hasInputsEmbeds = session.inputNames.includes('inputs_embeds');
     this.hasMaskInput = session.inputNames.includes('attention_mask');
     const idsMeta = session.inputMetadata.find((m) => m.name === 'input_ids');
     if (!idsMeta || !session.outputNames.includes('last_hidden_state')) {
@@ -137,8 +152,17 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     return new OnnxCLIPTextModel(session, config, options.cache, 'onnx-file', undefined, null);
   }
 
-  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: EncodeInputs): Promise<EncodeOutputs> {
+  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false, inputsEmbeds = null }: InputsEmbedsInputs): Promise<EncodeOutputs> {
     if (this.disposed) throw new Error('OnnxCLIPTextModel: used after dispose()');
+    if (inputsEmbeds) {
+      this.requireInputsEmbeds('inputsEmbeds');
+      const inputs = checkInputs({ ...this.config, ...POOLING_ONLY_LIMITS }, inputIds, attentionMask);
+      const embeds = checkEmbeds(inputsEmbeds, inputs.batch, inputs.seqLen, this.config.hidden_size);
+      // Rows are cached by their ids: given embeddings are not part of the key, so these run as they are.
+      const outputs = await this.run(inputs, outputHiddenStates, outputAttentions, embeds);
+      await this.checkFinite(outputs);
+      return outputs;
+    }
     if (outputHiddenStates && !this.hasHiddenStates) {
       throw new Error('this ONNX graph has no hidden_states outputs; load the safetensors checkpoint with fromPretrained for clip skip');
     }
@@ -165,13 +189,37 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     );
   }
 
-  private async run(inputs: CheckedInputs, outputHiddenStates: boolean, outputAttentions: boolean): Promise<EncodeOutputs> {
+  /** The token embeddings of ids [B, S] (HF's `get_input_embeddings()(input_ids)`): [B, S, H], for `inputsEmbeds`. */
+  async embedTokens(inputIds: EncodeInputs['inputIds']): Promise<FloatTensor> {
+    if (this.disposed) throw new Error('OnnxCLIPTextModel: used after dispose()');
+    this.requireInputsEmbeds('embedTokens');
+    const inputs = checkInputs(this.config, inputIds);
+    const result = await this.ort.session.run(this.feeds(inputs, null), ['token_embeddings']);
+    const t = result['token_embeddings']!;
+    return { data: t.data as Float32Array, dims: [...t.dims] };
+  }
+
+  private requireInputsEmbeds(what: string): void {
+    if (!this.hasInputsEmbeds) throw new Error(`this ONNX graph takes no inputs_embeds (${what}); load the safetensors checkpoint with fromPretrained`);
+  }
+
+  private feeds(inputs: CheckedInputs, embeds: Float32Array | null): Record<string, ort.Tensor> {
     const { Tensor } = this.ort.runtime.ort;
     const dims = [inputs.batch, inputs.seqLen];
     const asInput = (v: Int32Array): ort.Tensor =>
       this.idsType === 'int32' ? new Tensor('int32', v, dims) : new Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), dims);
     const feeds: Record<string, ort.Tensor> = { input_ids: asInput(inputs.ids) };
     if (this.hasMaskInput) feeds['attention_mask'] = asInput(inputs.mask);
+    if (this.hasInputsEmbeds) {
+      const H = this.config.hidden_size;
+      feeds['inputs_embeds'] = embeds ? new Tensor('float32', embeds, [...dims, H]) : new Tensor('float32', new Float32Array(H), [1, 1, H]);
+      feeds['inputs_embeds_mask'] = embeds ? new Tensor('float32', new Float32Array(inputs.batch * inputs.seqLen).fill(1), [...dims, 1]) : new Tensor('float32', new Float32Array(1), [1, 1, 1]);
+    }
+    return feeds;
+  }
+
+  private async run(inputs: CheckedInputs, outputHiddenStates: boolean, outputAttentions: boolean, embeds: Float32Array | null = null): Promise<EncodeOutputs> {
+    const feeds = this.feeds(inputs, embeds);
     const L = this.config.num_hidden_layers;
     const fetches = ['last_hidden_state', 'pooler_output'];
     if (this.withProjection) fetches.push('text_embeds');
@@ -209,4 +257,16 @@ export class OnnxCLIPTextModel implements TextEncoderEngine {
     this.cache.clear();
     await this.ort.session.release();
   }
+}
+
+/** `inputsEmbeds` as float32 data [B * S * H], checked against the ids' shape and the model width. */
+function checkEmbeds(embeds: FloatTensor, batch: number, seqLen: number, hidden: number): Float32Array {
+  const { dims, data } = embeds;
+  if (dims.length !== 3 || dims[0] !== batch || dims[1] !== seqLen || dims[2] !== hidden) {
+    throw new InputError(`inputsEmbeds has shape [${dims.join(', ')}], but the ids and the model need [${batch}, ${seqLen}, ${hidden}]`);
+  }
+  if (!(data instanceof Float32Array) || data.length !== batch * seqLen * hidden) throw new InputError('inputsEmbeds must be float32 data of its shape');
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InputError(`inputsEmbeds[${Math.floor(bad / (seqLen * hidden))}][${Math.floor(bad / hidden) % seqLen}] holds ${data[bad]}`);
+  return data;
 }

@@ -26,7 +26,7 @@ export {
 export { describeCLIPTextModel, describeCLIPTextTransformer, expectedWeights } from './describe.js';
 export type { FromPretrainedOptions } from './from-pretrained.js';
 export type { AttentionMask, TokenIds } from './inputs.js';
-export { TfjsTextEncoder, type TfjsTextEncoderOptions } from './tfjs-text-encoder.js';
+export { TfjsTextEncoder, type InputsEmbedsInputs, type TfjsTextEncoderOptions } from './tfjs-text-encoder.js';
 export { Activation, GELUActivation, QuickGELUActivation } from './modules/activations.js';
 export { CLIPAttention } from './modules/clip-attention.js';
 export { CLIPEncoder } from './modules/clip-encoder.js';

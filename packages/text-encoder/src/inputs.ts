@@ -28,3 +28,19 @@ export function prepareInputs(config: CLIPTextConfig, inputIds: TokenIds, attent
     attentionMask == null ? null : plain(attentionMask, 'attentionMask', ['int32', 'float32', 'bool']),
   );
 }
+
+/** With `inputsEmbeds` the ids are not looked up, only pooled on: any non-negative int32 will do. */
+export const POOLING_ONLY_LIMITS = { vocab_size: 2 ** 31 } as const;
+
+/** `inputsEmbeds` as float32 data [B * S * H], checked against the ids' shape and the model width. */
+export function checkInputsEmbeds(embeds: tf.Tensor | { data: Float32Array; dims: number[] }, batch: number, seqLen: number, hidden: number): Float32Array {
+  const value = plain(embeds, 'inputsEmbeds', ['float32']);
+  const dims = value.dims;
+  if (dims.length !== 3 || dims[0] !== batch || dims[1] !== seqLen || dims[2] !== hidden) {
+    throw new InputError(`inputsEmbeds has shape [${dims.join(', ')}], but the ids and the model need [${batch}, ${seqLen}, ${hidden}]`);
+  }
+  if (!(value.data instanceof Float32Array)) throw new InputError('inputsEmbeds must be float32 data');
+  const bad = value.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new InputError(`inputsEmbeds[${Math.floor(bad / (seqLen * hidden))}][${Math.floor(bad / hidden) % seqLen}] holds ${value.data[bad]}`);
+  return value.data;
+}

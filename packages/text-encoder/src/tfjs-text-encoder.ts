@@ -12,8 +12,17 @@ import {
   type TextEncoderEngine,
 } from '@sdtext/core';
 import { loadPretrained, type FromPretrainedOptions } from './from-pretrained.js';
+import { POOLING_ONLY_LIMITS } from './inputs.js';
 import { CLIPTextModel } from './modules/clip-text-model.js';
 import { CLIPTextModelWithProjection, type CLIPTextProjectionOutputs } from './modules/clip-text-model-with-projection.js';
+
+/**
+ * EncodeInputs plus HF's `inputs_embeds`: [B, S, H] token embeddings used instead of the lookup
+ * (the ids then only choose each row's pooled position). Such calls bypass the embedding cache.
+ */
+export interface InputsEmbedsInputs extends EncodeInputs {
+  inputsEmbeds?: FloatTensor | null;
+}
 
 export interface TfjsTextEncoderOptions extends FromPretrainedOptions {
   /** Load as CLIPTextModelWithProjection. Default: from config.json's `architectures`. */
@@ -56,8 +65,8 @@ export class TfjsTextEncoder implements TextEncoderEngine {
     return `tfjs (${tf.getBackend()})`;
   }
 
-  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: EncodeInputs): Promise<EncodeOutputs> {
-    const inputs = checkInputs(this.config, inputIds, attentionMask);
+  async encode({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false, inputsEmbeds = null }: InputsEmbedsInputs): Promise<EncodeOutputs> {
+    const inputs = checkInputs(inputsEmbeds ? { ...this.config, ...POOLING_ONLY_LIMITS } : this.config, inputIds, attentionMask);
     const run = async (rows: number[]): Promise<EncodeOutputs> => {
       const part = selectRows(inputs, rows);
       const dims = [part.batch, part.seqLen];
@@ -66,6 +75,7 @@ export class TfjsTextEncoder implements TextEncoderEngine {
         attentionMask: part.hasMask ? { data: part.mask, dims } : undefined,
         outputHiddenStates,
         outputAttentions,
+        inputsEmbeds,
       });
       const all: tf.Tensor[] = [out.lastHiddenState, out.poolerOutput, ...(out.hiddenStates ?? []), ...(out.attentions ?? [])];
       try {
@@ -82,7 +92,21 @@ export class TfjsTextEncoder implements TextEncoderEngine {
         tf.dispose(all);
       }
     };
+    // Rows are keyed by their ids: given embeddings are not part of the key, so those calls run as they are.
+    if (inputsEmbeds) return run(inputs.rowKeys.map((_, b) => b));
     return this.cache.encode(inputs.rowKeys, { hiddenStates: outputHiddenStates, attentions: outputAttentions }, run);
+  }
+
+  /** The token embeddings of ids [B, S] (HF's `get_input_embeddings()(input_ids)`): [B, S, H], for `inputsEmbeds`. */
+  async embedTokens(inputIds: EncodeInputs['inputIds']): Promise<FloatTensor> {
+    const { batch, seqLen, ids } = checkInputs(this.config, inputIds);
+    const table = this.model.textModel.embeddings.tokenEmbedding;
+    const out = tf.tidy(() => table.forward(tf.tensor2d(ids, [batch, seqLen], 'int32')));
+    try {
+      return await plain(out);
+    } finally {
+      out.dispose();
+    }
   }
 
   async finalLayerNorm(x: FloatTensor): Promise<FloatTensor> {

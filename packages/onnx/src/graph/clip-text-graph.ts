@@ -20,6 +20,14 @@ export interface ClipTextGraphOptions {
   transposeWeights?: boolean;
   /** Fused style: 'q8' quantizes the encoder layers' Linear weights (see OnnxFromPretrainedOptions.dtype). */
   quantize?: 'q8' | null;
+  /**
+   * Also take HF's `inputs_embeds`: inputs `inputs_embeds` [B, S, H] and `inputs_embeds_mask`
+   * [B, S, 1] (1 = use the given row instead of the token lookup; a run without them feeds
+   * [1, 1, H] and [1, 1, 1] zeros, which broadcast), and output `token_embeddings` [B, S, H] (the
+   * lookup alone, for building them). Ids are clamped to the table for the lookup, as rows given
+   * this way need not have one.
+   */
+  inputsEmbeds?: boolean;
 }
 
 export interface ClipTextGraph {
@@ -64,7 +72,19 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
   // Embeddings: token rows + the first S rows of the position table (position_ids = arange(S)).
   const S1 = g.op('Unsqueeze', [g.op('Gather', [g.op('Shape', [ids]), g.int64s('one', [1], true)]), g.int64s('axes', [0])]);
   const positions = g.op('Slice', [ctx.w(`${tm}.embeddings.position_embedding.weight`), g.int64s('zero', [0]), S1, g.int64s('axes', [0])]); // [S, H]
-  const tokens = weights.embedding(g, `${tm}.embeddings.token_embedding.weight`, ids); // [B, S, H]
+  let tokens: string;
+  if (options.inputsEmbeds) {
+    const inTable = g.op('Min', [ids, g.int64s('last_id', [config.vocab_size - 1], true)]);
+    const looked = weights.embedding(g, `${tm}.embeddings.token_embedding.weight`, inTable); // [B, S, H]
+    g.op('Identity', [looked], {}, { output: 'token_embeddings' });
+    output('token_embeddings', [BATCH, SEQUENCE, H]);
+    // Their own symbolic dims: [1, 1, ...] broadcasts when no rows are given.
+    const given = g.input('inputs_embeds', DataType.FLOAT, ['embeds_batch', 'embeds_sequence', H]);
+    const use = g.input('inputs_embeds_mask', DataType.FLOAT, ['embeds_batch', 'embeds_sequence', 1]);
+    tokens = g.op('Where', [g.op('Cast', [use], { to: { int: DataType.BOOL } }), given, looked]); // [B, S, H]
+  } else {
+    tokens = weights.embedding(g, `${tm}.embeddings.token_embedding.weight`, ids); // [B, S, H]
+  }
   let x = g.op('Add', [tokens, positions], {}, { output: options.hiddenStates ? 'hidden_states.0' : undefined }); // [B, S, H]
   if (options.hiddenStates) output('hidden_states.0', [BATCH, SEQUENCE, H]);
 

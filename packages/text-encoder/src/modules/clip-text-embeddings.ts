@@ -17,10 +17,10 @@ export class CLIPTextEmbeddings extends Module {
     // The checkpoint's `position_ids` buffer is arange(max_position_embeddings): slicing does the same.
   }
 
-  /** ids [B, S] int32 -> [B, S, H]. */
-  forward(inputIds: tf.Tensor2D): tf.Tensor3D {
+  /** ids [B, S] int32 -> [B, S, H]. `inputsEmbeds` [B, S, H] replaces the token lookup (HF's `inputs_embeds`). */
+  forward(inputIds: tf.Tensor2D, inputsEmbeds?: tf.Tensor3D): tf.Tensor3D {
     const seqLen = inputIds.shape[1];
-    const tokens = this.tokenEmbedding.forward(inputIds); // [B, S, H]
+    const tokens = inputsEmbeds ?? this.tokenEmbedding.forward(inputIds); // [B, S, H]
     const positions = tf.slice(this.positionEmbedding.weight, [0, 0], [seqLen, -1]); // [S, H], positions 0..S-1
     return tf.add(tokens, positions); // [B, S, H]
   }

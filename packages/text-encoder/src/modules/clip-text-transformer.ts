@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CLIPTextConfig } from '@sdtext/core';
 import { buildAttentionMask, poolingPositions } from '@sdtext/core';
-import { prepareInputs, type AttentionMask, type TokenIds } from '../inputs.js';
+import { POOLING_ONLY_LIMITS, checkInputsEmbeds, prepareInputs, type AttentionMask, type TokenIds } from '../inputs.js';
 import type { WeightScope } from '../weight-scope.js';
 import { CLIPEncoder } from './clip-encoder.js';
 import { CLIPTextEmbeddings } from './clip-text-embeddings.js';
@@ -17,6 +17,12 @@ export interface CLIPTextInputs {
   outputHiddenStates?: boolean;
   /** Also return each layer's attention probabilities (HF's `output_attentions`). */
   outputAttentions?: boolean;
+  /**
+   * [B, S, H] float32: the token embeddings to use instead of looking the ids up (HF's
+   * `inputs_embeds`; textual inversion vectors placed by position). The ids then only choose the
+   * pooled position, so they may lie beyond the vocabulary.
+   */
+  inputsEmbeds?: tf.Tensor | { data: Float32Array; dims: number[] } | null;
 }
 
 export interface CLIPTextOutputs {
@@ -48,10 +54,11 @@ export class CLIPTextTransformer extends Module {
   }
 
   /** Runs the model. Checks the inputs first; every intermediate is freed; the caller owns the outputs. */
-  forward({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false }: CLIPTextInputs): CLIPTextOutputs {
-    const inputs = prepareInputs(this.config, inputIds, attentionMask);
+  forward({ inputIds, attentionMask, outputHiddenStates = false, outputAttentions = false, inputsEmbeds = null }: CLIPTextInputs): CLIPTextOutputs {
+    const inputs = prepareInputs(inputsEmbeds ? { ...this.config, ...POOLING_ONLY_LIMITS } : this.config, inputIds, attentionMask);
     const { batch: B, seqLen: S } = inputs;
     const H = this.config.hidden_size;
+    const embeds = inputsEmbeds ? checkInputsEmbeds(inputsEmbeds, B, S, H) : null;
     const pooled = poolingPositions(inputs, this.config.eos_token_id).map((s, b) => b * S + s);
 
     return tf.tidy(() => {
@@ -60,7 +67,7 @@ export class CLIPTextTransformer extends Module {
 
       const hiddenStates: tf.Tensor3D[] | undefined = outputHiddenStates ? [] : undefined;
       const attentions: tf.Tensor4D[] | undefined = outputAttentions ? [] : undefined;
-      let x = this.embeddings.forward(ids); // [B, S, H]
+      let x = this.embeddings.forward(ids, embeds ? tf.tensor3d(embeds, [B, S, H], 'float32') : undefined); // [B, S, H]
       x = this.encoder.forward(x, mask, hiddenStates, attentions); // [B, S, H]
       const lastHiddenState = this.finalLayerNorm.forward(x) as tf.Tensor3D; // [B, S, H]
 
