@@ -1,3 +1,4 @@
+import { SafetensorsError, inspectSingleFile, safetensorsConversionHint } from '@sdtext/core';
 import { TextPipeline, hubCacheDir, hubOptionsFromEnv, isRepoId, repoFolderName, type EngineChoice, type FileProgress } from '@sdtext/pipeline';
 import { TOKENIZER_PRESETS } from '@sdtext/tokenizer';
 import type { BackendName } from '@sdtext/text-encoder';
@@ -86,8 +87,8 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
   const folder = resolve(io.cwd, model);
   const extras = await extrasOf(io, options);
   if (await isFile(folder)) {
-    // A single-file checkpoint (A1111 / ComfyUI / civitai .safetensors): the pipeline finds SD 1.x, 2.x or SDXL in it.
-    if (!folder.endsWith('.safetensors')) throw new InputError(`--model ${folder}: a single-file checkpoint must be .safetensors (.ckpt is a pickle: convert it)`);
+    // A single-file checkpoint (A1111 / ComfyUI / civitai .safetensors, or an older .ckpt): its format
+    // is told by its first bytes and SD 1.x, 2.x or SDXL by its keys, by the pipeline.
     let textEncoderConfig: Record<string, unknown> | undefined;
     if (options.textEncoderConfig !== undefined) {
       const { readFile } = await import('node:fs/promises');
@@ -99,6 +100,10 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
       }
     }
     const tokenizer = options.tokenizer !== undefined ? await loadTokenizer(options.tokenizer, io.cwd) : undefined;
+    // What the file is, from its bytes (a file that is no checkpoint is named so here).
+    const { format } = await inspectSingleFile(folder).catch((error: unknown) => {
+      throw new InputError((error as Error).message);
+    });
     try {
       return await TextPipeline.fromSingleFile(folder, {
         engine: options.engine,
@@ -110,10 +115,14 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
         ...extras,
       });
     } catch (error) {
+      // A pipeline that reads single files as safetensors only says "header length ..." of a .ckpt: say what it is.
+      if (format !== 'safetensors' && error instanceof SafetensorsError) {
+        throw new InputError(`${folder}: a ${format} checkpoint, which this @sdtext/pipeline does not read as a single file; ${safetensorsConversionHint(folder)}`);
+      }
       throw new InputError((error as Error).message);
     }
   }
-  if (options.textEncoderConfig !== undefined) throw new UsageError('--text-encoder-config only applies to a single-file checkpoint (--model FILE.safetensors)');
+  if (options.textEncoderConfig !== undefined) throw new UsageError('--text-encoder-config only applies to a single-file checkpoint (--model FILE.safetensors or FILE.ckpt)');
   const local = await exists(folder);
   const bare = local && !(await exists(join(folder, 'model_index.json'))) && !(await exists(join(folder, 'vocab.json')));
   if (!local && !isRepoId(model)) throw new InputError(`--model ${model}: no such folder, and not a hub repo id (owner/name)`);

@@ -110,6 +110,8 @@ export {
   TorchFileError,
   isTorchTensor,
   readTorchFile,
+  safetensorsConversionHint,
+  sniffFormat,
   torchFormatOf,
   torchStateDict,
   type PickleValue,

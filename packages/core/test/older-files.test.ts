@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,8 +13,10 @@ import {
   openByteReader,
   openSingleFileTensors,
   openTextModelCheckpoint,
+  readLora,
   readTextualInversion,
   readTorchFile,
+  serializeSafetensors,
   toFloat32,
   torchStateDict,
   type ModelFiles,
@@ -231,6 +234,31 @@ describe('hostile or broken older files', () => {
     // A class allowed only as data is not called.
     const called = new PickleWriter().proto(2).global('pytorch_lightning.callbacks.model_checkpoint', 'ModelCheckpoint').emptyTuple().reduce().stop().bytes();
     await expect(readTorchFile(legacy(called, [], []), { name: 'call.ckpt' })).rejects.toThrow(TorchFileError);
+  });
+
+  it('telling the format by the first bytes keeps them for a stream: safetensors single files and LoRAs still read from a URL', async () => {
+    const streamed = (bytes: Uint8Array) => async (): Promise<Response> =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            for (let at = 0; at < bytes.length; at += 5) c.enqueue(bytes.slice(at, at + 5)); // chunks smaller than the probe
+            c.close();
+          },
+        }),
+        { headers: { 'content-length': String(bytes.length) } },
+      );
+    const lycoris = Uint8Array.from(readFileSync(path.join(EXTRAS, 'lycoris-lokr-sd1.safetensors')));
+    const fromUrl = await readLora('https://example.invalid/lokr.safetensors', { fetch: streamed(lycoris) });
+    const local = await readLora(path.join(EXTRAS, 'lycoris-lokr-sd1.safetensors'));
+    expect([...fromUrl.encoders.get('text_encoder')!.keys()]).toEqual([...local.encoders.get('text_encoder')!.keys()]);
+    const single = serializeSafetensors({ 'cond_stage_model.transformer.text_model.embeddings.token_embedding.weight': { shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } });
+    expect(await inspectSingleFile('https://example.invalid/x.safetensors', { fetch: streamed(single) })).toMatchObject({ kind: 'sd1', format: 'safetensors' });
+  });
+
+  it('a file that is neither is named so, with its first bytes', async () => {
+    await expect(inspectSingleFile(new TextEncoder().encode('this is not a checkpoint at all'), { name: 'notes.ckpt' })).rejects.toThrow(
+      /notes\.ckpt: neither a safetensors file nor a torch checkpoint \(\.ckpt: a torch\.save zip or legacy stream\); it starts 74 68 69 73/,
+    );
   });
 
   it('a stream that cannot go back (a URL) gets a .ckpt refused at its first bytes, not downloaded', async () => {

@@ -1,7 +1,7 @@
-import { openByteReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
+import { openByteReader, randomAccessReader, type ByteReader, type ByteSource } from '../safetensors/byte-reader.js';
 import { firstNonFinite, floatBytesToFloat32, FLOAT_DTYPES } from '../safetensors/dtypes.js';
 import { readHeader, type SafetensorsTensorInfo } from '../safetensors/reader.js';
-import { FORMAT_PROBE_BYTES, readTorchFile, torchFormatOf, torchStateDict } from '../torch/index.js';
+import { readTorchFile, sniffFormat, torchStateDict } from '../torch/index.js';
 import { buildAdapter, type LoraRole, type StoredPart } from './lycoris-adapter.js';
 import { LoraError } from './lora-error.js';
 import { adapterDelta, type LoraLayer } from './lycoris.js';
@@ -17,6 +17,9 @@ import { adapterDelta, type LoraLayer } from './lycoris.js';
  */
 
 export { LoraError };
+
+/** A torch-format LoRA from a stream (a URL) is read into memory first; LoRAs are MBs, rarely hundreds. */
+export const MAX_STREAMED_TORCH_LORA_BYTES = 512 * 1024 * 1024;
 
 export type TextEncoderName = 'text_encoder' | 'text_encoder_2';
 
@@ -111,8 +114,8 @@ export function parseLoraKey(key: string, where: string): Part | null {
  * encoder adapters (LoRA, LyCORIS LoCon / LoHa / LoKr, DoRA), checked (every part present, shapes
  * that fit together, finite values).
  */
-export async function readLora(source: ByteSource, options: { name?: string } = {}): Promise<LoraFile> {
-  const reader = await openByteReader(source, options.name !== undefined ? { name: options.name } : {});
+export async function readLora(source: ByteSource, options: { name?: string; fetch?: typeof fetch } = {}): Promise<LoraFile> {
+  let reader = await openByteReader(source, { ...(options.name !== undefined ? { name: options.name } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
   const file = reader.name;
   const parts = new Map<string, { encoder: TextEncoderName; module: string; stored: Map<LoraRole, StoredPart> }>();
   const put = async (key: string, shape: number[], read: () => Promise<Float32Array>): Promise<void> => {
@@ -133,8 +136,11 @@ export async function readLora(source: ByteSource, options: { name?: string } = 
     entry.stored.set(part.role, { data, shape });
   };
   try {
-    const head = await reader.read(0, Math.min(FORMAT_PROBE_BYTES, reader.size ?? FORMAT_PROBE_BYTES));
-    if (torchFormatOf(head) !== null) {
+    const sniffed = await sniffFormat(reader);
+    reader = sniffed.reader;
+    if (sniffed.format !== null) {
+      // A torch file is read from its end (zip) or its storages after its pickles: a stream is buffered, under a cap.
+      reader = await randomAccessReader(reader, MAX_STREAMED_TORCH_LORA_BYTES, (m) => new LoraError(m));
       const torch = await readTorchFile(reader);
       for (const [key, t] of torchStateDict(torch.root, file)) {
         if (parseLoraKey(key, file) !== null && !FLOAT_TORCH.has(t.dtype)) throw new LoraError(`${file}: "${key}" has dtype ${t.dtype}`);

@@ -1,8 +1,8 @@
 import { CheckpointError } from '../checkpoint.js';
 import { openByteReader, type ByteReader, type ByteReaderOptions, type ByteSource } from '../safetensors/byte-reader.js';
 import { FLOAT_DTYPES, floatBytesToFloat32, isSafetensorsDtype } from '../safetensors/dtypes.js';
-import { readHeader, type SafetensorsHeader } from '../safetensors/reader.js';
-import { FORMAT_PROBE_BYTES, readTorchFile, SAFETENSORS_NAMES, torchFormatOf, torchStateDict, type TorchTensor } from '../torch/index.js';
+import { readHeader, SafetensorsError, type SafetensorsHeader } from '../safetensors/reader.js';
+import { readTorchFile, SAFETENSORS_NAMES, sniffFormat, torchStateDict, type TorchTensor } from '../torch/index.js';
 import { detectSingleFile, type SingleFileEncoder, type SingleFileKind } from './single-file.js';
 
 /**
@@ -33,12 +33,23 @@ export interface SingleFileTensors {
 }
 
 /** Reads a single file's tensor list through `reader` (closed by `close()`, or here on failure). */
-export async function openSingleFileTensors(reader: ByteReader): Promise<SingleFileTensors> {
-  const where = reader.name;
+export async function openSingleFileTensors(source: ByteReader): Promise<SingleFileTensors> {
+  const where = source.name;
+  let reader = source;
   try {
-    const format = torchFormatOf(await reader.read(0, Math.min(FORMAT_PROBE_BYTES, reader.size ?? FORMAT_PROBE_BYTES)));
+    const sniffed = await sniffFormat(source);
+    const { format, head } = sniffed;
+    reader = sniffed.reader;
     if (format === null) {
-      const header = await readHeader(reader);
+      const header = await readHeader(reader).catch((e: unknown) => {
+        // A u64 header length under 100 MB leaves bytes 4 to 7 zero: without that it is no safetensors file at all.
+        if (e instanceof SafetensorsError && head.length >= 8 && head.subarray(4, 8).some((b) => b !== 0)) {
+          throw new CheckpointError(
+            `${where}: neither a safetensors file nor a torch checkpoint (.ckpt: a torch.save zip or legacy stream); it starts ${[...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}`,
+          );
+        }
+        throw e;
+      });
       const infos = new Map(header.tensors.map((t) => [t.name, t]));
       return {
         format: 'safetensors',

@@ -6,6 +6,8 @@
  * header length under 100 MB, so its bytes 4 to 7 are zero.
  */
 
+import type { ByteReader } from '../safetensors/byte-reader.js';
+
 export type TorchFormat = 'zip' | 'legacy';
 
 /** Bytes to read for `torchFormatOf`. */
@@ -22,4 +24,31 @@ export function torchFormatOf(head: Uint8Array): TorchFormat | null {
     if (LEGACY_MAGIC.every((b, i) => head[at + i] === b)) return 'legacy';
   }
   return null;
+}
+
+/**
+ * Reads a file's first bytes and tells its format, without losing them: a stream that only goes
+ * forward (a URL) gets a reader that replays them to the next read starting among them (the
+ * safetensors header reader starts again at 0).
+ */
+export async function sniffFormat(reader: ByteReader): Promise<{ format: TorchFormat | null; head: Uint8Array; reader: ByteReader }> {
+  const n = Math.min(FORMAT_PROBE_BYTES, reader.size ?? FORMAT_PROBE_BYTES);
+  const head = (await reader.read(0, n)).slice();
+  const format = torchFormatOf(head);
+  if (!reader.sequential) return { format, head, reader };
+  const replaying: ByteReader = {
+    name: reader.name,
+    size: reader.size,
+    sequential: true,
+    async read(offset, length) {
+      if (offset >= n) return reader.read(offset, length);
+      if (offset + length <= n) return head.slice(offset, offset + length);
+      const out = new Uint8Array(length);
+      out.set(head.subarray(offset));
+      out.set(await reader.read(n, offset + length - n), n - offset);
+      return out;
+    },
+    close: () => reader.close(),
+  };
+  return { format, head, reader: replaying };
 }

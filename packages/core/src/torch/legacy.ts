@@ -1,4 +1,5 @@
 import type { ByteReader } from '../safetensors/byte-reader.js';
+import { safetensorsConversionHint } from './convert-hint.js';
 import { TorchFileError } from './errors.js';
 import type { PickleHooks } from './pickle/machine.js';
 import { unpickleAt } from './pickle/unpickle.js';
@@ -53,7 +54,9 @@ export async function readLegacyTorchFile(reader: ByteReader, maxPickleBytes: nu
       return value;
     } catch (e) {
       if (truncated && e instanceof TorchFileError && /the pickle ends early/.test(e.message)) {
-        throw new TorchFileError(`${where}: a legacy torch file whose pickles run past the first ${maxPickleBytes} bytes, more than a checkpoint's need: refused`);
+        throw new TorchFileError(
+          `${where}: a legacy torch file whose pickles run past the first ${maxPickleBytes} bytes, more than a checkpoint's need: refused; ${safetensorsConversionHint(where)}`,
+        );
       }
       throw e;
     }
@@ -63,7 +66,7 @@ export async function readLegacyTorchFile(reader: ByteReader, maxPickleBytes: nu
   if (protocol !== PROTOCOL_VERSION) throw new TorchFileError(`${where}: legacy torch protocol ${String(protocol)}, expected ${PROTOCOL_VERSION}`);
   const sysInfo = next('sys_info', DATA_ONLY);
   if (!(sysInfo instanceof Map) || sysInfo.get('little_endian') !== true) {
-    throw new TorchFileError(`${where}: a legacy torch file not written little-endian (sys_info.little_endian is not True): not supported`);
+    throw new TorchFileError(`${where}: a legacy torch file not written little-endian (sys_info.little_endian is not True): not supported; ${safetensorsConversionHint(where)}`);
   }
   const storages = new Map<string, LegacyStorage>();
   const hooks = torchPickleHooks({

@@ -1,3 +1,4 @@
+import { safetensorsConversionHint } from './convert-hint.js';
 import type { PickleHooks, PickleMachine } from './pickle/machine.js';
 import { shorten } from './pickle/text.js';
 import { PickleGlobal, PickleOpaque, type Item, type PickleValue } from './pickle/values.js';
@@ -77,7 +78,7 @@ export function torchPickleHooks(storages: StorageTable): PickleHooks {
     persistentLoad(pid: Item, m: PickleMachine): Item {
       // ('storage', storage_type, key, location, numel); a legacy file adds view_metadata, None since torch 0.4.
       if (!m.isTuple(pid) || !(pid.length === 5 || pid.length === 6) || pid[0] !== 'storage') m.fail('a persistent id that is not a torch storage');
-      if (pid.length === 6 && pid[5] !== null) m.fail('a storage view (legacy view_metadata, written by torch before 0.4) is not read');
+      if (pid.length === 6 && pid[5] !== null) m.fail(`a storage view (legacy view_metadata, written by torch before 0.4) is not read; ${safetensorsConversionHint(m.where.replace(/ \(legacy torch file.*$/, ''))}`);
       const [, type, key, , numel] = pid;
       if (!(type instanceof PickleGlobal)) m.fail('a storage whose type is not a storage class');
       const dtype = STORAGE_DTYPES[type.name.replace(/^torch\./, '')];
