@@ -281,7 +281,7 @@ def main():
         L1 + 'mlp.fc1': (LokrModule, {'lora_dim': 2, 'alpha': 1, 'weight_decompose': True}),                # DoRA [out, 1]
     }
     cases['lokr-sd1'] = run_case(modules, 'lokr-sd1', 'sd1-tiny', False, [('diffusers', '', lokr, 0.7, None)])
-    # LoCon (LoRA keys) with DoRA on sd2-tiny, diffusers names, multiplier 0.6 (DoRA's m * (s - 1) + 1):
+    # LoCon (LoRA keys) with DoRA on sd2-tiny, kohya names, multiplier 0.6 (DoRA's m * (s - 1) + 1):
     # [out, 1] through make_module_from_state_dict, and [1, in] (wd_on_out=False) through the constructor.
     locon = {L0 + m: (LoConModule, {'lora_dim': 4, 'alpha': 8, 'weight_decompose': True}) for m in ['self_attn.q_proj', 'mlp.fc1']}
     locon[L1 + 'self_attn.v_proj'] = (LoConModule, {'lora_dim': 4, 'alpha': 8, 'weight_decompose': True, 'wd_on_out': False})

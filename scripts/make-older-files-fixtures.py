@@ -20,6 +20,8 @@ Every file here is written by real torch.save, small:
     gives it (convert_ldm_clip_checkpoint: the prefix stripped), float16 as stored; and the two
     views of one UNet storage under their own names.
   * ti-my-style-legacy.pt: ti-my-style.pt (A1111 embedding) loaded and saved again in the legacy format.
+The zip files are the same on every run; the legacy ones are not (torch names each legacy storage
+by its memory address, str(storage._cdata)), their tensors are.
 The text encoder is a small CLIP (vocab 100, hidden 32, 4 heads, 2 layers, 16 positions): the
 multi-GB .ckpt and the parity runs are built by the tests from the tiny models' weights.
 """

@@ -377,13 +377,17 @@ describe('fuzz: legacy torch.save streams and SD .ckpt files', () => {
   const CKPT = fixture(path.join(EXTRAS, 'ckpt-sd1-lightning.ckpt'));
   it('real legacy files, mutated (magic, counts, keys, storages)', async () => {
     await fc.assert(fc.asyncProperty(mutated(LEGACY), checkTorch), settings);
-  });
+  }, Math.max(60_000, RUNS * 40));
   it('opcode streams and random values inside a legacy stream', async () => {
     await fc.assert(fc.asyncProperty(legacyOpcodeStream, checkTorch), settings);
     await fc.assert(fc.asyncProperty(validPickles.map(legacyWith), checkTorch), settings);
   });
-  it('a Lightning .ckpt, mutated: read whole, and planned and read as a single file', async () => {
+  /** The .ckpt cases cost ~15 ms each: a long run (SDTEXT_FUZZ_RUNS) gets the time it needs. */
+  const LONG = Math.max(60_000, RUNS * 40);
+  it('a Lightning .ckpt, mutated, read whole', async () => {
     await fc.assert(fc.asyncProperty(mutated([CKPT]), checkTorch), settings);
+  }, LONG);
+  it('a Lightning .ckpt and a legacy one, mutated, planned and read as a single file', async () => {
     const asSingleFile = async (bytes: Uint8Array): Promise<void> => {
       const files: ModelFiles = { name: 'fuzz', readText: async () => null, openBytes: async () => memoryReader(bytes, 'fuzz/x.ckpt') };
       const opened = await openTextModelCheckpoint(files, { singleFile: { file: 'x.ckpt', config: { num_attention_heads: 4, num_hidden_layers: 2 } } });
@@ -395,7 +399,7 @@ describe('fuzz: legacy torch.save streams and SD .ckpt files', () => {
       ),
       settings,
     );
-  });
+  }, LONG);
 });
 
 describe('fuzz: LoRA and LyCORIS files', () => {
