@@ -1,4 +1,4 @@
-import type { EncodeOptions, PromptEncoder, Tensor } from './encoder.js';
+import type { EncodeOptions, PromptEncoder, Tensor, TokenInsertion } from './encoder.js';
 
 /** One encoded row: its hidden state [seqLen, hidden] and pooled vector. */
 export interface EncodedRow {
@@ -8,7 +8,7 @@ export interface EncodedRow {
 }
 
 /**
- * Encoder outputs cached by token ids (and clip skip, final norm). Weights are applied after the encoder in
+ * Encoder outputs cached by token ids (and clip skip, final norm, inserted vectors). Weights are applied after the encoder in
  * every dialect, so an edit that only changes weights finds every row here and never runs the
  * encoder again; `encoderCalls` and `rowsEncoded` make that measurable.
  */
@@ -16,6 +16,9 @@ export class EncoderCache {
   encoderCalls = 0;
   rowsEncoded = 0;
   private readonly rows = new Map<string, EncodedRow>();
+  /** Inserted vectors by identity: a key names each by number (the same array is the same vector). */
+  private readonly vectorIds = new WeakMap<Float32Array, number>();
+  private nextVectorId = 0;
 
   constructor(
     readonly encoder: PromptEncoder,
@@ -31,13 +34,19 @@ export class EncoderCache {
     const finalNorm = options.finalNorm ?? true;
     const layer = finalNorm ? `${clipSkip}` : `${clipSkip}raw`;
     const masked = (i: number): boolean => masks?.[i]?.includes(0) ?? false;
-    const keys = rows.map((r, i) => `${layer}|${r.join(',')}${masked(i) ? `|${masks![i]!.join('')}` : ''}`);
-    const missing = [...new Set(keys.filter((k) => !this.rows.has(k)))];
+    const inserted = (i: number): readonly TokenInsertion[] => options.insertions?.[i] ?? [];
+    const keys = rows.map((r, i) => `${layer}|${r.join(',')}${masked(i) ? `|${masks![i]!.join('')}` : ''}${this.insertionKey(inserted(i))}`);
+    const found = new Map<string, EncodedRow>();
+    for (const k of keys) {
+      const row = this.rows.get(k);
+      if (row) found.set(k, row);
+    }
+    const missing = [...new Set(keys.filter((k) => !found.has(k)))];
     if (missing.length > 0) {
       const seqLen = rows[0]!.length;
       const ids = new Int32Array(missing.length * seqLen);
-      missing.forEach((k, i) => ids.set(rows[keys.indexOf(k)]!, i * seqLen));
       const sources = missing.map((k) => keys.indexOf(k));
+      sources.forEach((src, i) => ids.set(rows[src]!, i * seqLen));
       let attentionMask: Int32Array | undefined;
       if (sources.some(masked)) {
         attentionMask = new Int32Array(missing.length * seqLen).fill(1);
@@ -46,15 +55,30 @@ export class EncoderCache {
       this.encoderCalls++;
       this.rowsEncoded += missing.length;
       const layerOptions: EncodeOptions = finalNorm ? { clipSkip } : { clipSkip, finalNorm };
+      if (sources.some((src) => inserted(src).length > 0)) layerOptions.insertions = sources.map(inserted);
       const out = await this.encoder.encode(ids, missing.length, seqLen, attentionMask ? { ...layerOptions, attentionMask } : layerOptions);
       const hiddenSize = out.lastHiddenState.dims[2]!;
-      missing.forEach((k, i) => this.remember(k, splitRow(out.lastHiddenState, out.pooled, i, seqLen, hiddenSize)));
+      missing.forEach((k, i) => {
+        const row = splitRow(out.lastHiddenState, out.pooled, i, seqLen, hiddenSize);
+        found.set(k, row);
+        this.remember(k, row);
+      });
     }
-    return keys.map((k) => this.rows.get(k)!);
+    return keys.map((k) => found.get(k)!);
   }
 
   clear(): void {
     this.rows.clear();
+  }
+
+  private insertionKey(insertions: readonly TokenInsertion[]): string {
+    if (insertions.length === 0) return '';
+    const idOf = (v: Float32Array): number => {
+      let id = this.vectorIds.get(v);
+      if (id === undefined) this.vectorIds.set(v, (id = this.nextVectorId++));
+      return id;
+    };
+    return `|e${insertions.map((x) => `${x.position}:${idOf(x.vector)}`).join(',')}`;
   }
 
   private remember(key: string, row: EncodedRow): void {

@@ -21,6 +21,18 @@ export interface EncodeOptions {
    * Default true. Only the hidden state changes: the pooled output is always the model's own.
    */
   finalNorm?: boolean;
+  /**
+   * Per row, textual inversion vectors that take the place of the token lookup at their
+   * positions (webui's EmbeddingsWithFixes, ComfyUI's added embedding rows). The ids at those
+   * positions still choose the pooled position. An encoder without them cannot apply embeddings.
+   */
+  insertions?: readonly (readonly TokenInsertion[] | undefined)[];
+}
+
+/** One vector [H] placed at `position` of a row instead of that token's embedding. */
+export interface TokenInsertion {
+  position: number;
+  vector: Float32Array;
 }
 
 export interface EncoderOutput {

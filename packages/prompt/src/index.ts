@@ -1,6 +1,6 @@
 export { parsePromptAttention } from './a1111/parse-attention.js';
 export type { WeightedText } from './a1111/parse-attention.js';
-export { getPromptSchedule, getLearnedConditioningPromptSchedules } from './a1111/schedules.js';
+export { getPromptSchedule, getLearnedConditioningPromptSchedules, MAX_SCHEDULE_STEPS, MAX_SCHEDULE_CHARACTERS } from './a1111/schedules.js';
 export type { ScheduledPrompt, ScheduleOptions } from './a1111/schedules.js';
 export { parseScheduleTree } from './a1111/schedule-grammar.js';
 export type { ScheduleNode } from './a1111/schedule-grammar.js';
@@ -10,11 +10,23 @@ export { parseComfyPrompt, parseParentheses, tokenWeights, escapeImportant, unes
 export type { ComfyWeightedText, ComfyParseOptions } from './comfy/parse-weights.js';
 export { pythonFloat } from './python-float.js';
 export { PromptError, MAX_NESTING_DEPTH } from './errors.js';
-export type { Tensor, EncodeOptions, EncoderOutput, PromptEncoder, PromptTokenizer } from './encoder.js';
+export type { Tensor, EncodeOptions, EncoderOutput, PromptEncoder, PromptTokenizer, TokenInsertion } from './encoder.js';
+export type { NamedEmbedding } from './embedding.js';
+export { A1111Embeddings } from './a1111/embedding-database.js';
+export { encodeA1111Schedule, MAX_CONDITIONING_TEXTS } from './a1111/conditioning-schedule.js';
+export type {
+  A1111BatchEncoder,
+  A1111ScheduleOptions,
+  ConditioningPart,
+  ConditioningStep,
+  NegativeConditioning,
+  TextConditioning,
+} from './a1111/conditioning-schedule.js';
+export { a1111BatchEncoder, a1111SdxlBatchEncoder } from './a1111/batch-encoders.js';
 export { EncoderCache } from './encoder-cache.js';
 export type { EncodedRow } from './encoder-cache.js';
 export { tokenizeLine, emptyChunk, CHUNK_LENGTH } from './a1111/chunks.js';
-export type { PromptChunk, A1111ChunkOptions, A1111Emphasis } from './a1111/chunks.js';
+export type { PromptChunk, ChunkFix, A1111ChunkOptions, A1111Emphasis } from './a1111/chunks.js';
 export { applyEmphasis } from './a1111/emphasis.js';
 export { encodeA1111 } from './a1111/encode.js';
 export type { A1111Conditioning, A1111EncodeOptions } from './a1111/encode.js';
@@ -26,7 +38,8 @@ export { encodeA1111Multicond } from './a1111/multicond-encode.js';
 export type { ComposableConditioning, ScheduledConditioning } from './a1111/multicond-encode.js';
 export { explainPrompt, encodePromptWithDialect } from './dialect.js';
 export type { Dialect, ChunkView, PromptExplanation, PromptEmbeddings, DialectOptions } from './dialect.js';
-export { engineEncoder } from './engine-encoder.js';
+export { engineEncoder, takesInputsEmbeds } from './engine-encoder.js';
+export type { EngineEncoderOptions, InputsEmbedsEngine } from './engine-encoder.js';
 export { parseCompelPrompt, encodeCompel, tokenizeCompel, CompelSyntaxError } from './compel/index.js';
 export type {
   CompelParserOptions,

@@ -1,13 +1,26 @@
+import type { NamedEmbedding } from '../embedding.js';
 import type { PromptTokenizer } from '../encoder.js';
+import { CHUNK_LENGTH } from './chunk-length.js';
+import type { A1111Embeddings } from './embedding-database.js';
 import { parsePromptAttention } from './parse-attention.js';
 
-/** 75 prompt tokens per chunk; with BOS and EOS a chunk is CLIP's 77. */
-export const CHUNK_LENGTH = 75;
+export { CHUNK_LENGTH };
 
-/** One 77-token chunk and the emphasis multiplier of each token. */
+/** One 77-token chunk, the emphasis multiplier of each token, and the embeddings placed in it. */
 export interface PromptChunk {
   tokens: number[];
   multipliers: number[];
+  /**
+   * webui's PromptChunkFix: an embedding whose vectors go at `offset + 1` on (after BOS), where the
+   * chunk holds token 0 for each vector. Fixes stay with the chunk they were found in, also when
+   * webui's comma backtrack moves their tokens on (as webui does).
+   */
+  fixes: ChunkFix[];
+}
+
+export interface ChunkFix {
+  offset: number;
+  embedding: NamedEmbedding;
 }
 
 export interface A1111ChunkOptions {
@@ -15,6 +28,8 @@ export interface A1111ChunkOptions {
   commaPaddingBacktrack?: number;
   /** webui's emphasis mode; "None" reads brackets as text. */
   emphasis?: A1111Emphasis;
+  /** Textual inversion embeddings found by name (webui's embeddings folder). */
+  embeddings?: A1111Embeddings;
 }
 
 export type A1111Emphasis = 'Original' | 'No norm' | 'Ignore' | 'None';
@@ -30,7 +45,8 @@ function commaToken(tokenizer: PromptTokenizer): number | undefined {
  * webui's `tokenize_line`: each emphasis piece is tokenized on its own; tokens fill 75-slot
  * chunks; when a chunk is full and a comma is at most `commaPaddingBacktrack` tokens back, the
  * words after the comma move to the next chunk; BREAK closes the chunk; chunks are padded with
- * EOS and wrapped in BOS/EOS. Returns the chunks and webui's token count.
+ * EOS and wrapped in BOS/EOS. An embedding's name in the tokens becomes a 0 per vector (moving to
+ * the next chunk when they do not fit) and a fix. Returns the chunks and webui's token count.
  */
 export function tokenizeLine(line: string, tokenizer: PromptTokenizer, options: A1111ChunkOptions = {}): { chunks: PromptChunk[]; tokenCount: number } {
   const backtrack = options.commaPaddingBacktrack ?? 20;
@@ -40,7 +56,7 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, options: 
   const idEnd = tokenizer.eosTokenId;
 
   const chunks: PromptChunk[] = [];
-  let chunk: PromptChunk = { tokens: [], multipliers: [] };
+  let chunk: PromptChunk = { tokens: [], multipliers: [], fixes: [] };
   let tokenCount = 0;
   let lastComma = -1;
 
@@ -55,7 +71,7 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, options: 
     chunk.multipliers = [1.0, ...chunk.multipliers, 1.0];
     lastComma = -1;
     chunks.push(chunk);
-    chunk = { tokens: [], multipliers: [] };
+    chunk = { tokens: [], multipliers: [], fixes: [] };
   };
 
   for (const [text, weight] of parsed) {
@@ -64,7 +80,8 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, options: 
       continue;
     }
     const tokens = tokenizer.encode(text, { addSpecialTokens: false }).inputIds;
-    for (const token of tokens) {
+    for (let position = 0; position < tokens.length; ) {
+      const token = tokens[position]!;
       if (token === comma) {
         lastComma = chunk.tokens.length;
       } else if (backtrack !== 0 && chunk.tokens.length === CHUNK_LENGTH && lastComma !== -1 && chunk.tokens.length - lastComma <= backtrack) {
@@ -79,8 +96,21 @@ export function tokenizeLine(line: string, tokenizer: PromptTokenizer, options: 
         chunk.multipliers = relocMults;
       }
       if (chunk.tokens.length === CHUNK_LENGTH) nextChunk();
-      chunk.tokens.push(token);
-      chunk.multipliers.push(weight);
+      const found = options.embeddings?.findAt(tokens, position) ?? null;
+      if (!found) {
+        chunk.tokens.push(token);
+        chunk.multipliers.push(weight);
+        position++;
+        continue;
+      }
+      const count = found.embedding.vectors.length;
+      if (chunk.tokens.length + count > CHUNK_LENGTH) nextChunk();
+      chunk.fixes.push({ offset: chunk.tokens.length, embedding: found.embedding });
+      for (let i = 0; i < count; i++) {
+        chunk.tokens.push(0);
+        chunk.multipliers.push(weight);
+      }
+      position += found.length;
     }
   }
   if (chunk.tokens.length > 0 || chunks.length === 0) nextChunk(true);
@@ -92,5 +122,6 @@ export function emptyChunk(tokenizer: PromptTokenizer): PromptChunk {
   return {
     tokens: [tokenizer.bosTokenId, ...new Array<number>(CHUNK_LENGTH + 1).fill(tokenizer.eosTokenId)],
     multipliers: new Array<number>(CHUNK_LENGTH + 2).fill(1.0),
+    fixes: [],
   };
 }

@@ -1,4 +1,4 @@
-import type { PromptTokenizer, Tensor } from '../encoder.js';
+import type { PromptTokenizer, Tensor, TokenInsertion } from '../encoder.js';
 import type { EncoderCache } from '../encoder-cache.js';
 import { emptyChunk, tokenizeLine, type A1111ChunkOptions, type PromptChunk } from './chunks.js';
 import { applyEmphasis } from './emphasis.js';
@@ -13,6 +13,12 @@ export interface A1111EncodeOptions extends A1111ChunkOptions {
    * open_clip; the default is the tokenizer's pad id, which is exactly that for the sd1/sd2 presets.
    */
   padTokenId?: number;
+  /**
+   * How many times each text stands in webui's batch (a schedule's texts repeat: `[a|b]` over 20
+   * steps is 20 texts). Each text is encoded once, but Original emphasis restores the mean of the
+   * whole batch, repeats counted. Default: once each.
+   */
+  repeats?: readonly number[];
 }
 
 export interface A1111Conditioning {
@@ -48,13 +54,19 @@ export async function encodeA1111(
   const zs: Float32Array[] = [];
   let hiddenSize = 0;
   let pooled: Tensor | undefined;
+  if (options.repeats && options.repeats.length !== texts.length) throw new RangeError(`repeats has ${options.repeats.length} counts for ${texts.length} texts`);
   for (let i = 0; i < chunkCount; i++) {
     const batch = batchChunks.map((chunks) => chunks[i] ?? emptyChunk(tokenizer));
     const rows = batch.map((c) => padAfterEos(c.tokens, tokenizer.eosTokenId, padTokenId));
-    const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1, finalNorm: options.finalNorm ?? true });
+    const insertions = batch.map(fixVectors);
+    const encoded = await cache.encodeRows(rows, {
+      clipSkip: options.clipSkip ?? 1,
+      finalNorm: options.finalNorm ?? true,
+      ...(insertions.some((x) => x.length > 0) ? { insertions } : {}),
+    });
     hiddenSize = encoded[0]!.hiddenSize;
     const z = concat(encoded.map((r) => r.hidden));
-    applyEmphasis(z, batch.flatMap((c) => c.multipliers), hiddenSize, emphasis);
+    applyEmphasis(z, batch.flatMap((c) => c.multipliers), hiddenSize, emphasis, options.repeats);
     zs.push(z);
     if (i === 0 && encoded[0]!.pooled) {
       pooled = { data: concat(encoded.map((r) => r.pooled!)), dims: [texts.length, encoded[0]!.pooled.length] };
@@ -75,6 +87,19 @@ export async function encodeA1111(
     chunks: batchChunks,
     tokenCount,
   };
+}
+
+/**
+ * sd_hijack's EmbeddingsWithFixes: each fix's vectors replace the token embeddings from offset + 1
+ * on (BOS first), as many as fit before the row's end.
+ */
+function fixVectors(chunk: PromptChunk): TokenInsertion[] {
+  const out: TokenInsertion[] = [];
+  for (const { offset, embedding } of chunk.fixes) {
+    const count = Math.min(chunk.tokens.length - offset - 1, embedding.vectors.length);
+    for (let k = 0; k < count; k++) out.push({ position: offset + 1 + k, vector: embedding.vectors[k]! });
+  }
+  return out;
 }
 
 /** SD2's open_clip pads with 0 after the first EOS; SD1 pads with EOS itself (a no-op). */

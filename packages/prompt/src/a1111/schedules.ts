@@ -1,4 +1,19 @@
+import { PromptError } from '../errors.js';
 import { parseScheduleTree, type ScheduleNode } from './schedule-grammar.js';
+
+/** The most sampling steps a schedule is computed over (webui's UI stops at 150; its API at nothing). */
+export const MAX_SCHEDULE_STEPS = 10_000;
+/**
+ * The most characters a prompt's schedule may write: entries x the prompt's length. `[a|b]` makes
+ * one text per step; a long prompt over many steps would otherwise allocate without end.
+ */
+export const MAX_SCHEDULE_CHARACTERS = 1 << 25;
+
+function checkSteps(value: number, name: string): void {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_SCHEDULE_STEPS) {
+    throw new RangeError(`${name} must be an integer from 1 to ${MAX_SCHEDULE_STEPS} (MAX_SCHEDULE_STEPS), got ${value}`);
+  }
+}
 
 /** One prompt text and the last sampling step it is used for (webui's `[end_at_step, text]`). */
 export type ScheduledPrompt = [endAtStep: number, text: string];
@@ -13,10 +28,14 @@ export interface ScheduleOptions {
 /**
  * webui's `get_learned_conditioning_prompt_schedules` for one prompt: `[a:b:when]` (a until
  * `when`, then b; `when` < 1 is a fraction of the steps), `[a:when]`, `[a::when]` and `[a|b]`
- * (alternating every step). Returns the distinct texts with the step each one ends at.
+ * (alternating every step). Returns the texts with the step each one ends at (a text may come
+ * back: `[a|b]` alternates). Steps past MAX_SCHEDULE_STEPS are a RangeError; a schedule writing
+ * more than MAX_SCHEDULE_CHARACTERS a PromptError.
  */
 export function getPromptSchedule(prompt: string, baseSteps: number, options: ScheduleOptions = {}): ScheduledPrompt[] {
   const { hiresSteps, useOldScheduling = false } = options;
+  checkSteps(baseSteps, 'steps');
+  if (hiresSteps !== undefined) checkSteps(hiresSteps, 'hiresSteps');
   const hires = hiresSteps !== undefined && !useOldScheduling;
   const steps = hires ? hiresSteps : baseSteps;
   const intOffset = hires ? baseSteps : 0;
@@ -47,6 +66,12 @@ export function getPromptSchedule(prompt: string, baseSteps: number, options: Sc
     }
   };
   collect(tree);
+  if (collected.size * prompt.length > MAX_SCHEDULE_CHARACTERS) {
+    throw new PromptError(
+      `the prompt's schedule has ${collected.size} texts over ${steps} steps; with its ${prompt.length} characters that passes ` +
+        `MAX_SCHEDULE_CHARACTERS (${MAX_SCHEDULE_CHARACTERS}): use fewer steps or a shorter prompt`,
+    );
+  }
 
   const textAt = (nodes: readonly ScheduleNode[] | null, step: number): string => {
     if (!nodes) return '';

@@ -1,9 +1,10 @@
 import type { Tensor } from '../encoder.js';
 import { concatHidden, requirePooled, type SdxlConditioning, type SdxlEncoder } from '../sdxl.js';
 import type { A1111ChunkOptions, PromptChunk } from './chunks.js';
+import type { A1111Embeddings } from './embedding-database.js';
 import { encodeA1111 } from './encode.js';
 
-export interface A1111SdxlOptions extends A1111ChunkOptions {
+export interface A1111SdxlOptions extends Omit<A1111ChunkOptions, 'embeddings'> {
   /** webui's "Clip skip" (CLIP_stop_at_last_layers): for SDXL it only acts with `sdxlClipLSkip`. */
   clipSkip?: number;
   /**
@@ -13,6 +14,11 @@ export interface A1111SdxlOptions extends A1111ChunkOptions {
   sdxlClipLSkip?: boolean;
   /** A negative prompt: when every text is empty, webui sends zeros (force_zero_embeddings=['txt']). */
   isNegativePrompt?: boolean;
+  /** As A1111EncodeOptions.repeats: each text's count in webui's batch, for the emphasis mean. */
+  repeats?: readonly number[];
+  /** Embeddings by name for CLIP-L (their `clip_l` vectors) and CLIP-G (`clip_g`). */
+  embeddingsL?: A1111Embeddings;
+  embeddingsG?: A1111Embeddings;
 }
 
 export interface A1111SdxlConditioning extends SdxlConditioning {
@@ -35,18 +41,22 @@ export async function encodeA1111Sdxl(
   clipG: SdxlEncoder,
   options: A1111SdxlOptions = {},
 ): Promise<A1111SdxlConditioning> {
-  const { clipSkip = 1, sdxlClipLSkip = false, isNegativePrompt = false, ...chunkOptions } = options;
+  const { clipSkip = 1, sdxlClipLSkip = false, isNegativePrompt = false, repeats, embeddingsL, embeddingsG, ...chunkOptions } = options;
   const l = await encodeA1111(texts, clipL.tokenizer, clipL.cache, {
     ...chunkOptions,
     clipSkip: sdxlClipLSkip ? clipSkip : 2,
     finalNorm: false,
     padTokenId: clipL.tokenizer.eosTokenId, // FrozenCLIPEmbedderWithCustomWords: id_pad = id_end
+    ...(repeats ? { repeats } : {}),
+    ...(embeddingsL ? { embeddings: embeddingsL } : {}),
   });
   const g = await encodeA1111(texts, clipG.tokenizer, clipG.cache, {
     ...chunkOptions,
     clipSkip: 2,
     finalNorm: false,
     padTokenId: 0, // FrozenOpenCLIPEmbedder2WithCustomWords: id_pad = 0
+    ...(repeats ? { repeats } : {}),
+    ...(embeddingsG ? { embeddings: embeddingsG } : {}),
   });
   let embeds = concatHidden(l.embeds, g.embeds);
   let pooled = requirePooled(g.pooled);
