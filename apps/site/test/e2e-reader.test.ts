@@ -251,7 +251,7 @@ describe('every reader: contrast, phone, keyboard', () => {
     await page.keyboard.press('Tab');
     await page.keyboard.type('print("edited by keyboard");');
     // The page's record of the code follows the editor's state (a React effect after the keystrokes).
-    await page.waitForFunction(() => window.__sdtextCells?.['tok-tokenize']?.code.endsWith('\n  print("edited by keyboard");') === true, undefined, { timeout: 5_000 });
+    await expect.poll(() => page.evaluate(() => window.__sdtextCells?.['tok-tokenize']?.code ?? ''), { timeout: 5_000 }).toMatch(/\n {2}print\("edited by keyboard"\);$/);
     await page.keyboard.press('Shift+Enter');
     await page.waitForSelector('[data-cell="tok-tokenize"][data-status="done"]');
     expect(await page.locator('[data-cell="tok-tokenize"] [data-testid="cell-output"]').textContent()).toContain('edited by keyboard');

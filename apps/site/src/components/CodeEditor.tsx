@@ -34,15 +34,15 @@ export default function CodeEditor({ value, onChange, onRun, label }: Props): Re
         onRun();
       } else if (e.key === 'Tab' && !e.shiftKey) {
         e.preventDefault();
+        // Two spaces at the caret, in the textarea itself, the caret after them at once; the input
+        // event hands the new text to React. (Setting the text through React and moving the caret a
+        // frame later let keys typed in between land at the end of the text.)
         const el = e.currentTarget;
-        const { selectionStart: s, selectionEnd: t } = el;
-        onChange(`${value.slice(0, s)}  ${value.slice(t)}`);
-        requestAnimationFrame(() => {
-          el.selectionStart = el.selectionEnd = s + 2;
-        });
+        el.setRangeText('  ', el.selectionStart, el.selectionEnd, 'end');
+        el.dispatchEvent(new Event('input', { bubbles: true }));
       }
     },
-    [onChange, onRun, value],
+    [onRun],
   );
   const theme = colorMode === 'dark' ? darkCodeTheme : lightCodeTheme;
   return (
