@@ -1,4 +1,13 @@
+import type { LockOptions } from 'proper-lockfile';
 import { HubError } from './errors.js';
+
+// In a variable, so browser bundlers leave this Node-only dependency alone (the hub cache on disk,
+// and so its lock, exists only in Node).
+const LOCKFILE_PACKAGE = 'proper-lockfile';
+
+interface LockfileModule {
+  lock(file: string, options: LockOptions): Promise<() => Promise<void>>;
+}
 
 /**
  * Runs `work` holding the cross-process lock of one blob (proper-lockfile: an atomic mkdir, its
@@ -8,7 +17,7 @@ import { HubError } from './errors.js';
 export async function withBlobLock<T>(lockPath: string, what: string, work: () => Promise<T>): Promise<T> {
   const { mkdir } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
-  const lockfile = (await import('proper-lockfile')).default;
+  const lockfile = ((await import(/* @vite-ignore */ /* webpackIgnore: true */ LOCKFILE_PACKAGE)) as { default: LockfileModule }).default;
   await mkdir(dirname(lockPath), { recursive: true });
   let compromised: Error | null = null;
   const release = await lockfile.lock(lockPath, {
