@@ -60,7 +60,7 @@ export function explainPrompt(prompt: string, dialect: Dialect, tokenizer: Promp
   return {
     dialect,
     pieces: parseComfyPieces(prompt).map(({ text, weight }) => ({ text, weight })),
-    chunks: tokenizeWithWeights(prompt, tokenizer, { padWithEnd }).map((c) => ({ tokens: c.map(([t]) => t), weights: c.map(([, w]) => w) })),
+    chunks: tokenizeWithWeights(prompt, tokenizer, { padWithEnd }).map((c) => ({ tokens: c.map(([t]) => (typeof t === 'number' ? t : 0)), weights: c.map(([, w]) => w) })),
   };
 }
 
@@ -104,5 +104,5 @@ export async function encodePromptWithDialect(
     bosTokenId: tokenizer.bosTokenId,
     eosTokenId: tokenizer.eosTokenId,
   });
-  return { ...out, chunks: chunks.map((c) => ({ tokens: c.map(([t]) => t), weights: c.map(([, w]) => w) })) };
+  return { ...out, chunks: chunks.map((c) => ({ tokens: c.map(([t]) => (typeof t === 'number' ? t : 0)), weights: c.map(([, w]) => w) })) };
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from '../encoder.js';
+import type { Tensor, TokenInsertion } from '../encoder.js';
 import type { EncoderCache } from '../encoder-cache.js';
 import type { TokenWeight } from './tokenize.js';
 
@@ -11,6 +11,14 @@ export interface ComfyEncodeOptions {
   padTokenId: number;
   bosTokenId: number;
   eosTokenId: number;
+  /**
+   * The encoder's width. With it, an embedding vector of another width is dropped as ComfyUI's
+   * set_up_textual_embeddings drops it (a warning; the row closes up and is padded at its end,
+   * weights staying with the positions). Without it such a vector is an error.
+   */
+  hiddenSize?: number;
+  /** Where that warning goes. Default console.warn. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ComfyConditioning {
@@ -26,11 +34,18 @@ export interface ComfyConditioning {
  * then `(z - z_empty) * w + z_empty` (a lerp away from the empty prompt, not a plain scale).
  */
 export async function encodeComfy(chunks: readonly TokenWeight[][], cache: EncoderCache, options: ComfyEncodeOptions): Promise<ComfyConditioning> {
-  const rows = chunks.map((c) => c.map(([t]) => t));
+  const { rows, insertions } = withEmbeddings(chunks, options);
   const hasWeights = chunks.some((c) => c.some(([, w]) => w !== 1.0));
   const length = Math.max(...rows.map((r) => r.length));
-  if (hasWeights) rows.push([options.bosTokenId, options.eosTokenId, ...new Array<number>(length - 2).fill(options.padTokenId)]);
-  const encoded = await cache.encodeRows(rows, { clipSkip: options.clipSkip ?? 1, finalNorm: options.finalNorm ?? true });
+  if (hasWeights) {
+    rows.push([options.bosTokenId, options.eosTokenId, ...new Array<number>(length - 2).fill(options.padTokenId)]);
+    insertions.push([]);
+  }
+  const encoded = await cache.encodeRows(rows, {
+    clipSkip: options.clipSkip ?? 1,
+    finalNorm: options.finalNorm ?? true,
+    ...(insertions.some((x) => x.length > 0) ? { insertions } : {}),
+  });
   const H = encoded[0]!.hiddenSize;
   const empty = hasWeights ? encoded[encoded.length - 1]!.hidden : undefined;
 
@@ -55,4 +70,33 @@ export async function encodeComfy(chunks: readonly TokenWeight[][], cache: Encod
     embeds: { data: embeds, dims: [1, chunks.length * length, H] },
     ...(first ? { pooled: { data: first.slice(), dims: [1, first.length] } } : {}),
   };
+}
+
+/**
+ * The ids ComfyUI's set_up_textual_embeddings gives the encoder, as ids and inserted vectors: an
+ * embedding's vector takes a position of its own (its id here is 0: it only matters for pooling,
+ * which the EOS decides in both), one of the wrong width is left out and the row padded at its end.
+ */
+function withEmbeddings(chunks: readonly TokenWeight[][], options: ComfyEncodeOptions): { rows: number[][]; insertions: TokenInsertion[][] } {
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const rows: number[][] = [];
+  const insertions: TokenInsertion[][] = [];
+  for (const chunk of chunks) {
+    const row: number[] = [];
+    const inserted: TokenInsertion[] = [];
+    for (const [token] of chunk) {
+      if (typeof token === 'number') {
+        row.push(token);
+      } else if (options.hiddenSize === undefined || token.vector.length === options.hiddenSize) {
+        inserted.push({ position: row.length, vector: token.vector });
+        row.push(0);
+      } else {
+        warn(`WARNING: shape mismatch when trying to apply embedding, embedding will be ignored ${token.vector.length} != ${options.hiddenSize}`);
+      }
+    }
+    while (row.length < chunk.length) row.push(options.padTokenId);
+    rows.push(row);
+    insertions.push(inserted);
+  }
+  return { rows, insertions };
 }

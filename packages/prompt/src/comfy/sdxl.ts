@@ -1,4 +1,5 @@
 import { concatHidden, requirePooled, type SdxlConditioning, type SdxlEncoder } from '../sdxl.js';
+import type { ComfyEmbeddings } from './embedding-folder.js';
 import { encodeComfy } from './encode.js';
 import { tokenizeWithWeights, type TokenWeight } from './tokenize.js';
 
@@ -8,6 +9,11 @@ export interface ComfySdxlOptions {
    * hidden_states[-n] without final norm. Unset: SDXLClipModel's own layers, which are n = 2 for both.
    */
   clipSkip?: number;
+  /** The embeddings folder as each tokenizer reads it (SDXLClipL: `clip_l` vectors; SDXLClipG: `clip_g`). */
+  embeddings?: { l: ComfyEmbeddings; g: ComfyEmbeddings };
+  /** The encoders' widths (see ComfyEncodeOptions.hiddenSize). */
+  hiddenSizes?: { l: number; g: number };
+  onWarning?: (message: string) => void;
 }
 
 export interface ComfySdxlConditioning extends SdxlConditioning {
@@ -23,14 +29,17 @@ export interface ComfySdxlConditioning extends SdxlConditioning {
  */
 export async function encodeComfySdxl(text: string, clipL: SdxlEncoder, clipG: SdxlEncoder, options: ComfySdxlOptions = {}): Promise<ComfySdxlConditioning> {
   const clipSkip = options.clipSkip ?? 2;
-  const g = tokenizeWithWeights(text, clipG.tokenizer, { padWithEnd: false });
-  const l = tokenizeWithWeights(text, clipL.tokenizer, { padWithEnd: true });
+  const warn = options.onWarning ? { onWarning: options.onWarning } : {};
+  const g = tokenizeWithWeights(text, clipG.tokenizer, { padWithEnd: false, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.g } : {}) });
+  const l = tokenizeWithWeights(text, clipL.tokenizer, { padWithEnd: true, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.l } : {}) });
   const gOut = await encodeComfy(g, clipG.cache, {
     clipSkip,
     finalNorm: false,
     padTokenId: 0,
     bosTokenId: clipG.tokenizer.bosTokenId,
     eosTokenId: clipG.tokenizer.eosTokenId,
+    ...warn,
+    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.g } : {}),
   });
   const lOut = await encodeComfy(l, clipL.cache, {
     clipSkip,
@@ -38,6 +47,8 @@ export async function encodeComfySdxl(text: string, clipL: SdxlEncoder, clipG: S
     padTokenId: clipL.tokenizer.eosTokenId,
     bosTokenId: clipL.tokenizer.bosTokenId,
     eosTokenId: clipL.tokenizer.eosTokenId,
+    ...warn,
+    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.l } : {}),
   });
   return { embeds: concatHidden(lOut.embeds, gOut.embeds), pooled: requirePooled(gOut.pooled), tokens: { l, g } };
 }

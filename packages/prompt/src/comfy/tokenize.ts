@@ -1,9 +1,17 @@
 import type { PromptTokenizer } from '../encoder.js';
 import { PromptError } from '../errors.js';
+import type { ComfyEmbeddings } from './embedding-folder.js';
 import { parseComfyPieces } from './parse-weights.js';
 
-/** A token id and its weight (ComfyUI's `(token, weight)` pair). */
-export type TokenWeight = [token: number, weight: number];
+/** One vector of an `embedding:name` (ComfyUI puts the tensor itself in the token list). */
+export interface EmbeddingToken {
+  /** The file it came from (its path in the folder). */
+  embedding: string;
+  vector: Float32Array;
+}
+
+/** A token id (or an embedding's vector) and its weight (ComfyUI's `(token, weight)` pair). */
+export type TokenWeight = [token: number | EmbeddingToken, weight: number];
 
 export interface ComfyTokenizeOptions {
   /** 77 for CLIP. */
@@ -12,7 +20,13 @@ export interface ComfyTokenizeOptions {
   padWithEnd?: boolean;
   /** Words of at least this many tokens may be split across chunks; shorter ones move whole. */
   maxWordLength?: number;
+  /** The embeddings folder: `embedding:name` words become its vectors (ComfyUI's embedding_directory). */
+  embeddings?: ComfyEmbeddings;
+  /** Where ComfyUI's warning for an unknown `embedding:name` goes (it drops the word). Default console.warn. */
+  onWarning?: (message: string) => void;
 }
+
+const EMBEDDING = 'embedding:';
 
 const vocabularies = new WeakMap<PromptTokenizer, Record<string, number>>();
 
@@ -23,11 +37,13 @@ function vocabOf(tokenizer: PromptTokenizer): Record<string, number> {
 }
 
 /**
- * ComfyUI's `SDTokenizer.tokenize_with_weights` (no textual inversion): weights from
- * `token_weights`, text split on spaces into words, each word tokenized alone (a word that is
- * itself a vocabulary entry is looked up as is), then packed into 77-token chunks without
- * splitting a word unless it is longer than `maxWordLength` tokens. A weight that is not a finite
- * number (`(cat:nan)`, `(cat:inf)`) throws PromptError: ComfyUI would write NaN/inf embeddings.
+ * ComfyUI's `SDTokenizer.tokenize_with_weights`: weights from `token_weights`, text split on
+ * spaces into words, each word tokenized alone (a word that is itself a vocabulary entry is looked
+ * up as is), then packed into 77-token chunks without splitting a word unless it is longer than
+ * `maxWordLength` tokens. With `embeddings`, a word `embedding:name` is that file's vectors, found
+ * as ComfyUI's load_embed finds it; a trailing comma is tried without (and kept as a word); an
+ * unknown one is dropped with ComfyUI's warning. A weight that is not a finite number
+ * (`(cat:nan)`, `(cat:inf)`) throws PromptError: ComfyUI would write NaN/inf embeddings.
  */
 export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, options: ComfyTokenizeOptions = {}): TokenWeight[][] {
   const maxLength = options.maxLength ?? 77;
@@ -37,10 +53,19 @@ export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, op
   const pad = (options.padWithEnd ?? true) ? end : 0;
   const vocab = vocabOf(tokenizer);
 
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const words: TokenWeight[][] = [];
   for (const { text: segment, weight } of parseComfyPieces(text)) {
-    for (const word of segment.replaceAll('\n', ' ').split(' ')) {
+    for (let word of segment.replaceAll('\n', ' ').split(' ')) {
       if (word === '') continue;
+      if (options.embeddings && word.startsWith(EMBEDDING)) {
+        const name = word.slice(EMBEDDING.length);
+        const { file, leftover } = tryEmbedding(options.embeddings, name);
+        if (!file) warn(`warning, embedding:${name} does not exist, ignoring`);
+        else words.push(file.vectors.map((vector): TokenWeight => [{ embedding: file.path, vector }, weight]));
+        if (leftover === '') continue;
+        word = leftover;
+      }
       const exact = Object.hasOwn(vocab, `${word}</w>`) ? [vocab[`${word}</w>`]!] : tokenizer.encode(word, { addSpecialTokens: false }).inputIds;
       words.push(exact.map((t): TokenWeight => [t, weight]));
     }
@@ -82,4 +107,13 @@ export function tokenizeWithWeights(text: string, tokenizer: PromptTokenizer, op
   batch.push([end, 1.0]);
   while (batch.length < maxLength) batch.push([pad, 1.0]);
   return batched;
+}
+
+/** SDTokenizer._try_get_embedding: the name, else the name without its commas (the cut-off end is left over). */
+function tryEmbedding(embeddings: ComfyEmbeddings, name: string): { file: ReturnType<ComfyEmbeddings['find']>; leftover: string } {
+  const file = embeddings.find(name);
+  if (file) return { file, leftover: '' };
+  const stripped = name.replace(/^,+|,+$/g, '');
+  if (stripped.length < name.length) return { file: embeddings.find(stripped), leftover: name.slice(stripped.length) };
+  return { file: null, leftover: '' };
 }
