@@ -49,10 +49,6 @@ interface NodeModuleFactory {
 const LAZY_CODE =
   /[\\/](node_modules[\\/](\.pnpm[\\/])?(@tensorflow|onnxruntime-)|packages[\\/](tokenizer|text-encoder|pipeline|prompt|core|onnx|ftfy)[\\/]|src[\\/]lib[\\/](runner|runtime|cell-worker|prompt-worker|widget-tasks|load-|onnx-text-model|engine-choice|lazy|pyrepr|safetensors|prompt-pipe|tfjs-threaded))/;
 
-// @sdtext/onnx is not a dependency of the site's package.json (adding one needs an install): webpack
-// finds it in the workspace, and onnxruntime-web from there (packages/onnx/node_modules).
-const ONNX_PACKAGE_DIR = join(__dirname, '../../packages/onnx');
-
 function browserRuntimePlugin(): Plugin {
   return {
     name: 'sdtext-browser-runtime',
@@ -68,7 +64,6 @@ function browserRuntimePlugin(): Plugin {
         alias[`node:${name}`] = false;
       }
       if (isServer) for (const name of BROWSER_ONLY_MODULES) alias[name] = false;
-      const paths: Record<string, string> = isServer ? {} : { '@sdtext/onnx': ONNX_PACKAGE_DIR };
       // Browsers run onnxruntime-web; the Node runtime never reaches a page.
       alias['onnxruntime-node'] = false;
       // The hub client's cross-process lock guards Node's disk cache only (browsers keep Cache Storage).
@@ -78,7 +73,7 @@ function browserRuntimePlugin(): Plugin {
         // `import text from 'file?raw'`: the file's text (the tfjs factory stand-in reads its script so).
         module: { rules: [{ resourceQuery: /raw/, type: 'asset/source' }] },
         resolve: {
-          alias: { ...alias, ...paths },
+          alias,
           fallback: Object.fromEntries(NODE_BUILTINS.map((n) => [n, false])),
           // onnxruntime-web's build without its glue script inlined: the glue (.mjs) and the binary
           // (.wasm) are served from generated/ort/, so its pthread workers start from a real file
