@@ -7,7 +7,7 @@ import { mappedWeights } from './mapped-weights.js';
 import { concatChunks } from './onnx/proto-writer.js';
 import { collectGarbage, writeModelFolder, writeTempModelFolder } from './model-folder.js';
 import type { OnnxModelOptions } from './onnx-clip-text-model.js';
-import { defaultRuntime } from './runtime.js';
+import { defaultRuntime, hasWebGpu } from './runtime.js';
 import { createSession, type OrtSession } from './session.js';
 import { loadCheckpointWeights, memoryWeights, type LoadWeightsOptions } from './weights.js';
 
@@ -121,7 +121,10 @@ export async function checkpointSession(
     hiddenStates: true,
     attentions: true,
     inputsEmbeds: true,
-    transposeWeights: runtime === 'web',
+    // Only WebGPU's FusedMatMul ignores transB: on wasm the weights stay as stored (no 340M-float
+    // transpose in JavaScript). If WebGPU is asked first and then fails, wasm runs the transposed
+    // graph (plain MatMul) just as well.
+    transposeWeights: runtime === 'web' && (options.executionProviders ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']))[0] === 'webgpu',
     quantize,
   });
   if (transfer === 'memory') {
