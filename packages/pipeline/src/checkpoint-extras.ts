@@ -5,8 +5,10 @@ import {
   type EmbeddingVectors,
   type LoraMerge,
   type TextEncoderName,
+  type TextualInversionFile,
 } from '@sdtext/core';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
+import { readEmbeddingFolder, type EmbeddingFile } from './embedding-folder.js';
 
 /**
  * Textual inversion and LoRA for the pipeline, as diffusers' `load_textual_inversion` and
@@ -15,8 +17,13 @@ import type { CLIPTokenizer } from '@sdtext/tokenizer';
  * weights. The weights are changed on @sdtext/core's weight stream, so both engines load them alike.
  */
 
-/** A textual inversion file (path, URL, bytes or Blob), or one with the token to use instead of the file's. */
-export type TextualInversionInput = ByteSource | { file: ByteSource; token?: string; name?: string };
+/**
+ * A textual inversion file (path, URL, bytes or Blob), or one with the token to use instead of the
+ * file's, or a folder of them (`{ folder }`, or a path that is a folder; Node): each file is then
+ * found by its name in the dialects (webui: its stem; ComfyUI: `embedding:` and its path there),
+ * and not added as a diffusers token (civitai files would all be `emb_params`).
+ */
+export type TextualInversionInput = ByteSource | { file: ByteSource; token?: string; name?: string } | { folder: string };
 
 /** A LoRA file and its scale (default 1: diffusers' `lora_scale`, A1111's `<lora:name:1>`). */
 export type LoraInput = ByteSource | { file: ByteSource; scale?: number; name?: string };
@@ -25,6 +32,60 @@ const fileOf = (x: ByteSource | { file: ByteSource }): ByteSource =>
   typeof x === 'object' && x !== null && 'file' in x && !(x instanceof Uint8Array) ? x.file : (x as ByteSource);
 const nameOf = (x: { name?: string } | ByteSource): string | undefined =>
   typeof x === 'object' && x !== null && 'name' in x && typeof (x as { name?: unknown }).name === 'string' ? (x as { name: string }).name : undefined;
+const tokenOf = (x: TextualInversionInput): string | undefined =>
+  typeof x === 'object' && x !== null && 'file' in x && !(x instanceof Uint8Array) ? x.token : undefined;
+
+/** A file of a textual inversion input, read: diffusers' token rule applies to it. */
+export interface ReadTextualInversion {
+  ti: TextualInversionFile;
+  /** The token the caller gave instead of the file's. */
+  token?: string | undefined;
+}
+
+/**
+ * Reads textual inversion inputs: the files given one by one (for diffusers' tokens) and every
+ * file, folders' included, for the dialects' names. A folder's unreadable file is reported and
+ * skipped, as webui does; a file given alone must read.
+ */
+export async function readTextualInversionInputs(
+  inputs: readonly TextualInversionInput[],
+  onWarning: (message: string) => void,
+): Promise<{ tokens: ReadTextualInversion[]; named: EmbeddingFile[] }> {
+  const tokens: ReadTextualInversion[] = [];
+  const named: EmbeddingFile[] = [];
+  for (const input of inputs) {
+    const folder = await folderOf(input);
+    if (folder !== null) {
+      named.push(...(await readEmbeddingFolder(folder, onWarning)));
+      continue;
+    }
+    const name = nameOf(input as ByteSource);
+    const ti = await readTextualInversion(fileOf(input as ByteSource), name !== undefined ? { name } : {});
+    tokens.push({ ti, token: tokenOf(input) });
+    named.push(embeddingFileOf(ti));
+  }
+  return { tokens, named };
+}
+
+/** A folder input: `{ folder }`, or a string path that is a folder (Node). */
+async function folderOf(input: TextualInversionInput): Promise<string | null> {
+  if (typeof input === 'object' && input !== null && 'folder' in input) return input.folder;
+  if (typeof input !== 'string' || /^[a-z][a-z0-9+.-]*:\/\//i.test(input) || typeof process === 'undefined' || !process.versions?.node) return null;
+  const fs = await import('node:fs');
+  try {
+    return (await fs.promises.stat(input)).isDirectory() ? input : null;
+  } catch {
+    return null; // not there: reading it as a file says so
+  }
+}
+
+/** A file given alone, as the dialects name it: its file name (ComfyUI) and stem (webui). */
+function embeddingFileOf(ti: TextualInversionFile): EmbeddingFile {
+  const base = ti.file.replace(/[?#].*$/, '').split(/[\\/]/).pop() ?? ti.file;
+  const dot = base.lastIndexOf('.');
+  const vectors = new Map([...ti.vectors].map(([k, v]) => [k, Array.from({ length: v.count }, (_, i) => v.data.slice(i * v.dim, (i + 1) * v.dim))]));
+  return { path: base, stem: dot > 0 ? base.slice(0, dot) : base, file: ti.file, vectors };
+}
 
 /** The LoRAs for each text encoder, files read (text encoder tensors only). */
 export async function readLoras(inputs: readonly LoraInput[]): Promise<Map<TextEncoderName, LoraMerge[]>> {
@@ -53,11 +114,17 @@ export async function addTextualInversions(
   inputs: readonly TextualInversionInput[],
   tokenizers: ReadonlyMap<TextEncoderName, CLIPTokenizer>,
 ): Promise<Map<TextEncoderName, EmbeddingVectors>> {
+  const { tokens } = await readTextualInversionInputs(inputs, () => undefined);
+  return addReadTextualInversions(tokens, tokenizers);
+}
+
+/** addTextualInversions on files already read (folders' files are never added as tokens). */
+export function addReadTextualInversions(
+  inputs: readonly ReadTextualInversion[],
+  tokenizers: ReadonlyMap<TextEncoderName, CLIPTokenizer>,
+): Map<TextEncoderName, EmbeddingVectors> {
   const pending = new Map<TextEncoderName, { tokens: string[]; rows: Float32Array[]; dim: number }>();
-  for (const input of inputs) {
-    const name = nameOf(input);
-    const ti = await readTextualInversion(fileOf(input), name !== undefined ? { name } : {});
-    const given = typeof input === 'object' && input !== null && 'file' in input && !(input instanceof Uint8Array) ? input.token : undefined;
+  for (const { ti, token: given } of inputs) {
     const token = given ?? ti.token;
     if (!token) throw new Error(`${ti.file}: the file names no token; pass { file, token: '<my-token>' }`);
     for (const [encoder, vectors] of ti.vectors) {

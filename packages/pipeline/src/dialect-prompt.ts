@@ -1,16 +1,23 @@
 import {
+  a1111BatchEncoder,
+  a1111SdxlBatchEncoder,
   encodeA1111,
+  encodeA1111Schedule,
   encodeA1111Sdxl,
   encodeComfy,
   encodeComfySdxl,
   encodeCompel,
   encodeCompelSdxl,
   tokenizeWithWeights,
+  type A1111Embeddings,
+  type ComfyEmbeddings,
+  type ConditioningStep,
   type EncoderCache,
   type SdxlEncoder,
   type Tensor,
 } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
+import { dialectClipSkip } from './dialect-clip-skip.js';
 import type { ArrayTensor } from './embeddings.js';
 
 /** Prompt syntaxes `encodePrompt` understands besides diffusers' plain text. */
@@ -24,31 +31,59 @@ export function checkDialect(dialect: unknown): PromptDialect {
   return dialect as PromptDialect;
 }
 
+/** How a dialect prompt is encoded: the options of encodePrompt that front ends have. */
+export interface DialectSettings {
+  dialect: PromptDialect;
+  /** As the front end numbers it (see dialectClipSkip). */
+  clipSkip: number | undefined;
+  /** webui's "Pad prompt/negative prompt" (a1111 only). */
+  padCondUncond: boolean;
+  /** webui's "Clip skip SDXL" (a1111 on SDXL only). */
+  sdxlClipLSkip: boolean;
+  warn: (message: string) => void;
+}
+
+/** One text encoder as the dialects drive it. */
+export interface DialectEncoder {
+  tokenizer: CLIPTokenizer;
+  cache: EncoderCache;
+  /** The encoder's layers and width. */
+  layers: number;
+  hiddenSize: number;
+  /** Embeddings by name: webui's (file stems) and ComfyUI's (`embedding:path`). */
+  a1111Embeddings?: A1111Embeddings | undefined;
+  comfyEmbeddings?: ComfyEmbeddings | undefined;
+}
+
+/** SD 2.x's OpenCLIP-H tokenizer pads with "!" (0), SD 1.x's CLIP-L with EOS: what webui and ComfyUI also go by. */
+const isOpenClip = (e: DialectEncoder): boolean => e.tokenizer.padTokenId !== e.tokenizer.eosTokenId;
+
 /**
- * Prompts and (with guidance) negative prompts in a dialect, at one length, as that front end
- * hands them to a UNet. compel encodes both in one call, which pads them alike
- * (`pad_conditioning_tensors_to_same_length`), with long prompts kept whole
- * (`truncate_long_prompts=False`); the others are brought to one length by `sameLength`.
+ * Prompts and (with guidance) negative prompts in a dialect, as that front end hands them to a
+ * UNet. compel encodes both in one call, which pads them alike (`pad_conditioning_tensors_to_same_length`),
+ * with long prompts kept whole (`truncate_long_prompts=False`); ComfyUI repeats the shorter to a
+ * common length; webui runs each at its own length unless "Pad prompt/negative prompt" is on.
  */
 export async function encodeDialectPair(
-  dialect: PromptDialect,
+  settings: DialectSettings,
   prompts: readonly string[],
   negatives: readonly string[] | null,
-  tokenizer: CLIPTokenizer,
-  cache: EncoderCache,
-  clipSkip: number,
+  encoder: DialectEncoder,
 ): Promise<{ prompt: ArrayTensor; negative: ArrayTensor | null }> {
+  const { dialect } = settings;
+  const clipSkip = dialectClipSkip(dialect, settings.clipSkip, { openClip: isOpenClip(encoder), layers: encoder.layers }, settings.warn);
+  const { tokenizer, cache } = encoder;
   if (dialect === 'compel') {
     const all = [...prompts, ...(negatives ?? [])];
     const out = asArray((await encodeCompel(all, tokenizer, cache, { clipSkip, truncateLongPrompts: false, padTokenId: tokenizer.padTokenId })).embeds);
-    const [, seq, hidden] = out.shape as [number, number, number];
-    const rows = (from: number, to: number): ArrayTensor => ({ data: out.data.slice(from * seq * hidden, to * seq * hidden), shape: [to - from, seq, hidden] });
-    return { prompt: rows(0, prompts.length), negative: negatives ? rows(prompts.length, all.length) : null };
+    return { prompt: sliceRows(out, 0, prompts.length), negative: negatives ? sliceRows(out, prompts.length, all.length) : null };
   }
-  const prompt = await encodeDialect(dialect, prompts, tokenizer, cache, clipSkip);
+  const encode = (texts: readonly string[]): Promise<ArrayTensor> => encodeDialect(dialect, texts, encoder, clipSkip, settings.warn);
+  const prompt = await encode(prompts);
   if (!negatives) return { prompt, negative: null };
-  const negative = await encodeDialect(dialect, negatives, tokenizer, cache, clipSkip);
-  const [a, b] = await sameLength(dialect, prompt, negative, () => encodeDialect(dialect, [''], tokenizer, cache, clipSkip));
+  const negative = await encode(negatives);
+  if (dialect === 'a1111' && !settings.padCondUncond) return { prompt, negative };
+  const [a, b] = await sameLength(dialect, prompt, negative, () => encode(['']));
   return { prompt: a, negative: b };
 }
 
@@ -61,23 +96,26 @@ export interface SdxlDialectPair {
 }
 
 /**
- * encodeDialectPair for SDXL's two encoders (@sdtext/prompt's encode*Sdxl). `clipSkip` is
- * diffusers' k (undefined: each front end's own layers): A1111 as webui with "Clip skip SDXL" on
- * (CLIP-L `hidden_states[-(k + 2)]`), ComfyUI as CLIPSetLastLayer(-(k + 2)) on both; compel's SDXL
- * has no clip skip. A1111 zeroes an all-empty negative prompt, as webui does for SDXL.
+ * encodeDialectPair for SDXL's two encoders (@sdtext/prompt's encode*Sdxl). Clip skip as each front
+ * end has it on SDXL: webui ignores it unless "Clip skip SDXL" (`sdxlClipLSkip`: CLIP-L
+ * `hidden_states[-n]`, unnormed); ComfyUI's CLIPSetLastLayer(-n) sets both encoders to
+ * `hidden_states[-n]` (its default is -2); compel's SDXL has none. webui zeroes an all-empty
+ * negative prompt.
  */
 export async function encodeDialectPairSdxl(
-  dialect: PromptDialect,
+  settings: DialectSettings,
   prompts: readonly string[],
   negatives: readonly string[] | null,
-  clipL: SdxlEncoder,
-  clipG: SdxlEncoder,
-  clipSkip: number | undefined,
+  clipL: DialectEncoder,
+  clipG: DialectEncoder,
 ): Promise<SdxlDialectPair> {
+  const { dialect } = settings;
+  const l: SdxlEncoder = { tokenizer: clipL.tokenizer, cache: clipL.cache };
+  const g: SdxlEncoder = { tokenizer: clipG.tokenizer, cache: clipG.cache };
   if (dialect === 'compel') {
-    if (clipSkip) throw new Error("compel's SDXL conditioning has no clip skip (PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED)");
+    if (settings.clipSkip) throw new Error("compel's SDXL conditioning has no clip skip (PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED)");
     const all = [...prompts, ...(negatives ?? [])];
-    const out = await encodeCompelSdxl(all, clipL, clipG, { truncateLongPrompts: false });
+    const out = await encodeCompelSdxl(all, l, g, { truncateLongPrompts: false });
     const embeds = asArray(out.embeds);
     const pooled = asArray(out.pooled);
     const n = prompts.length;
@@ -90,14 +128,13 @@ export async function encodeDialectPairSdxl(
   }
   const encode = async (texts: readonly string[], isNegativePrompt: boolean): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor }> => {
     if (dialect === 'a1111') {
-      const skip = clipSkip === undefined ? {} : { clipSkip: clipSkip + 2, sdxlClipLSkip: true };
-      const out = await encodeA1111Sdxl(texts, clipL, clipG, { ...skip, isNegativePrompt });
+      const out = await encodeA1111Sdxl(texts, l, g, { ...a1111SdxlSkip(settings, clipL), ...a1111SdxlEmbeddings(clipL, clipG), isNegativePrompt });
       return { embeds: asArray(out.embeds), pooled: asArray(out.pooled) };
     }
     const rows: ArrayTensor[] = [];
     const pooled: Float32Array[] = [];
     for (const text of texts) {
-      const out = await encodeComfySdxl(text, clipL, clipG, clipSkip === undefined ? {} : { clipSkip: clipSkip + 2 });
+      const out = await encodeComfySdxl(text, l, g, { ...comfySdxlSkip(settings, clipL, clipG), ...comfySdxlEmbeddings(settings, clipL, clipG) });
       rows.push(asArray(out.embeds));
       pooled.push(out.pooled.data);
     }
@@ -109,8 +146,87 @@ export async function encodeDialectPairSdxl(
   const prompt = await encode(prompts, false);
   if (!negatives) return { prompt: prompt.embeds, pooled: prompt.pooled, negative: null, negativePooled: null };
   const negative = await encode(negatives, true);
+  if (dialect === 'a1111' && !settings.padCondUncond) return { prompt: prompt.embeds, pooled: prompt.pooled, negative: negative.embeds, negativePooled: negative.pooled };
   const [a, b] = await sameLength(dialect, prompt.embeds, negative.embeds, async () => (await encode([''], false)).embeds);
   return { prompt: a, pooled: prompt.pooled, negative: b, negativePooled: negative.pooled };
+}
+
+/**
+ * webui's conditioning over the sampling steps (prompt editing, alternation, AND), SD 1.x/2.x: see
+ * @sdtext/prompt's encodeA1111Schedule.
+ */
+export async function encodeA1111Steps(
+  settings: DialectSettings,
+  prompts: readonly string[],
+  negatives: readonly string[] | null,
+  encoder: DialectEncoder,
+  steps: { steps: number; hiresSteps?: number | undefined },
+): Promise<ConditioningStep[]> {
+  const clipSkip = dialectClipSkip('a1111', settings.clipSkip, { openClip: isOpenClip(encoder), layers: encoder.layers }, settings.warn);
+  const batch = a1111BatchEncoder(encoder.tokenizer, encoder.cache, {
+    clipSkip,
+    padTokenId: encoder.tokenizer.padTokenId,
+    ...(encoder.a1111Embeddings ? { embeddings: encoder.a1111Embeddings } : {}),
+  });
+  return encodeA1111Schedule(prompts, negatives, batch, scheduleOptions(settings, steps));
+}
+
+/** encodeA1111Steps on SDXL's two encoders. */
+export async function encodeA1111StepsSdxl(
+  settings: DialectSettings,
+  prompts: readonly string[],
+  negatives: readonly string[] | null,
+  clipL: DialectEncoder,
+  clipG: DialectEncoder,
+  steps: { steps: number; hiresSteps?: number | undefined },
+): Promise<ConditioningStep[]> {
+  const batch = a1111SdxlBatchEncoder(
+    { tokenizer: clipL.tokenizer, cache: clipL.cache },
+    { tokenizer: clipG.tokenizer, cache: clipG.cache },
+    { ...a1111SdxlSkip(settings, clipL), ...a1111SdxlEmbeddings(clipL, clipG) },
+  );
+  return encodeA1111Schedule(prompts, negatives, batch, scheduleOptions(settings, steps));
+}
+
+function scheduleOptions(settings: DialectSettings, { steps, hiresSteps }: { steps: number; hiresSteps?: number | undefined }) {
+  return { steps, ...(hiresSteps !== undefined ? { hiresSteps } : {}), padCondUncond: settings.padCondUncond };
+}
+
+/** webui on SDXL: Clip skip only with "Clip skip SDXL", and then only CLIP-L's hidden_states[-n]. */
+function a1111SdxlSkip(settings: DialectSettings, clipL: DialectEncoder): { clipSkip?: number; sdxlClipLSkip?: boolean } {
+  const n = settings.clipSkip ?? 1;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`clipSkip in the a1111 dialect is webui's Clip skip (1 = last layer), got ${n}`);
+  if (!settings.sdxlClipLSkip) {
+    if (n > 1) settings.warn(`webui ignores Clip skip ${n} on SDXL unless "Clip skip SDXL" is on (sdxlClipLSkip): encoded as webui does`);
+    return {};
+  }
+  if (n > clipL.layers + 1) throw new Error(`Clip skip ${n} reaches past CLIP-L's embeddings: it has ${clipL.layers} layers`);
+  return { clipSkip: Math.max(n, 1), sdxlClipLSkip: true };
+}
+
+function a1111SdxlEmbeddings(clipL: DialectEncoder, clipG: DialectEncoder): { embeddingsL?: A1111Embeddings; embeddingsG?: A1111Embeddings } {
+  return { ...(clipL.a1111Embeddings ? { embeddingsL: clipL.a1111Embeddings } : {}), ...(clipG.a1111Embeddings ? { embeddingsG: clipG.a1111Embeddings } : {}) };
+}
+
+/** ComfyUI on SDXL: CLIPSetLastLayer(-n) is hidden_states[-n], unnormed, on both encoders. */
+function comfySdxlSkip(settings: DialectSettings, clipL: DialectEncoder, clipG: DialectEncoder): { clipSkip?: number } {
+  const n = settings.clipSkip;
+  if (n === undefined || n === 0) return {};
+  if (!Number.isInteger(n) || n > 0) {
+    throw new Error(`clipSkip in the comfy dialect is CLIPSetLastLayer's stop_at_clip_layer (-1 = last layer, -2 = penultimate), got ${n}`);
+  }
+  if (-n > Math.min(clipL.layers, clipG.layers)) {
+    throw new Error(`CLIPSetLastLayer(${n}) reaches past the SDXL encoders' layers (${clipL.layers} and ${clipG.layers}); ComfyUI would take their last normed layer, not done here`);
+  }
+  return { clipSkip: -n };
+}
+
+function comfySdxlEmbeddings(settings: DialectSettings, clipL: DialectEncoder, clipG: DialectEncoder) {
+  return {
+    onWarning: settings.warn,
+    hiddenSizes: { l: clipL.hiddenSize, g: clipG.hiddenSize },
+    ...(clipL.comfyEmbeddings && clipG.comfyEmbeddings ? { embeddings: { l: clipL.comfyEmbeddings, g: clipG.comfyEmbeddings } } : {}),
+  };
 }
 
 function sliceRows(t: ArrayTensor, from: number, to: number): ArrayTensor {
@@ -121,20 +237,35 @@ function sliceRows(t: ArrayTensor, from: number, to: number): ArrayTensor {
 /**
  * One batch of prompts in a dialect, as that front end conditions a UNet: A1111 encodes the batch
  * chunk by chunk (filler chunks for shorter prompts), ComfyUI one prompt at a time. `clipSkip` is
- * the front end's own count (1 = last layer).
+ * @sdtext/prompt's count (1 = last layer).
  */
 async function encodeDialect(
   dialect: 'a1111' | 'comfy',
   texts: readonly string[],
-  tokenizer: CLIPTokenizer,
-  cache: EncoderCache,
+  encoder: DialectEncoder,
   clipSkip: number,
+  warn: (message: string) => void,
 ): Promise<ArrayTensor> {
-  if (dialect === 'a1111') return asArray((await encodeA1111(texts, tokenizer, cache, { clipSkip, padTokenId: tokenizer.padTokenId })).embeds);
+  const { tokenizer, cache } = encoder;
+  if (dialect === 'a1111') {
+    const embeddings = encoder.a1111Embeddings ? { embeddings: encoder.a1111Embeddings } : {};
+    return asArray((await encodeA1111(texts, tokenizer, cache, { clipSkip, padTokenId: tokenizer.padTokenId, ...embeddings })).embeds);
+  }
   const rows: Tensor[] = [];
   for (const text of texts) {
-    const chunks = tokenizeWithWeights(text, tokenizer, { padWithEnd: tokenizer.padTokenId === tokenizer.eosTokenId });
-    const options = { clipSkip, padTokenId: tokenizer.padTokenId, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId };
+    const chunks = tokenizeWithWeights(text, tokenizer, {
+      padWithEnd: tokenizer.padTokenId === tokenizer.eosTokenId,
+      onWarning: warn,
+      ...(encoder.comfyEmbeddings ? { embeddings: encoder.comfyEmbeddings } : {}),
+    });
+    const options = {
+      clipSkip,
+      padTokenId: tokenizer.padTokenId,
+      bosTokenId: tokenizer.bosTokenId,
+      eosTokenId: tokenizer.eosTokenId,
+      hiddenSize: encoder.hiddenSize,
+      onWarning: warn,
+    };
     rows.push((await encodeComfy(chunks, cache, options)).embeds);
   }
   return stackRepeated(rows.map(asArray));
@@ -142,8 +273,8 @@ async function encodeDialect(
 
 /**
  * The prompt and negative embeddings at one length, as each front end makes them before the UNet:
- * A1111 appends encoded empty-prompt chunks to the shorter one (`pad_cond`), ComfyUI repeats each
- * to the least common multiple of the lengths (`CONDCrossAttn.concat`).
+ * A1111 with "Pad prompt/negative prompt" appends encoded empty-prompt chunks to the shorter one
+ * (`pad_cond`), ComfyUI repeats each to the least common multiple of the lengths (`CONDCrossAttn.concat`).
  */
 async function sameLength(
   dialect: 'a1111' | 'comfy',

@@ -1,10 +1,20 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core';
-import type { EncoderCache } from '@sdtext/prompt';
+import type { EncodeInputs, EncodeOutputs, FloatTensor, TextEncoderEngine } from '@sdtext/core';
+import { takesInputsEmbeds, usesPromptEditing, type A1111Embeddings, type ComfyEmbeddings, type ConditioningStep, type EncoderCache } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { concatLastAxis, repeatRows, zerosLike } from './array-ops.js';
-import { checkDialect, encodeDialectPair, encodeDialectPairSdxl, type PromptDialect } from './dialect-prompt.js';
+import {
+  checkDialect,
+  encodeA1111Steps,
+  encodeA1111StepsSdxl,
+  encodeDialectPair,
+  encodeDialectPairSdxl,
+  type DialectEncoder,
+  type DialectSettings,
+  type PromptDialect,
+} from './dialect-prompt.js';
 import { toArrayTensor, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
+import type { PromptSchedule, ScheduledConditioning } from './schedule-embeddings.js';
 import { truncationWarning } from './truncation-warning.js';
 
 /** diffusers' `encode_prompt` arguments, camelCased. */
@@ -22,9 +32,13 @@ export interface EncodePromptOptions {
   /** Classifier-free guidance (diffusers' `do_classifier_free_guidance`, true when guidance_scale > 1): also make the negative embeddings. Default true. */
   guidance?: boolean;
   /**
-   * Layers to skip from the end. SD: `hidden_states[-(clipSkip + 1)]` through the final LayerNorm;
-   * SDXL: `hidden_states[-(clipSkip + 2)]`, no LayerNorm. As in diffusers it applies to the prompt only,
-   * not to the negative prompt.
+   * Layers to skip from the end, numbered as the prompt's front end numbers them. Plain prompts
+   * (diffusers): SD `hidden_states[-(clipSkip + 1)]` through the final LayerNorm; SDXL
+   * `hidden_states[-(clipSkip + 2)]`, no LayerNorm; the prompt only, not the negative prompt.
+   * With a `dialect` it applies to both, read as that front end reads it: 'a1111' webui's
+   * "Clip skip" (1 = last layer; SD 2.x and SDXL ignore it, as webui does, see `sdxlClipLSkip`),
+   * 'comfy' CLIPSetLastLayer (-1 = last layer, -2 = penultimate; on SD 2.x ComfyUI counts
+   * OpenCLIP's whole tower, so its default is -2), 'compel' diffusers' numbering.
    */
   clipSkip?: number;
   /** Precomputed embeddings (tensors stay the caller's; the result holds copies). */
@@ -48,11 +62,30 @@ export interface EncodePromptOptions {
    * (`(x:1.3)`, `[x]`, BREAK, 75-token chunks, emphasis with the mean restored), 'comfy'
    * (`(x:1.3)` as a lerp from the empty prompt, word-preserving chunks) or 'compel' (`word+`,
    * `(x)1.3`, `.blend()`, `.and()`, down-weighting by masking; long prompts kept whole). Embeddings are then
-   * [B, 77 * chunks, H]; the negative prompt is brought to the same length as that front end does.
-   * `clipSkip` keeps diffusers' meaning (0 = last layer) and, as in those front ends, applies to
-   * the negative prompt too. Without it (default) the prompt is plain text, as diffusers reads it.
+   * [B, 77 * chunks, H]; the negative prompt gets that front end's length (webui: its own, see
+   * `padCondUncond`; ComfyUI: repeated to a common length; compel: padded alike). Without it
+   * (default) the prompt is plain text, as diffusers reads it.
    */
   dialect?: PromptDialect;
+  /**
+   * The sampling steps the conditioning is scheduled over: `encodePrompt` then returns a
+   * `PromptSchedule` (what the UNet is conditioned on at each step) instead of single embeddings.
+   * Needed for 'a1111' prompts with prompt editing (`[a:b:0.5]`, `[a:b:10]`), alternation
+   * (`[a|b]`) or `AND` (composable diffusion: one conditioning per part, with its weight); webui's
+   * step boundaries exactly (its end_at_step). Other dialects and plain prompts give one entry.
+   * webui passes its sampler's total steps (second-order samplers count steps twice).
+   */
+  steps?: number;
+  /** With `steps`: the hires-fix pass's steps; `steps` is then the first pass's (webui's 1.6+ scheduling: `[a:b:1.5]`). */
+  hiresSteps?: number;
+  /**
+   * 'a1111': webui's "Pad prompt/negative prompt" option. Off (default, as in webui) the prompt and
+   * negative prompt keep their own lengths (in 77-token chunks); on, the shorter gets encoded
+   * empty-prompt chunks until they match.
+   */
+  padCondUncond?: boolean;
+  /** 'a1111' on SDXL: webui's "Clip skip SDXL" (off by default): Clip skip then takes CLIP-L's `hidden_states[-n]`. */
+  sdxlClipLSkip?: boolean;
 }
 
 /** The first encoder's pass over the prompt (`returnEncoderOutputs`). */
@@ -73,6 +106,10 @@ export interface TextStage {
   useAttentionMask: boolean;
   /** Encoder outputs by chunk ids, for `dialect` prompts: a weight-only edit runs no encoder. */
   promptCache?: EncoderCache;
+  /** Textual inversion by name in the dialects: webui's (file stems) and ComfyUI's (`embedding:path`). */
+  embeddings?: { a1111?: A1111Embeddings | undefined; comfy?: ComfyEmbeddings | undefined };
+  /** Rows of tokens added after loading (ids past the encoder's table): passed as inputs_embeds. */
+  extraTokens?: ReadonlyMap<number, Float32Array>;
 }
 
 type Flavor = 'sd' | 'sdxl';
@@ -99,6 +136,7 @@ function passOptions(options: EncodePromptOptions): PassOptions {
 
 /** StableDiffusionPipeline.encode_prompt (SD 1.x / 2.x), on plain arrays. */
 export async function encodePromptSd(stage: TextStage, options: EncodePromptOptions): Promise<PromptEmbeddings<ArrayTensor>> {
+  if (options.steps !== undefined) throw new Error('with `steps` the result is a schedule: call encodePromptScheduleSd');
   if (options.dialect !== undefined) return encodePromptDialect(stage, options);
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
@@ -135,13 +173,11 @@ async function encodePromptDialect(stage: TextStage, options: EncodePromptOption
   if (options.promptEmbeds !== undefined || options.negativePromptEmbeds !== undefined) {
     throw new Error('`dialect` reads prompt text: pass `prompt` (and `negativePrompt`), not precomputed embeddings');
   }
-  if (!stage.promptCache) throw new Error('encodePromptSd with a dialect needs stage.promptCache (TextPipeline provides it)');
   const n = imagesPerPrompt(options);
   const prompts = promptList(options.prompt, undefined)!;
-  // The front ends count clip skip from 1 (the last layer): diffusers' k is their k + 1.
-  const clipSkip = options.clipSkip === undefined ? 1 : checkClipSkip(options.clipSkip, options.clipSkip + 1, stage.textEncoder.config.num_hidden_layers);
   const negatives = (options.guidance ?? true) ? negativeList(options.negativePrompt, prompts.length, prompts) : null;
-  const { prompt: promptEmbeds, negative } = await encodeDialectPair(dialect, prompts, negatives, stage.tokenizer, stage.promptCache, clipSkip);
+  if (dialect === 'a1111') needsNoSteps(prompts, negatives);
+  const { prompt: promptEmbeds, negative } = await encodeDialectPair(dialectSettings(dialect, options), prompts, negatives, dialectEncoder(stage));
   return {
     promptEmbeds: repeatRows(promptEmbeds, n),
     negativePromptEmbeds: negative && repeatRows(negative, n),
@@ -156,6 +192,7 @@ export async function encodePromptSdxl(
   forceZerosForEmptyPrompt: boolean,
   options: EncodePromptOptions,
 ): Promise<PromptEmbeddings<ArrayTensor>> {
+  if (options.steps !== undefined) throw new Error('with `steps` the result is a schedule: call encodePromptScheduleSdxl');
   if (options.dialect !== undefined) return encodePromptSdxlDialect(stages, options);
   const n = imagesPerPrompt(options);
   const guidance = options.guidance ?? true;
@@ -217,20 +254,11 @@ async function encodePromptSdxlDialect(stages: readonly [TextStage, TextStage], 
   if (options.prompt2 !== undefined || options.negativePrompt2 !== undefined) {
     throw new Error('`dialect` prompts go to both SDXL encoders, as the front ends send them: `prompt2` / `negativePrompt2` are not taken');
   }
-  const [l, g] = stages;
-  if (!l.promptCache || !g.promptCache) throw new Error('encodePromptSdxl with a dialect needs a promptCache on both stages (TextPipeline provides them)');
   const n = imagesPerPrompt(options);
   const prompts = promptList(options.prompt, undefined)!;
-  if (options.clipSkip !== undefined) checkClipSkip(options.clipSkip, options.clipSkip + 2, Math.min(l.textEncoder.config.num_hidden_layers, g.textEncoder.config.num_hidden_layers));
   const negatives = (options.guidance ?? true) ? negativeList(options.negativePrompt, prompts.length, prompts) : null;
-  const out = await encodeDialectPairSdxl(
-    dialect,
-    prompts,
-    negatives,
-    { tokenizer: l.tokenizer, cache: l.promptCache },
-    { tokenizer: g.tokenizer, cache: g.promptCache },
-    options.clipSkip,
-  );
+  if (dialect === 'a1111') needsNoSteps(prompts, negatives);
+  const out = await encodeDialectPairSdxl(dialectSettings(dialect, options), prompts, negatives, dialectEncoder(stages[0]), dialectEncoder(stages[1]));
   return {
     promptEmbeds: repeatRows(out.prompt, n),
     negativePromptEmbeds: out.negative && repeatRows(out.negative, n),
@@ -280,7 +308,7 @@ async function encode(
   if (message) warn!(message);
   const attentionMask = flavor === 'sd' && stage.useAttentionMask ? tokens.attentionMask : null;
   const wantHidden = flavor === 'sdxl' || clipSkip !== undefined || pass.outputHiddenStates;
-  const out = await stage.textEncoder.encode({ inputIds: tokens.inputIds, attentionMask, outputHiddenStates: wantHidden });
+  const out = await encodeIds(stage, { inputIds: tokens.inputIds, attentionMask, outputHiddenStates: wantHidden });
   const hidden = out.hiddenStates ?? [];
   const encoderPass: PromptEncoderPass = { inputIds: tokens.inputIds, attentionMask, outputs: out };
   const copy = (t: FloatTensor): ArrayTensor => (pass.returned ? { data: t.data.slice(), shape: [...t.dims] } : asArray(t));
@@ -312,6 +340,58 @@ function promptLength(stage: TextStage): number {
 
 function asArray(t: FloatTensor): ArrayTensor {
   return { data: t.data, shape: t.dims };
+}
+
+/**
+ * The encoder on ids, tokens added after loading included: their rows go in as inputs_embeds
+ * (the encoder's lookup for the others), and their ids still pick the pooled position, as
+ * diffusers' grown token table does.
+ */
+async function encodeIds(stage: TextStage, inputs: EncodeInputs & { inputIds: number[][] }): Promise<EncodeOutputs> {
+  const engine = stage.textEncoder;
+  const vocab = engine.config.vocab_size;
+  const extra = stage.extraTokens;
+  if (!extra || extra.size === 0 || !inputs.inputIds.some((row) => row.some((id) => id >= vocab))) return engine.encode(inputs);
+  if (!takesInputsEmbeds(engine)) throw new Error(`tokens added after loading need an encoder that takes inputs_embeds; ${engine.backend} does not`);
+  const embeds = await engine.embedTokens(inputs.inputIds.map((row) => row.map((id) => (id >= vocab ? 0 : id))));
+  const H = engine.config.hidden_size;
+  inputs.inputIds.flat().forEach((id, at) => {
+    if (id < vocab) return;
+    const row = extra.get(id);
+    if (!row) throw new Error(`token id ${id} is past the encoder's ${vocab} embeddings and no added embedding has it`);
+    embeds.data.set(row, at * H);
+  });
+  return engine.encode({ ...inputs, inputsEmbeds: embeds });
+}
+
+/** The dialect options of encodePrompt. */
+function dialectSettings(dialect: PromptDialect, options: EncodePromptOptions): DialectSettings {
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  if (options.padCondUncond !== undefined && dialect !== 'a1111') throw new Error('padCondUncond is webui\'s option: it applies to the a1111 dialect only');
+  return { dialect, clipSkip: options.clipSkip, padCondUncond: options.padCondUncond ?? false, sdxlClipLSkip: options.sdxlClipLSkip ?? false, warn };
+}
+
+function dialectEncoder(stage: TextStage): DialectEncoder {
+  if (!stage.promptCache) throw new Error('a dialect needs stage.promptCache on every encoder (TextPipeline provides them)');
+  return {
+    tokenizer: stage.tokenizer,
+    cache: stage.promptCache,
+    layers: stage.textEncoder.config.num_hidden_layers,
+    hiddenSize: stage.textEncoder.config.hidden_size,
+    a1111Embeddings: stage.embeddings?.a1111,
+    comfyEmbeddings: stage.embeddings?.comfy,
+  };
+}
+
+/** A prompt webui conditions step by step cannot be one tensor: say to pass `steps`. */
+function needsNoSteps(prompts: readonly string[], negatives: readonly string[] | null): void {
+  const which = prompts.find((p) => usesPromptEditing(p)) ?? negatives?.find((p) => usesPromptEditing(p, { negative: true }));
+  if (which !== undefined) {
+    throw new Error(
+      `${JSON.stringify(which.length > 60 ? `${which.slice(0, 57)}...` : which)} has prompt editing, alternation or AND: webui conditions it step by step; ` +
+        'pass `steps` (the sampling steps) to get its schedule of conditionings',
+    );
+  }
 }
 
 /** `fromEnd` for `hidden_states[-fromEnd]`, with a clear error when the model is too shallow for the clip skip. */
@@ -361,4 +441,109 @@ function sameShape(a: ArrayTensor, b: ArrayTensor, aName: string, bName: string)
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(`\`${aName}\` and \`${bName}\` must have the same shape, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
+}
+
+/** encodePrompt({ steps }) on SD 1.x/2.x: the conditioning at each sampling step (see PromptSchedule). */
+export async function encodePromptScheduleSd(stage: TextStage, options: EncodePromptOptions): Promise<PromptSchedule<ArrayTensor>> {
+  const steps = scheduleSteps(options);
+  if (options.dialect === 'a1111') {
+    const n = imagesPerPrompt(options);
+    const { prompts, negatives } = dialectPrompts(options);
+    const schedule = await encodeA1111Steps(dialectSettings('a1111', options), prompts, negatives, dialectEncoder(stage), steps);
+    return fromConditioningSteps(schedule, n);
+  }
+  return oneEntry(await encodePromptSd(stage, { ...options, steps: undefined, hiresSteps: undefined }), options, steps);
+}
+
+/** encodePrompt({ steps }) on SDXL. */
+export async function encodePromptScheduleSdxl(
+  stages: readonly [TextStage, TextStage],
+  forceZerosForEmptyPrompt: boolean,
+  options: EncodePromptOptions,
+): Promise<PromptSchedule<ArrayTensor>> {
+  const steps = scheduleSteps(options);
+  if (options.dialect === 'a1111') {
+    if (options.prompt2 !== undefined || options.negativePrompt2 !== undefined) {
+      throw new Error('`dialect` prompts go to both SDXL encoders, as the front ends send them: `prompt2` / `negativePrompt2` are not taken');
+    }
+    const n = imagesPerPrompt(options);
+    const { prompts, negatives } = dialectPrompts(options);
+    const schedule = await encodeA1111StepsSdxl(dialectSettings('a1111', options), prompts, negatives, dialectEncoder(stages[0]), dialectEncoder(stages[1]), steps);
+    return fromConditioningSteps(schedule, n);
+  }
+  return oneEntry(await encodePromptSdxl(stages, forceZerosForEmptyPrompt, { ...options, steps: undefined, hiresSteps: undefined }), options, steps);
+}
+
+function scheduleSteps(options: EncodePromptOptions): { steps: number; hiresSteps?: number } {
+  const check = (v: number, name: string): number => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
+    return v;
+  };
+  if (options.steps === undefined) throw new Error('a schedule needs `steps`');
+  const steps = check(options.steps, 'steps');
+  return options.hiresSteps === undefined ? { steps } : { steps, hiresSteps: check(options.hiresSteps, 'hiresSteps') };
+}
+
+function dialectPrompts(options: EncodePromptOptions): { prompts: readonly string[]; negatives: readonly string[] | null } {
+  if (options.promptEmbeds !== undefined || options.negativePromptEmbeds !== undefined) {
+    throw new Error('`dialect` reads prompt text: pass `prompt` (and `negativePrompt`), not precomputed embeddings');
+  }
+  const prompts = promptList(options.prompt, undefined)!;
+  return { prompts, negatives: (options.guidance ?? true) ? negativeList(options.negativePrompt, prompts.length, prompts) : null };
+}
+
+/** @sdtext/prompt's steps as the pipeline returns them: parts [n, T, H], negatives [B * n, T', H]; equal tensors shared. */
+function fromConditioningSteps(schedule: readonly ConditioningStep[], n: number): PromptSchedule<ArrayTensor> {
+  const made = new Map<unknown, ArrayTensor>();
+  const once = (key: unknown, make: () => ArrayTensor): ArrayTensor => {
+    let t = made.get(key);
+    if (!t) made.set(key, (t = make()));
+    return t;
+  };
+  const ids = new Map<unknown, number>();
+  const idOf = (x: unknown): number => ids.get(x) ?? (ids.set(x, ids.size), ids.size - 1);
+  const repeated = (t: { data: Float32Array; dims: number[] }): ArrayTensor => once(t, () => repeatRows({ data: t.data, shape: [1, ...t.dims] }, n));
+  const stacked = (ts: readonly { data: Float32Array; dims: number[] }[]): ArrayTensor =>
+    once(ts.map(idOf).join(','), () => {
+      const data = new Float32Array(ts.reduce((s, t) => s + t.data.length, 0));
+      ts.reduce((at, t) => (data.set(t.data, at), at + t.data.length), 0);
+      return repeatRows({ data, shape: [ts.length, ...ts[0]!.dims] }, n);
+    });
+  return {
+    schedule: schedule.map(
+      (entry): ScheduledConditioning<ArrayTensor> => ({
+        untilStep: entry.untilStep,
+        parts: entry.parts.map((p) => ({ prompt: p.prompt, weight: p.weight, text: p.text, embeds: repeated(p.embeds), pooledEmbeds: p.pooled ? repeated(p.pooled) : null })),
+        negativePromptEmbeds: entry.negatives ? stacked(entry.negatives.map((x) => x.embeds)) : null,
+        negativePooledPromptEmbeds: entry.negatives?.[0]?.pooled ? stacked(entry.negatives.map((x) => x.pooled!)) : null,
+      }),
+    ),
+  };
+}
+
+/** Embeddings without a schedule as one entry: each prompt's rows its one part, weight 1. */
+function oneEntry(out: PromptEmbeddings<ArrayTensor>, options: EncodePromptOptions, steps: { steps: number; hiresSteps?: number }): PromptSchedule<ArrayTensor> {
+  const n = imagesPerPrompt(options);
+  const texts = options.prompt === undefined ? [] : asList(options.prompt);
+  const batch = out.promptEmbeds.shape[0]! / n;
+  const rows = (t: ArrayTensor, b: number): ArrayTensor => {
+    const size = t.data.length / t.shape[0]!;
+    return { data: t.data.slice(b * n * size, (b + 1) * n * size), shape: [n, ...t.shape.slice(1)] };
+  };
+  return {
+    schedule: [
+      {
+        untilStep: steps.hiresSteps ?? steps.steps,
+        parts: Array.from({ length: batch }, (_, b) => ({
+          prompt: b,
+          weight: 1,
+          text: texts[b] ?? '',
+          embeds: rows(out.promptEmbeds, b),
+          pooledEmbeds: out.pooledPromptEmbeds ? rows(out.pooledPromptEmbeds, b) : null,
+        })),
+        negativePromptEmbeds: out.negativePromptEmbeds,
+        negativePooledPromptEmbeds: out.negativePooledPromptEmbeds,
+      },
+    ],
+  };
 }

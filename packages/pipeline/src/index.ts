@@ -32,11 +32,22 @@ export { type CachedFile } from './hub/node-cache.js';
 export { HubFileSource, type HubSourceOptions } from './hub/file-source.js';
 export { type ComponentSpec, type ModelIndex, hasComponent, parseModelIndex } from './model-index.js';
 export { type ArrayTensor, type PromptEmbeddings, disposeEmbeddings, embeddingsToArrays, embeddingsToTensors } from './embeddings.js';
-export { type EncodePromptOptions, type PromptEncoderPass, type TextStage, encodePromptSd, encodePromptSdxl } from './encode-prompt.js';
+export {
+  type EncodePromptOptions,
+  type PromptEncoderPass,
+  type TextStage,
+  encodePromptScheduleSd,
+  encodePromptScheduleSdxl,
+  encodePromptSd,
+  encodePromptSdxl,
+} from './encode-prompt.js';
+export { type PromptSchedule, type ScheduledConditioning, type ScheduledPart, disposeSchedule, scheduleToTensors } from './schedule-embeddings.js';
+export { type EmbeddingFile, readEmbeddingFile, readEmbeddingFolder } from './embedding-folder.js';
 export { pythonRepr, truncationWarning } from './truncation-warning.js';
 export {
   type EncodeArraysOptions,
   type EngineOptions,
+  type LoadTextualInversionOptions,
   type PipelineKind,
   type TextEncoder2Models,
   type TextEncoderModels,
@@ -54,5 +65,12 @@ export {
 } from './load-text-encoder.js';
 export { type DownloadComponentsOptions, type DownloadedFile, downloadTextComponents } from './download-components.js';
 export { PROMPT_DIALECTS, type PromptDialect } from './dialect-prompt.js';
-export { addTextualInversions, maybeConvertPrompt, readLoras, type LoraInput, type TextualInversionInput } from './checkpoint-extras.js';
+export {
+  addTextualInversions,
+  maybeConvertPrompt,
+  readLoras,
+  readTextualInversionInputs,
+  type LoraInput,
+  type TextualInversionInput,
+} from './checkpoint-extras.js';
 export { type OnnxEngineModule, type OnnxModuleSource } from './onnx-module.js';

@@ -12,14 +12,25 @@ import {
 import { EncoderCache, engineEncoder } from '@sdtext/prompt';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
-import { encodePromptSd, encodePromptSdxl, type EncodePromptOptions, type TextStage } from './encode-prompt.js';
+import { encodePromptScheduleSd, encodePromptScheduleSdxl, encodePromptSd, encodePromptSdxl, type EncodePromptOptions, type TextStage } from './encode-prompt.js';
 import { embeddingsToTensors, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
 import { encoderFolder } from './encoder-folder.js';
 import type { FileSource } from './file-source.js';
 import type { HubSourceOptions } from './hub/file-source.js';
 import { hasComponent, parseModelIndex, type ModelIndex } from './model-index.js';
 import { resolveSource } from './resolve-source.js';
-import { addTextualInversions, addedTokensOf, maybeConvertPrompt, readLoras, type LoraInput, type TextualInversionInput } from './checkpoint-extras.js';
+import {
+  addReadTextualInversions,
+  addedTokensOf,
+  maybeConvertPrompt,
+  readLoras,
+  readTextualInversionInputs,
+  type LoraInput,
+  type TextualInversionInput,
+} from './checkpoint-extras.js';
+import type { EmbeddingFile } from './embedding-folder.js';
+import { PipelineEmbeddings } from './named-embeddings.js';
+import { scheduleToTensors, type PromptSchedule } from './schedule-embeddings.js';
 import { LocalFolderSource } from './local-folder-source.js';
 import { UrlSource } from './url-source.js';
 
@@ -48,6 +59,8 @@ export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> exte
    * Textual inversion files, as diffusers' `load_textual_inversion` (.safetensors, or .pt/.bin read
    * without unpickling; diffusers, A1111 and SDXL formats): each token is added to the tokenizer(s)
    * and its vectors to the token embedding; prompts are rewritten as `maybe_convert_prompt` does.
+   * Each file (and every file of a folder given, `{ folder }`) is also found by name in the
+   * dialects: `easynegative` (a1111: the file's stem), `embedding:easynegative` (comfy).
    */
   textualInversion?: readonly TextualInversionInput[];
   /** Text encoder LoRAs (kohya or diffusers/peft keys) merged into the weights at load, each with its scale. */
@@ -87,6 +100,12 @@ export interface EncodeArraysOptions extends EncodePromptOptions {
   output: 'array';
 }
 
+/** `loadTextualInversion` options. */
+export interface LoadTextualInversionOptions {
+  /** Where a folder's unreadable files are reported (they are skipped). Default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
 interface Parts {
   source: FileSource;
   kind: PipelineKind;
@@ -98,22 +117,25 @@ interface Parts {
   useAttentionMask: boolean;
   forceZerosForEmptyPrompt: boolean;
   backend: BackendName | readonly BackendName[] | undefined;
+  /** Textual inversion files read at load, for the dialects' names. */
+  named: readonly EmbeddingFile[];
 }
 
 /** The weight changes of one encoder (LoRA merges, textual inversion rows), as loadTextEncoder takes them. */
 type EncoderExtras = Pick<TextModelCheckpointOptions, 'lora' | 'extraEmbeddings'>;
 
-/** Reads the LoRA and textual inversion files and adds the tokens to the tokenizers: each encoder's weight changes. */
+/** Reads the LoRA and textual inversion files and adds the tokens to the tokenizers: each encoder's weight changes, and the files by name. */
 async function prepareExtras(
   options: { textualInversion?: readonly TextualInversionInput[]; lora?: readonly LoraInput[] },
   tokenizers: ReadonlyMap<TextEncoderName, CLIPTokenizer>,
-): Promise<(name: TextEncoderName) => EncoderExtras> {
+): Promise<{ extras: (name: TextEncoderName) => EncoderExtras; named: EmbeddingFile[] }> {
   const loras = await readLoras(options.lora ?? []);
   for (const name of loras.keys()) {
     if (!tokenizers.has(name)) throw new Error(`${loras.get(name)![0]!.file} has a LoRA for ${name}, which this pipeline does not have`);
   }
-  const rows = await addTextualInversions(options.textualInversion ?? [], tokenizers);
-  return (name) => {
+  const { tokens, named } = await readTextualInversionInputs(options.textualInversion ?? [], (m) => console.warn(m));
+  const rows = addReadTextualInversions(tokens, tokenizers);
+  const extras = (name: TextEncoderName): EncoderExtras => {
     const extras: EncoderExtras = {};
     const lora = loras.get(name);
     if (lora) extras.lora = lora;
@@ -121,6 +143,7 @@ async function prepareExtras(
     if (extra) extras.extraEmbeddings = extra;
     return extras;
   };
+  return { extras, named };
 }
 
 /** The encoder's ids must be the tokenizer's (after added tokens): else an added token would pick the wrong row. */
@@ -163,6 +186,10 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   /** Encoder outputs of `dialect` prompts by chunk ids: re-encoding after a weight-only edit runs no encoder. */
   private promptCache: EncoderCache | null = null;
   private promptCache2: EncoderCache | null = null;
+  /** Textual inversion files known by name (the dialects'). */
+  private readonly embeddings: PipelineEmbeddings;
+  /** Per encoder, rows of tokens added after loading (ids past its table). */
+  private readonly extraTokens = new Map<TextEncoderName, Map<number, Float32Array>>();
 
   private constructor(parts: Parts) {
     this.source = parts.source;
@@ -177,6 +204,11 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     this.useAttentionMask = parts.useAttentionMask;
     this.forceZerosForEmptyPrompt = parts.forceZerosForEmptyPrompt;
     this.backend = parts.backend;
+    this.embeddings = new PipelineEmbeddings([
+      { name: 'text_encoder', tokenizer: parts.tokenizer, hiddenSize: parts.encoder.config.hidden_size },
+      ...(parts.encoder2 ? [{ name: 'text_encoder_2' as const, tokenizer: parts.tokenizer2!, hiddenSize: parts.encoder2.config.hidden_size }] : []),
+    ]);
+    this.embeddings.add(parts.named);
   }
 
   /** The engine that runs the encoders ('auto' resolved; the reason for a fallback is in `encoder.fallbackReason`). */
@@ -219,11 +251,11 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     if (index === null) {
       // A plain CLIP repo (e.g. openai/clip-vit-large-patch14): everything at the root.
       const tokenizer = options.tokenizer ?? (await rootTokenizer(files));
-      const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer]]));
+      const { extras, named } = await prepareExtras(options, new Map([['text_encoder', tokenizer]]));
       const encoder = await loadEncoder('', undefined, extras('text_encoder')); // withProjection from config.json's architectures
       await checkVocab(encoder, tokenizer, hasTi);
       const useAttentionMask = await readUseAttentionMask(files, 'config.json');
-      return new TextPipeline<E>({ ...common, kind: 'clip', tokenizer, encoder, tokenizer2: null, encoder2: null, useAttentionMask, forceZerosForEmptyPrompt: false });
+      return new TextPipeline<E>({ ...common, kind: 'clip', tokenizer, encoder, tokenizer2: null, encoder2: null, useAttentionMask, forceZerosForEmptyPrompt: false, named });
     }
 
     if (!hasComponent(index, 'text_encoder') || !hasComponent(index, 'tokenizer')) {
@@ -235,7 +267,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const tokenizer = options.tokenizer ?? (await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer' }));
     let tokenizer2: CLIPTokenizer | null = null;
     if (isXl) tokenizer2 = hasComponent(index, 'tokenizer_2') ? await CLIPTokenizer.fromPretrained(files, { subfolder: 'tokenizer_2' }) : tokenizer;
-    const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
+    const { extras, named } = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
     const encoder = await loadEncoder('text_encoder', withProjection('text_encoder'), extras('text_encoder'));
     await checkVocab(encoder, tokenizer, hasTi);
     let encoder2: LoadedTextEncoder | null = null;
@@ -258,35 +290,97 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
       encoder2,
       useAttentionMask,
       forceZerosForEmptyPrompt: index.forceZerosForEmptyPrompt ?? isXl,
+      named,
     });
   }
 
   /**
    * diffusers' `encode_prompt` (SD 1.x/2.x, or SDXL when the repo has two encoders). The returned
    * tensors belong to the caller (dispose them, or use `disposeEmbeddings`); with `output: 'array'`
-   * they come back as Float32Arrays and nothing needs disposing.
+   * they come back as Float32Arrays and nothing needs disposing. With `steps`, the conditioning at
+   * each sampling step (a `PromptSchedule`: webui's prompt editing and AND; dispose it with `disposeSchedule`).
    */
+  encodePrompt(options: EncodeArraysOptions & { steps: number }): Promise<PromptSchedule<ArrayTensor>>;
+  encodePrompt(options: EncodePromptOptions & { steps: number; output?: 'tensor' }): Promise<PromptSchedule<tf.Tensor>>;
   encodePrompt(options: EncodeArraysOptions): Promise<PromptEmbeddings<ArrayTensor>>;
   encodePrompt(options: EncodePromptOptions & { output?: 'tensor' }): Promise<PromptEmbeddings<tf.Tensor>>;
   async encodePrompt(
     options: EncodePromptOptions & { output?: 'tensor' | 'array' },
-  ): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor>> {
+  ): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor> | PromptSchedule<tf.Tensor> | PromptSchedule<ArrayTensor>> {
     options = this.convertPrompts(options);
-    this.promptCache ??= new EncoderCache(engineEncoder(this.encoder));
-    const stage: TextStage = { tokenizer: this.tokenizer, textEncoder: this.encoder, useAttentionMask: this.useAttentionMask, promptCache: this.promptCache };
-    const result =
-      this.kind === 'sdxl'
-        ? await encodePromptSdxl(
-            [stage, { tokenizer: this.tokenizer2!, textEncoder: this.encoder2!, useAttentionMask: false, promptCache: (this.promptCache2 ??= new EncoderCache(engineEncoder(this.encoder2!))) }],
-            this.forceZerosForEmptyPrompt,
-            options,
-          )
-        : await encodePromptSd(stage, options);
+    const stage = this.stage('text_encoder');
+    const stages = (): [TextStage, TextStage] => [stage, this.stage('text_encoder_2')];
+    if (options.steps !== undefined) {
+      const schedule = this.kind === 'sdxl' ? await encodePromptScheduleSdxl(stages(), this.forceZerosForEmptyPrompt, options) : await encodePromptScheduleSd(stage, options);
+      if (options.output === 'array') return schedule;
+      if (!hasRegisteredBackend()) await selectBackend(this.backend ?? 'cpu');
+      return scheduleToTensors(schedule);
+    }
+    const result = this.kind === 'sdxl' ? await encodePromptSdxl(stages(), this.forceZerosForEmptyPrompt, options) : await encodePromptSd(stage, options);
     if (options.output === 'array') return result;
     // The ONNX engine registers no tfjs backend: start one for the tensors (cpu unless `backend` says).
     if (!hasRegisteredBackend()) await selectBackend(this.backend ?? 'cpu');
     const tensors = embeddingsToTensors(result);
     return result.encoderOutputs ? { ...tensors, encoderOutputs: result.encoderOutputs } : tensors;
+  }
+
+  /**
+   * diffusers' `load_textual_inversion` after loading: the files' tokens are added to the
+   * tokenizer(s) (diffusers' rule; their rows go to the encoder as inputs_embeds, the weights stay
+   * as loaded), and every file (folders' too) becomes findable by name in the dialects. Cached
+   * encoder outputs are dropped.
+   */
+  async loadTextualInversion(inputs: TextualInversionInput | readonly TextualInversionInput[], options: LoadTextualInversionOptions = {}): Promise<void> {
+    const list = (Array.isArray(inputs) ? inputs : [inputs]) as readonly TextualInversionInput[];
+    const { tokens, named } = await readTextualInversionInputs(list, options.onWarning ?? ((m) => console.warn(m)));
+    const slots = this.slots();
+    for (const { ti } of tokens) {
+      for (const [encoder, vectors] of ti.vectors) {
+        const slot = slots.find((s) => s.name === encoder);
+        if (slot && vectors.dim !== slot.engine.config.hidden_size) {
+          throw new Error(`${ti.file}: embeddings ${vectors.dim} wide, but ${encoder} is ${slot.engine.config.hidden_size} wide`);
+        }
+      }
+    }
+    const firstIds = new Map(slots.map((s) => [s.name, s.tokenizer.length]));
+    const rows = addReadTextualInversions(tokens, new Map(slots.map((s) => [s.name, s.tokenizer])));
+    for (const [encoder, vectors] of rows) {
+      const extra = this.extraTokens.get(encoder) ?? new Map<number, Float32Array>();
+      this.extraTokens.set(encoder, extra);
+      const first = firstIds.get(encoder)!;
+      for (let i = 0; i < vectors.count; i++) extra.set(first + i, vectors.data.slice(i * vectors.dim, (i + 1) * vectors.dim));
+    }
+    this.embeddings.add(named);
+    this.addedTokens = null;
+    this.promptCache?.clear();
+    this.promptCache2?.clear();
+    this.promptCache = null;
+    this.promptCache2 = null;
+  }
+
+  private slots(): { name: TextEncoderName; tokenizer: CLIPTokenizer; engine: LoadedTextEncoder }[] {
+    return [
+      { name: 'text_encoder', tokenizer: this.tokenizer, engine: this.encoder },
+      ...(this.encoder2 ? [{ name: 'text_encoder_2' as const, tokenizer: this.tokenizer2!, engine: this.encoder2 }] : []),
+    ];
+  }
+
+  /** One encoder as encodePrompt drives it: its cache (made on first use), embeddings by name, added tokens. */
+  private stage(name: TextEncoderName): TextStage {
+    const first = name === 'text_encoder';
+    const engine = first ? this.encoder : this.encoder2!;
+    const extraTokens = this.extraTokens.get(name);
+    const cache = first
+      ? (this.promptCache ??= new EncoderCache(engineEncoder(engine, extraTokens ? { extraTokens } : {})))
+      : (this.promptCache2 ??= new EncoderCache(engineEncoder(engine, extraTokens ? { extraTokens } : {})));
+    return {
+      tokenizer: first ? this.tokenizer : this.tokenizer2!,
+      textEncoder: engine,
+      useAttentionMask: first ? this.useAttentionMask : false,
+      promptCache: cache,
+      embeddings: { a1111: this.embeddings.a1111For(name), comfy: this.embeddings.comfyFor(name) },
+      ...(extraTokens ? { extraTokens } : {}),
+    };
   }
 
   private addedTokens: [Set<string>, Set<string>] | null = null;
@@ -331,7 +425,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const engine: EngineChoice = options.engine ?? 'tfjs';
     const tokenizer = options.tokenizer ?? CLIPTokenizer.fromPreset(kind === 'sd2' ? 'sd2' : 'sd1');
     const tokenizer2 = kind === 'sdxl' ? (options.tokenizer2 ?? CLIPTokenizer.fromPreset('sd2')) : null;
-    const extras = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
+    const { extras, named } = await prepareExtras(options, new Map([['text_encoder', tokenizer], ...(tokenizer2 ? ([['text_encoder_2', tokenizer2]] as const) : [])]));
     const hasTi = (options.textualInversion?.length ?? 0) > 0;
     const load = (encoder: TextEncoderName): Promise<LoadedTextEncoder> =>
       // The folder (or base URL) as a path: core reads the file by ranges, never whole.
@@ -367,6 +461,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
       useAttentionMask: false,
       forceZerosForEmptyPrompt: kind === 'sdxl',
       backend: options.backend,
+      named,
     });
   }
 

@@ -80,8 +80,8 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
   for (const ref of a1111Refs) {
     it(`a1111: ${ref.name} equals webui`, async () => {
       const pipe = await pipeline(engine, ref.model);
-      const clipSkip = ref.clipSkip > 1 ? { clipSkip: ref.clipSkip - 1 } : {};
-      const out = await pipe.encodePrompt({ prompt: ref.texts, dialect: 'a1111', guidance: false, output: 'array', ...clipSkip });
+      // webui's own numbering: "Clip skip: 2" is clipSkip 2.
+      const out = await pipe.encodePrompt({ prompt: ref.texts, dialect: 'a1111', guidance: false, output: 'array', clipSkip: ref.clipSkip });
       expect(out.promptEmbeds.shape).toEqual(ref.z.dims);
       expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
     });
@@ -90,7 +90,8 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
   for (const ref of comfyRefs) {
     it(`comfy: ${ref.name} equals ComfyUI`, async () => {
       const pipe = await pipeline(engine, ref.model);
-      const clipSkip = ref.layerIdx !== null ? { clipSkip: -ref.layerIdx - 1 } : {};
+      // ComfyUI's own numbering: CLIPSetLastLayer(-2) is clipSkip -2.
+      const clipSkip = ref.layerIdx !== null ? { clipSkip: ref.layerIdx } : {};
       const out = await pipe.encodePrompt({ prompt: ref.text, dialect: 'comfy', guidance: false, output: 'array', ...clipSkip });
       expect(out.promptEmbeds.shape).toEqual(ref.z.dims);
       expect(maxAbsDiff(out.promptEmbeds.data, f32(ref.z.base64))).toBeLessThan(1e-4);
@@ -117,9 +118,14 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect }) on %s', (eng
   it('brings the negative prompt to the prompt length as each front end does', async () => {
     const pipe = await pipeline(engine, 'sd1-tiny');
     const prompt = 'a (red:1.3) cat BREAK masterpiece';
-    const a = await pipe.encodePrompt({ prompt, negativePrompt: 'blurry', dialect: 'a1111', output: 'array' });
+    // webui's default: each at its own length; "Pad prompt/negative prompt" (padCondUncond) pads.
+    const own = await pipe.encodePrompt({ prompt, negativePrompt: 'blurry', dialect: 'a1111', output: 'array' });
+    expect(own.promptEmbeds.shape).toEqual([1, 154, 32]);
+    expect(own.negativePromptEmbeds!.shape).toEqual([1, 77, 32]);
+    const a = await pipe.encodePrompt({ prompt, negativePrompt: 'blurry', dialect: 'a1111', padCondUncond: true, output: 'array' });
     const empty = await pipe.encodePrompt({ prompt: '', dialect: 'a1111', guidance: false, output: 'array' });
     expect(a.negativePromptEmbeds!.shape).toEqual([1, 154, 32]);
+    expect(maxAbsDiff(a.negativePromptEmbeds!.data.subarray(0, 77 * 32), own.negativePromptEmbeds!.data)).toBe(0);
     // A1111's pad_cond: the negative's second chunk is the encoded empty prompt.
     expect(maxAbsDiff(a.negativePromptEmbeds!.data.subarray(77 * 32), empty.promptEmbeds.data)).toBe(0);
     // ComfyUI repeats the shorter conditioning to the common length.

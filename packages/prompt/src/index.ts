@@ -5,6 +5,7 @@ export type { ScheduledPrompt, ScheduleOptions } from './a1111/schedules.js';
 export { parseScheduleTree } from './a1111/schedule-grammar.js';
 export type { ScheduleNode } from './a1111/schedule-grammar.js';
 export { getMulticondPromptList } from './a1111/multicond.js';
+export { usesPromptEditing } from './a1111/prompt-editing.js';
 export type { MulticondPart, MulticondPromptList } from './a1111/multicond.js';
 export { parseComfyPrompt, parseParentheses, tokenWeights, escapeImportant, unescapeImportant } from './comfy/parse-weights.js';
 export type { ComfyWeightedText, ComfyParseOptions } from './comfy/parse-weights.js';
