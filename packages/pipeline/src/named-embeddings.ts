@@ -51,9 +51,11 @@ export class PipelineEmbeddings {
     return this.a1111.get(encoder);
   }
 
-  /** ComfyUI's embeddings folder as one encoder's tokenizer reads it, or undefined when no file is known. */
+  /**
+   * ComfyUI's embeddings folder as one encoder's tokenizer reads it; empty when no file is known
+   * (ComfyUI always has one: an `embedding:name` it cannot find is dropped with a warning).
+   */
   comfyFor(encoder: TextEncoderName): ComfyEmbeddings | undefined {
-    if (this.files.length === 0) return undefined;
     if (!this.comfy) {
       this.comfy = new Map(
         this.slots.map((slot) => {
