@@ -50,7 +50,7 @@ describe('sdtext encode --dialect', () => {
     const { code, stdout, stderr } = await runCli(args);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain('prompt_embeds [1, 154, 32], negative_prompt_embeds [1, 154, 32]');
+    expect(stdout).toContain('prompt_embeds [1, 154, 32], negative_prompt_embeds [1, 77, 32]'); // webui's default: no padding
     const written = (await loadSafetensors(out)).tensors.get('prompt_embeds')!;
     const expected = Buffer.from(ref.z.base64, 'base64');
     const want = new Float32Array(expected.buffer.slice(expected.byteOffset, expected.byteOffset + expected.byteLength));

@@ -1,10 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { writeSafetensorsFile, type EncodeOutputs, type FloatTensor, type SafetensorsEntry, type TextEncoderEngine } from '@sdtext/core';
-import { ENGINE_CHOICES, PROMPT_DIALECTS, type ArrayTensor, type EngineChoice, type PromptDialect, type PromptEmbeddings } from '@sdtext/pipeline';
+import {
+  ENGINE_CHOICES,
+  PROMPT_DIALECTS,
+  type ArrayTensor,
+  type EngineChoice,
+  type PromptDialect,
+  type PromptEmbeddings,
+  type PromptSchedule,
+} from '@sdtext/pipeline';
 import { formatTensor, type BackendName } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
-import { parseOptions } from '../parse-options.js';
+import { parseOptions, parsePositiveInteger } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
 import { refuseInputAsOutput } from '../output-guard.js';
 import { commandInputs, loadTextPipeline, parseDtype } from '../text-model-source.js';
@@ -20,7 +28,11 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
                               or a single-file SD 1.x/2.x/XL checkpoint (FILE.safetensors: only its
                               text encoders are read)
   --textual-inversion FILE    add a textual inversion embedding (.safetensors, .pt, .bin; diffusers,
-                              A1111 or SDXL format; repeatable): its token works in the prompts
+                              A1111 or SDXL format; repeatable): its token works in the prompts, and
+                              in --dialect its name (a1111: the file's stem; comfy: embedding:NAME)
+  --embeddings DIR            a folder of embeddings (and its subfolders), found by name in --dialect
+                              as the front end finds them: a1111 "easynegative", comfy
+                              "embedding:easynegative" or "embedding:sub/name" (no diffusers tokens)
   --lora FILE[:SCALE]         merge a text encoder LoRA (kohya or diffusers/peft keys) at SCALE
                               (default 1; repeatable)
   --text-encoder-config FILE  JSON of config fields a single file cannot tell (num_attention_heads:
@@ -36,11 +48,28 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
                               exact: see @sdtext/onnx's README); default fp32, the exact model
   --hidden-states             also output every layer's hidden state
   --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
-  --clip-skip N               negative_prompt_embeds (negative prompt "" unless given; clip skip
-                              takes hidden_states[-(N + 1)] through the final LayerNorm)
+                              negative_prompt_embeds (negative prompt "" unless given)
+  --clip-skip N               layers to skip, numbered as the prompt's front end numbers them:
+                              plain prompts and --dialect compel: diffusers' (0 = last layer; N takes
+                              hidden_states[-(N + 1)] through the final LayerNorm); --dialect a1111:
+                              webui's "Clip skip" (1 = last layer, 2 = penultimate; ignored on SD 2.x
+                              and, without --sdxl-clip-l-skip, on SDXL, as webui does); --dialect
+                              comfy: CLIPSetLastLayer (-1 = last, -2 = penultimate; write
+                              --clip-skip=-2; on SD 2.x ComfyUI's default is already -2)
   --dialect a1111|comfy|compel  read the prompts in that front end's syntax ((x:1.3), [x], BREAK,
                               prompts over 75 tokens) and write its prompt_embeds
                               [B, 77 x chunks, H] (see sdtext parse)
+  --steps N                   the sampling steps: write the conditioning at each step, as the
+                              front end schedules it (a1111: [a:b:0.5], [a|b], AND parts with
+                              their weights; needed for such prompts): tensors
+                              schedule.I.prompt_embeds.K (entry I, part K) and
+                              schedule.I.negative_prompt_embeds, entry I used while the sampler's
+                              step (from 0) is at most its until_step (in the file's metadata)
+  --hires-steps N             with --steps: a hires-fix pass of N steps (webui's [a:b:1.5])
+  --pad-cond-uncond           a1111: webui's "Pad prompt/negative prompt" option. Off by default,
+                              as in webui: the prompt and negative prompt keep their own lengths
+                              (before, sdtext always padded the shorter one)
+  --sdxl-clip-l-skip          a1111 on SDXL: webui's "Clip skip SDXL" option
   --out FILE.safetensors      write the outputs as float32: last_hidden_state, pooler_output,
                               hidden_states [layers+1, B, S, H], text_embeds (projection models),
                               prompt_embeds, negative_prompt_embeds (SDXL: also pooled_prompt_embeds,
@@ -67,6 +96,11 @@ export const encodeCommand: Command = {
       'negative-prompt': { type: 'string' },
       'clip-skip': { type: 'string' },
       dialect: { type: 'string' },
+      steps: { type: 'string' },
+      'hires-steps': { type: 'string' },
+      'pad-cond-uncond': { type: 'boolean', default: false },
+      'sdxl-clip-l-skip': { type: 'boolean', default: false },
+      embeddings: { type: 'string' },
       'textual-inversion': { type: 'string', multiple: true },
       lora: { type: 'string', multiple: true },
       'text-encoder-config': { type: 'string' },
@@ -83,25 +117,39 @@ export const encodeCommand: Command = {
     if (values.out !== undefined && !values.out.endsWith('.safetensors')) {
       throw new UsageError(`--out must name a .safetensors file, got "${values.out}"`);
     }
-    let clipSkip: number | undefined;
-    if (values['clip-skip'] !== undefined) {
-      if (!/^\d+$/.test(values['clip-skip'])) throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
-      clipSkip = Number(values['clip-skip']);
-    }
     const dialect = values.dialect as PromptDialect | undefined;
     if (dialect !== undefined && !PROMPT_DIALECTS.includes(dialect)) {
       throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
     }
+    let clipSkip: number | undefined;
+    if (values['clip-skip'] !== undefined) {
+      if (dialect === 'comfy') {
+        if (!/^(-[1-9]\d*|0)$/.test(values['clip-skip'])) {
+          throw new UsageError(`--clip-skip with --dialect comfy is CLIPSetLastLayer's layer, -1 (last) or below (write --clip-skip=-2), got "${values['clip-skip']}"`);
+        }
+      } else if (!/^\d+$/.test(values['clip-skip'])) {
+        throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
+      }
+      clipSkip = Number(values['clip-skip']);
+    }
+    const steps = parsePositiveInteger(values.steps, '--steps');
+    const hiresSteps = parsePositiveInteger(values['hires-steps'], '--hires-steps');
+    if (hiresSteps !== undefined && steps === undefined) throw new UsageError('--hires-steps needs --steps (the first pass\'s steps)');
+    if (values['pad-cond-uncond'] && dialect !== 'a1111') throw new UsageError('--pad-cond-uncond is webui\'s option: it needs --dialect a1111');
+    if (values['sdxl-clip-l-skip'] && dialect !== 'a1111') throw new UsageError('--sdxl-clip-l-skip is webui\'s option: it needs --dialect a1111');
     if (dialect !== undefined && values['hidden-states']) throw new UsageError('--hidden-states shows one encoder pass; --dialect encodes chunks: use one or the other');
-    const wantsPromptEmbeds = values['negative-prompt'] !== undefined || clipSkip !== undefined || dialect !== undefined;
+    if (steps !== undefined && values['hidden-states']) throw new UsageError('--hidden-states shows one encoder pass; --steps writes a schedule: use one or the other');
+    const wantsPromptEmbeds = values['negative-prompt'] !== undefined || clipSkip !== undefined || dialect !== undefined || steps !== undefined;
     if (wantsPromptEmbeds && values['input-ids']) {
-      throw new UsageError('--negative-prompt and --clip-skip work on PROMPTs, not on --input-ids');
+      throw new UsageError('--negative-prompt, --clip-skip, --dialect and --steps work on PROMPTs, not on --input-ids');
     }
     const idsFile = values['input-ids'] ? await readIdsFile(values['input-ids'], io.cwd) : null;
     // --out may not be anything this command reads (the model's own weights, an embedding, a LoRA):
     // checked now, before minutes of loading, and again just before writing.
     const outPath = values.out === undefined ? null : (await import('node:path')).resolve(io.cwd, values.out);
     const readPaths = outPath === null ? [] : await commandInputs(values.model, io, values);
+    const embeddingsDir = values.embeddings === undefined ? null : (await import('node:path')).resolve(io.cwd, values.embeddings);
+    if (embeddingsDir !== null) await checkEmbeddingsDir(embeddingsDir, values.embeddings!, outPath);
     if (outPath !== null) await refuseInputAsOutput('--out', outPath, readPaths);
 
     // tfjs's cpu backend greets Node users with an advert for tfjs-node on stderr; PROD mode (a
@@ -128,19 +176,34 @@ export const encodeCommand: Command = {
       let inputs: IdsInput | null;
       let outputs: EncodeOutputs | null;
       let embeddings: PromptEmbeddings<ArrayTensor> | null = null;
+      let schedule: PromptSchedule<ArrayTensor> | null = null;
+      const warn = (message: string): void => io.stderr(`warning: ${message}\n`);
+      const frontEnd = {
+        ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
+        ...(clipSkip !== undefined ? { clipSkip } : {}),
+        ...(values['pad-cond-uncond'] ? { padCondUncond: true } : {}),
+        ...(values['sdxl-clip-l-skip'] ? { sdxlClipLSkip: true } : {}),
+      };
       try {
-        if (idsFile) {
+        if (embeddingsDir !== null) await pipe.loadTextualInversion({ folder: embeddingsDir }, { onWarning: warn });
+        if (steps !== undefined) {
+          schedule = await pipe.encodePrompt({
+            prompt: positionals,
+            ...(dialect !== undefined ? { dialect } : {}),
+            ...frontEnd,
+            steps,
+            ...(hiresSteps !== undefined ? { hiresSteps } : {}),
+            onWarning: warn,
+            output: 'array',
+          });
+          inputs = null;
+          outputs = null;
+        } else if (idsFile) {
           inputs = idsFile;
           outputs = await pipe.encoder.encode({ inputIds: idsFile.inputIds, attentionMask: idsFile.attentionMask, outputHiddenStates: values['hidden-states'] });
         } else if (dialect !== undefined) {
           // The front end's own conditioning: chunks, weights; no single encoder pass to print.
-          embeddings = await pipe.encodePrompt({
-            prompt: positionals,
-            dialect,
-            ...(values['negative-prompt'] !== undefined ? { negativePrompt: values['negative-prompt'] } : {}),
-            ...(clipSkip !== undefined ? { clipSkip } : {}),
-            output: 'array',
-          });
+          embeddings = await pipe.encodePrompt({ prompt: positionals, dialect, ...frontEnd, onWarning: warn, output: 'array' });
           inputs = null;
           outputs = null;
         } else {
@@ -163,7 +226,7 @@ export const encodeCommand: Command = {
         throw new InputError((error as Error).message);
       }
 
-      const tensors = outputs ? outputTensors(outputs) : new Map<string, SafetensorsEntry & { data: Float32Array }>();
+      const tensors = outputs ? outputTensors(outputs) : schedule ? scheduleTensors(schedule) : new Map<string, SafetensorsEntry & { data: Float32Array }>();
       if (embeddings && wantsPromptEmbeds) {
         tensors.set('prompt_embeds', embeddings.promptEmbeds);
         if (embeddings.negativePromptEmbeds) tensors.set('negative_prompt_embeds', embeddings.negativePromptEmbeds);
@@ -174,14 +237,16 @@ export const encodeCommand: Command = {
       if (outPath !== null) {
         await refuseInputAsOutput('--out', outPath, readPaths);
         try {
-          await writeSafetensorsFile(outPath, tensors, { format: 'pt', producer: 'sdtext encode' });
+          await writeSafetensorsFile(outPath, tensors, { format: 'pt', producer: 'sdtext encode', ...(schedule ? { schedule: scheduleMetadata(schedule) } : {}) });
         } catch (error) {
           throw new InputError(`--out ${values.out}: ${(error as Error).message}`);
         }
         const shapes = [...tensors].map(([name, t]) => `${name} [${t.shape.join(', ')}]`).join(', ');
         io.stdout(`wrote ${values.out}: ${shapes}\n`);
+        if (schedule) io.stdout(describeSchedule(schedule));
       } else {
         io.stdout(inputs ? formatOutputs(inputs, tensors, pipe.encoder) : formatEmbeddings(tensors, pipe.encoder));
+        if (schedule) io.stdout(describeSchedule(schedule));
       }
     } finally {
       await pipe.dispose();
@@ -232,4 +297,44 @@ function formatEmbeddings(tensors: Map<string, SafetensorsEntry & { data: Float3
   for (const [name, t] of tensors) lines.push(`${name}: [${t.shape.join(', ')}]`);
   lines.push(`engine: ${engine.engine}, ${engine.backend}`);
   return lines.join('\n') + '\n';
+}
+
+/** The schedule's tensors by name: schedule.I.prompt_embeds.K, schedule.I.negative_prompt_embeds (and pooled ones, SDXL). */
+function scheduleTensors(schedule: PromptSchedule<ArrayTensor>): Map<string, SafetensorsEntry & { data: Float32Array }> {
+  const out = new Map<string, SafetensorsEntry & { data: Float32Array }>();
+  schedule.schedule.forEach((entry, i) => {
+    entry.parts.forEach((p, k) => {
+      out.set(`schedule.${i}.prompt_embeds.${k}`, p.embeds);
+      if (p.pooledEmbeds) out.set(`schedule.${i}.pooled_prompt_embeds.${k}`, p.pooledEmbeds);
+    });
+    if (entry.negativePromptEmbeds) out.set(`schedule.${i}.negative_prompt_embeds`, entry.negativePromptEmbeds);
+    if (entry.negativePooledPromptEmbeds) out.set(`schedule.${i}.negative_pooled_prompt_embeds`, entry.negativePooledPromptEmbeds);
+  });
+  return out;
+}
+
+/** What the tensor names cannot say, as JSON for the file's metadata: each entry's last step, each part's prompt, weight and text. */
+function scheduleMetadata(schedule: PromptSchedule<ArrayTensor>): string {
+  return JSON.stringify(schedule.schedule.map((e) => ({ until_step: e.untilStep, parts: e.parts.map((p) => ({ prompt: p.prompt, weight: p.weight, text: p.text })) })));
+}
+
+function describeSchedule(schedule: PromptSchedule<ArrayTensor>): string {
+  const lines = [`schedule: ${schedule.schedule.length} entr${schedule.schedule.length === 1 ? 'y' : 'ies'} (entry I conditions the sampler while its step, from 0, is at most until_step)`];
+  schedule.schedule.forEach((e, i) => {
+    lines.push(`  ${i}: until step ${e.untilStep}`);
+    e.parts.forEach((p, k) => lines.push(`     prompt_embeds.${k} [${p.embeds.shape.join(', ')}] prompt ${p.prompt}, weight ${p.weight}: ${JSON.stringify(p.text)}`));
+    if (e.negativePromptEmbeds) lines.push(`     negative_prompt_embeds [${e.negativePromptEmbeds.shape.join(', ')}]`);
+  });
+  return lines.join('\n') + '\n';
+}
+
+/** --embeddings must be a folder, and --out may not be written into it (it would replace an embedding). */
+async function checkEmbeddingsDir(dir: string, given: string, outPath: string | null): Promise<void> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const stat = await fs.promises.stat(dir).catch(() => null);
+  if (!stat?.isDirectory()) throw new InputError(`--embeddings ${given}: not a folder`);
+  if (outPath !== null && !path.relative(dir, outPath).startsWith('..') && !path.isAbsolute(path.relative(dir, outPath))) {
+    throw new InputError(`--out ${outPath} is inside --embeddings ${given}: it would be read as an embedding, or replace one`);
+  }
 }

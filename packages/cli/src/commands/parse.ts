@@ -13,8 +13,15 @@ the AND parts and the prompt-editing schedule ([a:b:when], [a|b]) over --steps.
 
   --dialect a1111|comfy|compel  (default: a1111)
   ${TOKENIZER_OPTION_HELP}
-  --steps N                   sampling steps for the schedule (default: 20)
-  --json                      print the same as JSON`;
+  --steps N                   sampling steps for the schedule (default: 20); entry "until step S"
+                              conditions the sampler while its step (from 0) is at most S, as in
+                              webui (sdtext encode --steps writes the embeddings of each entry)
+  --hires-steps N             a hires-fix pass of N steps after the --steps pass ([a:b:1.5])
+  --json                      print the same as JSON
+
+Clip skip (sdtext encode --clip-skip) is numbered as each front end numbers it: a1111 webui's
+"Clip skip" (1 = last layer; SD 2.x ignores it), comfy CLIPSetLastLayer (-1 = last layer; on
+SD 2.x its default is -2), compel and plain prompts diffusers' clip_skip (0 = last layer).`;
 
 export const parseCommand: Command = {
   name: 'parse',
@@ -25,22 +32,24 @@ export const parseCommand: Command = {
       dialect: { type: 'string' },
       tokenizer: { type: 'string' },
       steps: { type: 'string' },
+      'hires-steps': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one PROMPT (quote it)');
     const dialect = (values.dialect ?? 'a1111') as PromptDialect;
     if (!PROMPT_DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
     const steps = parsePositiveInteger(values.steps, '--steps') ?? 20;
+    const hiresSteps = parsePositiveInteger(values['hires-steps'], '--hires-steps');
     const tokenizer = await loadTokenizer(values.tokenizer, io.cwd);
     const prompt = positionals[0]!;
     const explanation = explainPrompt(prompt, dialect, tokenizer);
     const chunks = explanation.chunks.map((c) => ({ tokens: c.tokens.map((id) => tokenizer.decoder[id] ?? String(id)), ids: c.tokens, weights: c.weights }));
-    const schedule = dialect === 'a1111' ? scheduleOf(prompt, steps) : null;
+    const schedule = dialect === 'a1111' ? scheduleOf(prompt, steps, hiresSteps) : null;
     if (values.json) {
       io.stdout(JSON.stringify({ dialect, pieces: explanation.pieces, chunks, ...(schedule ? { parts: schedule } : {}) }, null, 2) + '\n');
       return 0;
     }
-    io.stdout(formatExplanation(dialect, explanation.pieces, chunks, schedule, tokenizer, steps));
+    io.stdout(formatExplanation(dialect, explanation.pieces, chunks, schedule, tokenizer, hiresSteps ?? steps));
     return 0;
   },
 };
@@ -51,9 +60,9 @@ interface SchedulePart {
 }
 
 /** webui's AND split, then each part's prompt-editing schedule. */
-function scheduleOf(prompt: string, steps: number): SchedulePart[] {
+function scheduleOf(prompt: string, steps: number, hiresSteps: number | undefined): SchedulePart[] {
   const { indexes, flatList } = getMulticondPromptList([prompt]);
-  const schedules = getLearnedConditioningPromptSchedules(flatList, steps);
+  const schedules = getLearnedConditioningPromptSchedules(flatList, steps, hiresSteps !== undefined ? { hiresSteps } : {});
   return indexes[0]!.map(({ index, weight }) => ({ weight, schedule: schedules[index]!.map(([endAtStep, text]) => ({ endAtStep, prompt: text })) }));
 }
 
