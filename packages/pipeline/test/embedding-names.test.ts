@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSafetensors, toFloat32, toNumbers, type EngineName } from '@sdtext/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TextPipeline, type TextualInversionInput } from '../src/index.js';
+import { A1111Embeddings, ComfyEmbeddings, EncoderCache, encodeA1111Sdxl, encodeComfySdxl, engineEncoder } from '@sdtext/prompt';
+import { TextPipeline, readEmbeddingFile, type TextualInversionInput } from '../src/index.js';
 import { fixtureRepo, writeRepo } from './helpers/fixture-repos.js';
 import { maxAbsDiff } from './helpers/golden.js';
 import { fixturesDir, tempDir } from './helpers/paths.js';
@@ -121,5 +122,34 @@ describe.each(['tfjs', 'onnx'] as const)('embeddings by name on %s', (engine) =>
     expect(maxAbsDiff(out.encoderOutputs!.outputs.poolerOutput.data, toFloat32(pooled.dtype, pooled.data))).toBeLessThan(3.5e-6);
     const after = await pipe.encodePrompt({ prompt: 'a cat embedding:easynegative', dialect: 'comfy', guidance: false, output: 'array' });
     expect(maxAbsDiff(after.promptEmbeds.data, before.promptEmbeds.data)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('embeddings by name on SDXL: each encoder gets its own vectors (clip_l, clip_g)', () => {
+  it("a1111 'xl-style' and comfy 'embedding:sdxl/xl-style' put the file's clip_l into CLIP-L and clip_g into CLIP-G", async () => {
+    const dir = await writeRepo(`${root.path}/sdxl-${counter++}`, await fixtureRepo('sdxl'));
+    const pipe = await TextPipeline.fromPretrained(dir, { engine: 'tfjs', backend: 'cpu', textualInversion: [{ folder: FOLDER }] });
+    const plain = await TextPipeline.fromPretrained(dir, { engine: 'tfjs', backend: 'cpu' });
+    opened.push(pipe, plain);
+    const file = await readEmbeddingFile(join(FOLDER, 'sdxl', 'xl-style.safetensors'), 'sdxl/xl-style.safetensors');
+    const [clipL, clipG] = [file.vectors.get('text_encoder')!, file.vectors.get('text_encoder_2')!];
+    const l = { tokenizer: pipe.tokenizer, cache: new EncoderCache(engineEncoder(pipe.encoder)) };
+    const g = { tokenizer: pipe.tokenizer2!, cache: new EncoderCache(engineEncoder(pipe.encoder2!)) };
+
+    const a1111 = await pipe.encodePrompt({ prompt: 'a cat, xl-style', dialect: 'a1111', guidance: false, output: 'array' });
+    const byHand = await encodeA1111Sdxl(['a cat, xl-style'], l, g, {
+      embeddingsL: new A1111Embeddings([{ name: 'xl-style', vectors: clipL }], pipe.tokenizer),
+      embeddingsG: new A1111Embeddings([{ name: 'xl-style', vectors: clipG }], pipe.tokenizer2!),
+    });
+    expect(maxAbsDiff(a1111.promptEmbeds.data, byHand.embeds.data)).toBeLessThan(1e-6);
+    const without = await plain.encodePrompt({ prompt: 'a cat, xl-style', dialect: 'a1111', guidance: false, output: 'array' });
+    expect(maxAbsDiff(a1111.promptEmbeds.data, without.promptEmbeds.data)).toBeGreaterThan(1e-2);
+
+    const comfy = await pipe.encodePrompt({ prompt: 'embedding:sdxl/xl-style cat', dialect: 'comfy', guidance: false, output: 'array' });
+    const comfyByHand = await encodeComfySdxl('embedding:sdxl/xl-style cat', l, g, {
+      embeddings: { l: new ComfyEmbeddings([{ path: 'sdxl/xl-style.safetensors', vectors: clipL }]), g: new ComfyEmbeddings([{ path: 'sdxl/xl-style.safetensors', vectors: clipG }]) },
+    });
+    expect(maxAbsDiff(comfy.promptEmbeds.data, comfyByHand.embeds.data)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(comfy.pooledPromptEmbeds!.data, comfyByHand.pooled.data)).toBeLessThan(1e-6);
   });
 });
