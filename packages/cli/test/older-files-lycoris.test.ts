@@ -52,9 +52,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
     expect(maxAbs(await lastHiddenState(out), await lastHiddenState(join(EXTRAS, 'lycoris-loha-sd1.reference.safetensors')))).toBeLessThan(2.4e-5);
   });
 
-  // Fails until TextPipeline.fromSingleFile asks core what the file is (inspectSingleFile) instead of
-  // reading a safetensors header (@sdtext/pipeline, issue 21 item 5): then this is `it`, and passes.
-  it.fails('--model FILE.ckpt (a torch.save zip, told by its bytes) gives the model it holds', async () => {
+  it('--model FILE.ckpt (a torch.save zip, told by its bytes) gives the model it holds', async () => {
     const out = join(dir, `ckpt-${engine}.safetensors`);
     const { code, stderr } = await runCli(['encode', ...texts, '--model', join(dir, 'v1-tiny.ckpt'), '--text-encoder-config', join(dir, 'heads.json'), '--engine', engine, '--backend', 'cpu', '--out', out]);
     expect(stderr).toBe('');

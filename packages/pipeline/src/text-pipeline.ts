@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { detectSingleFile, loadSafetensorsHeader, type CLIPTextConfig, type EngineName, type TextEncoderName, type TextModelCheckpointOptions } from '@sdtext/core';
+import { inspectSingleFile, type CLIPTextConfig, type EngineName, type TextEncoderName, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { OnnxCLIPTextModel } from '@sdtext/onnx';
 import {
   TfjsTextEncoder,
@@ -417,11 +417,8 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     const dir = slash < 0 ? '.' : file.slice(0, slash) || '/';
     const name = file.slice(slash + 1);
     const isUrl = /^https?:\/\//i.test(file);
-    const header = await loadSafetensorsHeader(file, options.fetch ? { fetch: options.fetch } : {});
-    const { kind, encoders } = detectSingleFile(
-      header.tensors.map((t) => t.name),
-      file,
-    );
+    // .safetensors or a torch .ckpt, told by the file's bytes (core reads only the text encoders' tensors).
+    const { kind, encoders } = await inspectSingleFile(file, { name: file, ...(options.fetch ? { fetch: options.fetch } : {}) });
     const engine: EngineChoice = options.engine ?? 'tfjs';
     const tokenizer = options.tokenizer ?? CLIPTokenizer.fromPreset(kind === 'sd2' ? 'sd2' : 'sd1');
     const tokenizer2 = kind === 'sdxl' ? (options.tokenizer2 ?? CLIPTokenizer.fromPreset('sd2')) : null;

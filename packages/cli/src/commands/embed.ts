@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ENGINE_CHOICES, PROMPT_DIALECTS, type EngineChoice, type PromptDialect } from '@sdtext/pipeline';
 import type { BackendName } from '@sdtext/text-encoder';
 import { InputError, UsageError, type CliIO, type Command } from '../command.js';
+import { parseClipSkip } from '../clip-skip-option.js';
 import { encodeRows } from '../embed/encode-rows.js';
 import { jobSlice, ownsShard } from '../embed/job-slice.js';
 import { countPrompts, formatOf, readPrompts, type PromptRow } from '../embed/prompt-stream.js';
@@ -30,7 +31,9 @@ after a kill and it resumes: finished shards are kept, the rest redone.
                               ([N, H]), padded per batch to its longest prompt (same numbers)
   --dialect a1111|comfy|compel  the prompts are in that front end's syntax: one tensor per row
                               (prompt_embeds.<row>, [1, 77 x chunks, H]), as sdtext encode --dialect
-  --clip-skip N               as for sdtext encode (diffusers' numbering)
+  --clip-skip N               as for sdtext encode: diffusers' numbering for plain prompts and
+                              compel, webui's Clip skip with --dialect a1111, CLIPSetLastLayer
+                              (--clip-skip=-2) with --dialect comfy
   --shard-size N              rows per shard (default 1000)
   --batch-size N              prompts per encoder call (default 16)
   --shard I/N                 this job's part when N jobs share the input (0-based): shard k goes
@@ -76,12 +79,8 @@ export const embedCommand: Command = {
     const dialect = (values.dialect ?? null) as PromptDialect | null;
     if (dialect !== null && !PROMPT_DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(', ')}, got "${values.dialect}"`);
     if (dialect !== null && output === 'pooled') throw new UsageError('--output pooled reads plain prompts; --dialect conditions whole embeddings: use one or the other');
-    let clipSkip = 0;
-    if (values['clip-skip'] !== undefined) {
-      if (!/^\d+$/.test(values['clip-skip'])) throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
-      clipSkip = Number(values['clip-skip']);
-      if (output === 'pooled' && clipSkip > 0) throw new UsageError('--clip-skip changes prompt_embeds; --output pooled has none');
-    }
+    const clipSkip = parseClipSkip(values['clip-skip'], dialect) ?? 0;
+    if (output === 'pooled' && values['clip-skip'] !== undefined) throw new UsageError('--clip-skip changes prompt_embeds; --output pooled has none');
     const shardSize = parsePositiveInteger(values['shard-size'], '--shard-size') ?? 1000;
     const batchSize = parsePositiveInteger(values['batch-size'], '--batch-size') ?? 16;
     const engine = (values.engine ?? 'auto') as EngineChoice;

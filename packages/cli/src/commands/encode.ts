@@ -14,6 +14,7 @@ import { InputError, UsageError, type CliIO, type Command } from '../command.js'
 import { readIdsFile, type IdsInput } from '../input-ids-file.js';
 import { parseOptions, parsePositiveInteger } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
+import { parseClipSkip } from '../clip-skip-option.js';
 import { refuseInputAsOutput } from '../output-guard.js';
 import { commandInputs, loadTextPipeline, parseDtype } from '../text-model-source.js';
 import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
@@ -25,15 +26,16 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
 
   --model REPO_OR_FOLDER      a hub repo id (stabilityai/stable-diffusion-2-base), a Stable Diffusion
                               or CLIP folder, a bare CLIP text model folder (config.json + weights),
-                              or a single-file SD 1.x/2.x/XL checkpoint (FILE.safetensors: only its
-                              text encoders are read)
+                              or a single-file SD 1.x/2.x/XL checkpoint (FILE.safetensors or an older
+                              FILE.ckpt, told by its bytes: only its text encoders are read)
   --textual-inversion FILE    add a textual inversion embedding (.safetensors, .pt, .bin; diffusers,
                               A1111 or SDXL format; repeatable): its token works in the prompts, and
                               in --dialect its name (a1111: the file's stem; comfy: embedding:NAME)
   --embeddings DIR            a folder of embeddings (and its subfolders), found by name in --dialect
                               as the front end finds them: a1111 "easynegative", comfy
                               "embedding:easynegative" or "embedding:sub/name" (no diffusers tokens)
-  --lora FILE[:SCALE]         merge a text encoder LoRA (kohya or diffusers/peft keys) at SCALE
+  --lora FILE[:SCALE]         merge a text encoder LoRA (kohya, diffusers/peft, or LyCORIS
+                              LoHa/LoKr/LoCon/DoRA) at SCALE
                               (default 1; repeatable)
   --text-encoder-config FILE  JSON of config fields a single file cannot tell (num_attention_heads:
                               hidden_size / 64 unless given)
@@ -121,17 +123,7 @@ export const encodeCommand: Command = {
     if (dialect !== undefined && !PROMPT_DIALECTS.includes(dialect)) {
       throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
     }
-    let clipSkip: number | undefined;
-    if (values['clip-skip'] !== undefined) {
-      if (dialect === 'comfy') {
-        if (!/^(-[1-9]\d*|0)$/.test(values['clip-skip'])) {
-          throw new UsageError(`--clip-skip with --dialect comfy is CLIPSetLastLayer's layer, -1 (last) or below (write --clip-skip=-2), got "${values['clip-skip']}"`);
-        }
-      } else if (!/^\d+$/.test(values['clip-skip'])) {
-        throw new UsageError(`--clip-skip must be a non-negative integer, got "${values['clip-skip']}"`);
-      }
-      clipSkip = Number(values['clip-skip']);
-    }
+    const clipSkip = parseClipSkip(values['clip-skip'], dialect);
     const steps = parsePositiveInteger(values.steps, '--steps');
     const hiresSteps = parsePositiveInteger(values['hires-steps'], '--hires-steps');
     if (hiresSteps !== undefined && steps === undefined) throw new UsageError('--hires-steps needs --steps (the first pass\'s steps)');
