@@ -8,7 +8,13 @@ import { CASES, FIXTURES, MODELS, loadCase, maxAbsDiff, type ModelName } from '.
 
 /** Max abs error per model/case/output/variant, printed at the end (the parity report). */
 const report: Record<string, number> = {};
-const TOLERANCE = 1e-4; // fp32 on both runtimes
+/**
+ * Float32 on both runtimes; about 3x the worst error each reached over every variant, model, case
+ * and output (node 4.9e-6, web 6.7e-6: sd1-tiny pad77/longest hidden_states), as printed below.
+ */
+const TOLERANCE: Record<RuntimeName, number> = { node: 1.5e-5, web: 2.1e-5 };
+/** first-EOS pooling compares pooler_output only: worst 1.7e-6 (node). */
+const FIRST_EOS_TOLERANCE = 5e-6;
 
 const stack = (ts: readonly FloatTensor[]): Float32Array => {
   const out = new Float32Array(ts.reduce((n, t) => n + t.data.length, 0));
@@ -89,7 +95,7 @@ for (const variant of VARIANTS) {
               if (!(actual instanceof Float32Array)) expect(actual.dims, label).toEqual(expected.dims);
               const err = maxAbsDiff(actual instanceof Float32Array ? actual : actual.data, expected.data);
               report[`${variant.label} ${model} ${caseName} ${label}`] = err;
-              expect(err, label).toBeLessThanOrEqual(TOLERANCE);
+              expect(err, label).toBeLessThanOrEqual(TOLERANCE[variant.runtime]);
             };
             const inputs = { inputIds: g.inputIds, attentionMask: g.attentionMask };
             const out = await plain.encode({ ...inputs, outputHiddenStates: variant.hiddenStates });
@@ -129,7 +135,7 @@ describe('first-EOS pooling (eos_token_id 49407)', () => {
           const out = await m.encode({ inputIds: g.inputIds, attentionMask: g.attentionMask });
           const err = maxAbsDiff(out.poolerOutput.data, g.tensor('pooler_output_first_eos').data);
           report[`first-eos ${model} ${caseName}`] = err;
-          expect(err, caseName).toBeLessThanOrEqual(TOLERANCE);
+          expect(err, caseName).toBeLessThanOrEqual(FIRST_EOS_TOLERANCE);
         }
       } finally {
         await m.dispose();

@@ -9,6 +9,9 @@ import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-loading-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** About 3x the error every weight transfer and cache path reached (4.35e-6, sd2-tiny pad77_masked, onnxruntime-node). */
+const TOLERANCE = 1.3e-5;
+
 async function lastHiddenStateError(model: OnnxCLIPTextModel): Promise<number> {
   const g = await loadCase('sd2-tiny', 'pad77_masked');
   const out = await model.encode({ inputIds: g.inputIds, attentionMask: g.attentionMask });
@@ -19,7 +22,7 @@ describe('weight transfer', () => {
   it.each(['link', 'temp-folder', 'memory'] as const)("'%s' agrees with Hugging Face", async (weightTransfer) => {
     const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { weightTransfer });
     expect(m.weightTransfer).toBe(weightTransfer);
-    expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+    expect(await lastHiddenStateError(m)).toBeLessThan(TOLERANCE);
     await m.dispose();
   });
 
@@ -35,7 +38,7 @@ describe('weight transfer', () => {
     };
     const read = await OnnxCLIPTextModel.fromPretrained(source);
     expect(read.weightTransfer).toBe('temp-folder');
-    expect(await lastHiddenStateError(read)).toBeLessThan(1e-4);
+    expect(await lastHiddenStateError(read)).toBeLessThan(TOLERANCE);
     await read.dispose();
   });
 
@@ -58,7 +61,7 @@ describe('weight transfer', () => {
     const tempDir = path.join(tmp, `temp-${weightTransfer}`);
     fs.mkdirSync(tempDir);
     const m = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model'), { tempDir, weightTransfer });
-    expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+    expect(await lastHiddenStateError(m)).toBeLessThan(TOLERANCE);
     await m.dispose();
     expect(fs.readdirSync(tempDir)).toEqual([]);
   });
@@ -87,7 +90,7 @@ describe('sharded checkpoints', () => {
     for (const weightTransfer of ['link', 'temp-folder'] as const) {
       const m = await OnnxCLIPTextModel.fromPretrained(dir, { variant: 'fp16', weightTransfer });
       expect(m.weightTransfer).toBe(weightTransfer);
-      expect(await lastHiddenStateError(m)).toBeLessThan(1e-4);
+      expect(await lastHiddenStateError(m)).toBeLessThan(TOLERANCE);
       await m.dispose();
     }
   });
@@ -101,7 +104,7 @@ describe('compiled cache', () => {
 
     const first = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir });
     expect(first.loadedFrom).toBe('checkpoint');
-    expect(await lastHiddenStateError(first)).toBeLessThan(1e-4);
+    expect(await lastHiddenStateError(first)).toBeLessThan(TOLERANCE);
     await first.dispose();
     const entries = fs.readdirSync(cacheDir);
     expect(entries).toHaveLength(1);
@@ -110,7 +113,7 @@ describe('compiled cache', () => {
     const second = await OnnxCLIPTextModel.fromPretrained(checkpoint, { compiledCacheDir: cacheDir });
     expect(second.loadedFrom).toBe('compiled-cache');
     expect(second.config.hidden_size).toBe(32);
-    expect(await lastHiddenStateError(second)).toBeLessThan(1e-4);
+    expect(await lastHiddenStateError(second)).toBeLessThan(TOLERANCE);
     await second.dispose();
 
     // Other load settings are another entry.

@@ -3,7 +3,13 @@ import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { EncoderCache, encodeA1111, encodeA1111Multicond } from '../src/index.js';
 import { CONDITIONING } from './support/conditioning-fixtures.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
-import { ENGINES, loadEncoder } from './support/engines.js';
+import { ENGINES, loadEncoder, type EngineBound } from './support/engines.js';
+
+// About 3x the worst case per engine: z 1.14e-5 tfjs / 9.3e-6 onnx (long_emphasis), pooled 1.6e-6
+// (long_commas / batch_fillers); the AND + schedules prompt 4.05e-6 on both.
+const Z: EngineBound = { tfjs: 3.5e-5, onnx: 2.8e-5 };
+const POOLED: EngineBound = { tfjs: 4.9e-6, onnx: 4.7e-6 };
+const MULTICOND: EngineBound = { tfjs: 1.3e-5, onnx: 1.3e-5 };
 
 const tokenizer = CLIPTokenizer.fromPreset('sd1');
 const report: Record<string, { z: number; pooled: number }> = {};
@@ -21,8 +27,8 @@ describe.each(ENGINES)('A1111 conditioning against webui sd_hijack_clip + sd_emp
       const z = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
       const pooled = maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled.base64));
       report[`${ref.name} ${engine}`] = { z, pooled };
-      expect(z).toBeLessThanOrEqual(1e-4);
-      expect(pooled).toBeLessThanOrEqual(1e-4);
+      expect(z).toBeLessThanOrEqual(Z[engine]);
+      expect(pooled).toBeLessThanOrEqual(POOLED[engine]);
     });
   }
 });
@@ -41,7 +47,7 @@ describe.each(ENGINES)('A1111 schedules and AND against webui get_multicond_lear
         }),
       );
       report[`${ref.name} ${engine}`] = { z: err, pooled: 0 };
-      expect(err).toBeLessThanOrEqual(1e-4);
+      expect(err).toBeLessThanOrEqual(MULTICOND[engine]);
     });
   }
 });

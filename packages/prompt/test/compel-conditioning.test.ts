@@ -6,7 +6,11 @@ import { EncoderCache } from '../src/index.js';
 import { encodeCompel, type CompelSplitMode } from '../src/compel/index.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
 import type { StoredTensor } from './support/conditioning-fixtures.js';
-import { ENGINES, loadEncoder } from './support/engines.js';
+import { ENGINES, loadEncoder, type EngineBound } from './support/engines.js';
+
+// About 3x the worst case per engine: z 4.2e-6 tfjs (long_phrases) / 3.9e-6 onnx (upweight), pooled 1.1e-6 / 7.2e-7.
+const Z: EngineBound = { tfjs: 1.3e-5, onnx: 1.2e-5 };
+const POOLED: EngineBound = { tfjs: 3.3e-6, onnx: 2.2e-6 };
 
 interface CompelReference {
   name: string;
@@ -51,11 +55,11 @@ describe.each(ENGINES)("compel conditioning against compel's Compel (%s)", (engi
       expect(out.embeds.dims).toEqual(ref.z.dims);
       const z = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
       report[`${ref.name} ${engine}`] = { z };
-      expect(z).toBeLessThanOrEqual(1e-4);
+      expect(z).toBeLessThanOrEqual(Z[engine]);
       if (ref.pooled) {
         const pooled = maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled.base64));
         report[`${ref.name} ${engine}`]!.pooled = pooled;
-        expect(pooled).toBeLessThanOrEqual(1e-4);
+        expect(pooled).toBeLessThanOrEqual(POOLED[engine]);
       }
     });
   }

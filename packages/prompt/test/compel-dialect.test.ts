@@ -32,8 +32,9 @@ describe("the 'compel' dialect entry points", () => {
     const ref = FIXTURE.conditioning.find((c) => c.name === 'pooled')!;
     const cache = new EncoderCache(await loadEncoder('sd1-tiny', 'onnx'));
     const out = await encodePromptWithDialect(ref.prompts[0]!, 'compel', tokenizer, cache);
-    expect(maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64))).toBeLessThanOrEqual(1e-4);
-    expect(maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled!.base64))).toBeLessThanOrEqual(1e-4);
+    // About 3x what ONNX Runtime reached: 1.6e-6 (embeds), 7.2e-7 (pooled).
+    expect(maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64))).toBeLessThanOrEqual(4.9e-6);
+    expect(maxAbsDiff(out.pooled!.data, fromBase64F32(ref.pooled!.base64))).toBeLessThanOrEqual(2.2e-6);
   });
 
   it('an up-weight edit runs no encoder; a down-weighted fragment is one masked row, cached too', async () => {

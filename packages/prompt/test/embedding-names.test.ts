@@ -15,7 +15,7 @@ import {
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
 import type { StoredTensor } from './support/conditioning-fixtures.js';
 import { embeddingFiles, type EmbeddingFile } from './support/embedding-files.js';
-import { ENGINES, loadEncoder, type EngineName } from './support/engines.js';
+import { ENGINES, loadEncoder, type EngineBound, type EngineName } from './support/engines.js';
 
 // scripts/make_embedding_references.py: webui's EmbeddingDatabase + EmbeddingsWithFixes and ComfyUI's
 // embedding: words (load_embed, set_up_textual_embeddings) on test/fixtures/embeddings.
@@ -31,6 +31,9 @@ const REFS = JSON.parse(fs.readFileSync(new URL('./fixtures/embedding-names.json
 const tokenizers = { sd1: CLIPTokenizer.fromPreset('sd1'), sd2: CLIPTokenizer.fromPreset('sd2') };
 const MODEL = { sd1: 'sd1-tiny', sd2: 'sd2-tiny' } as const;
 const report: Record<string, number> = {};
+// About 3x the worst case per engine: webui 3.6e-6 tfjs / 4.3e-6 onnx (sd1_chunk_boundary), ComfyUI 3.3e-6 / 2.6e-6 (sd1_trailing_comma).
+const WEBUI: EngineBound = { tfjs: 1.1e-5, onnx: 1.3e-5 };
+const COMFY: EngineBound = { tfjs: 1e-5, onnx: 7.9e-6 };
 afterAll(() => console.log('textual inversion by name, parity (max abs err):', JSON.stringify(report)));
 
 let files: EmbeddingFile[] = [];
@@ -76,7 +79,7 @@ describe.each(ENGINES)('textual inversion by name on %s', (engine: EngineName) =
         );
       }
       report[`webui ${ref.name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.3e-5); // measured <= 4.3e-6 (both front ends, both engines)
+      expect(err).toBeLessThan(WEBUI[engine]);
     });
   }
 
@@ -94,7 +97,7 @@ describe.each(ENGINES)('textual inversion by name on %s', (engine: EngineName) =
       expect(out.embeds.dims).toEqual(ref.z.dims);
       const err = maxAbsDiff(out.embeds.data, fromBase64F32(ref.z.base64));
       report[`comfy ${ref.name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.3e-5);
+      expect(err).toBeLessThan(COMFY[engine]);
     });
   }
 });

@@ -10,10 +10,11 @@ import { T5_CASES, T5_FIXTURES, T5_WEIGHT_FILES, loadT5Case, relativeError, stac
  * Parity with transformers' T5EncoderModel (float32, the fixtures' torch references) on
  * onnxruntime-node and onnxruntime-web (wasm, in Node): each model, each weight file (fp32, fp16,
  * bf16 mapped as stored; F8 and ComfyUI scaled fp8 through the 16-bit temp folder), each case,
- * last_hidden_state and every hidden state. Bound: max abs error <= BOUND x the output's largest
- * magnitude (reached: see docs/t5.md; the issue's bar is 1e-4).
+ * last_hidden_state and every hidden state. Bound per runtime: max abs error <= BOUND x the output's
+ * largest magnitude, about 3x the worst reached there (node 6.1e-7, web 5.5e-7; docs/t5.md; the
+ * issue's bar is 1e-4). The loading variants below run on node.
  */
-const BOUND = 2.25e-6;
+const BOUND: Record<RuntimeName, number> = { node: 1.9e-6, web: 1.7e-6 };
 const report: Record<string, number> = {};
 
 for (const runtime of ['node', 'web'] as RuntimeName[]) {
@@ -42,7 +43,7 @@ for (const runtime of ['node', 'web'] as RuntimeName[]) {
               expect(actual.dims, label).toEqual(expected.shape);
               const err = relativeError(actual, expected);
               report[`${model} ${weights.label} ${caseName} ${label} [${runtime}]`] = err;
-              expect(err, label).toBeLessThanOrEqual(BOUND);
+              expect(err, label).toBeLessThanOrEqual(BOUND[runtime]);
             };
             check('last_hidden_state', out.lastHiddenState, want.lastHiddenState);
             if (want.hiddenStates) check('hidden_states', stack(out.hiddenStates!), want.hiddenStates);
@@ -60,7 +61,7 @@ describe('OnnxT5EncoderModel: every weight transfer gives the same outputs', () 
       expect(encoder.weightTransfer).toBe(weightTransfer);
       const c = await loadT5Case('t5-gated-a', 'masked');
       const out = await encoder.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
-      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND.node);
       await encoder.dispose();
     });
   }
@@ -77,7 +78,7 @@ describe('OnnxT5EncoderModel: a sharded checkpoint (model.safetensors.index.json
       expect(encoder.weightTransfer).toBe(weightTransfer);
       const c = await loadT5Case('t5-relu-b', 'masked');
       const out = await encoder.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
-      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+      expect(relativeError(out.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND.node);
       await encoder.dispose();
     });
   }
@@ -113,8 +114,8 @@ describe("OnnxT5EncoderModel: weightsInMemory 'float32' (ORT folds the Casts at 
     const c = await loadT5Case('t5-relu-b', 'masked');
     const a = await folded.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
     const b = await stored.encode({ inputIds: c.inputIds, attentionMask: c.attentionMask });
-    expect(relativeError(a.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
-    expect(relativeError(b.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND);
+    expect(relativeError(a.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND.node);
+    expect(relativeError(b.lastHiddenState, c.expected('bf16').lastHiddenState)).toBeLessThanOrEqual(BOUND.node);
     await folded.dispose();
     await stored.dispose();
   });

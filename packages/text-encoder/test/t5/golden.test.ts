@@ -9,10 +9,10 @@ import { T5_CASES, T5_FIXTURES, T5_WEIGHT_FILES, loadT5Case, relativeError } fro
  * Parity with transformers' T5EncoderModel (float32, the fixtures' torch references) on every
  * Node backend: each model, each weight file (fp32, fp16, bf16, F8, ComfyUI scaled fp8), each
  * case (padded rows, no mask, past max_distance), last_hidden_state and every hidden state.
- * The bound: max abs error <= 2.25e-6 of the output's largest magnitude (reached: 5.6e-7 on cpu, 7.5e-7 on wasm; the
- * issue's bar is 1e-4).
+ * The bound per backend: max abs error <= BOUND x the output's largest magnitude, about 3x the
+ * worst reached there (5.6e-7 on cpu, 7.5e-7 on wasm; the issue's bar is 1e-4).
  */
-const BOUND = 2.25e-6;
+const BOUND: Record<string, number> = { cpu: 1.7e-6, wasm: 2.25e-6 };
 const report: Record<string, number> = {};
 
 describeEachBackend(
@@ -39,7 +39,7 @@ describeEachBackend(
                 expect(actual.shape, label).toEqual(expected.shape);
                 const err = relativeError(actual.dataSync() as Float32Array, expected);
                 report[`${model} ${weights.label} ${caseName} ${label} [${backend}]`] = err;
-                expect(err, label).toBeLessThanOrEqual(BOUND);
+                expect(err, label).toBeLessThanOrEqual(BOUND[backend]!);
               };
               check('last_hidden_state', out.lastHiddenState, want.lastHiddenState);
               if (want.hiddenStates) {
