@@ -8,6 +8,8 @@ import { FIXTURES, maxAbsDiff } from '../../onnx/test/helpers.js';
 // (scripts/make-attention-references.py, its hidden states checked against HF's to 4.3e-6): two
 // rows of pad77_masked, so the causal triangle and the padding mask both show.
 const engines: LoadedTextEncoder[] = [];
+/** About 3x the worst of both models and every layer: 1.6e-6 (tfjs), 2.4e-6 (onnx). */
+const BOUND = { tfjs: 4.9e-6, onnx: 7.3e-6 };
 afterAll(async () => {
   for (const e of engines) await e.dispose();
 });
@@ -31,7 +33,7 @@ describe.each(['tfjs', 'onnx'] as const)('outputAttentions on %s', (engine) => {
       const size = batch * heads * S * S;
       out.attentions!.forEach((a, l) => {
         expect(a.dims).toEqual([batch, heads, S, S]);
-        expect(maxAbsDiff(a.data, expected.subarray(l * size, (l + 1) * size))).toBeLessThan(1e-5);
+        expect(maxAbsDiff(a.data, expected.subarray(l * size, (l + 1) * size))).toBeLessThan(BOUND[engine]);
       });
       // The causal triangle: nothing above the diagonal; every row sums to 1.
       const first = out.attentions![0]!.data;

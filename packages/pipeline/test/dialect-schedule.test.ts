@@ -101,7 +101,7 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect, steps }) on %s
       });
       const err = compare(schedule, ref);
       report[`${name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.5e-5); // measured <= 4.8e-6
+      expect(err).toBeLessThan({ tfjs: 1.2e-5, onnx: 1.1e-5 }[engine]); // measured 3.8e-6 / 3.7e-6
       // webui's SD2 embedder ignores Clip skip; the pipeline says so.
       expect(warnings).toEqual(ref.model === 'sd2' && ref.clipSkip > 1 ? [expect.stringMatching(/webui ignores Clip skip 2 on SD 2\.x/)] : []);
     });
@@ -147,7 +147,7 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect, steps }) on %s
       expect(out.negativePromptEmbeds!.shape).toEqual(ref.tensors[step.uncond]!.dims);
       const err = Math.max(maxAbsDiff(out.promptEmbeds.data, fromBase64F32(ref.tensors[step.cond]!.base64)), maxAbsDiff(out.negativePromptEmbeds!.data, fromBase64F32(ref.tensors[step.uncond]!.base64)));
       report[`${name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.5e-5);
+      expect(err).toBeLessThan(1.5e-5); // measured 4.8e-6 on both engines
     }
   });
 
@@ -163,7 +163,7 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect, steps }) on %s
       });
       const err = maxAbsDiff(out.promptEmbeds.data, fromBase64F32(ref.z.base64));
       report[`comfy ${ref.name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.5e-5);
+      expect(err).toBeLessThan({ tfjs: 7.9e-6, onnx: 1.2e-5 }[engine]); // measured 2.6e-6 / 3.8e-6
     }
     const sd2 = await pipeline(engine, 'sd2');
     await expect(sd2.encodePrompt({ prompt: 'a cat', dialect: 'comfy', clipSkip: -1, output: 'array' })).rejects.toThrow(/CLIPSetLastLayer\(-1\) on SD 2\.x needs OpenCLIP's last block/);
@@ -172,6 +172,7 @@ describe.each(['tfjs', 'onnx'] as const)('encodePrompt({ dialect, steps }) on %s
     // webui's Clip skip 2 = diffusers' clip_skip 1: the same layer through each numbering.
     const a1111 = await sd1.encodePrompt({ prompt: 'a photo of a cat', dialect: 'a1111', clipSkip: 2, guidance: false, output: 'array' });
     const diffusers = await sd1.encodePrompt({ prompt: 'a photo of a cat', clipSkip: 1, guidance: false, output: 'array' });
+    // The same layer of the same forward: equal (0); 1e-6 is a few float32 ulps of these outputs.
     expect(maxAbsDiff(a1111.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-6);
   });
 });

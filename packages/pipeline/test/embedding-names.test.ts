@@ -72,7 +72,7 @@ describe.each(['tfjs', 'onnx'] as const)('embeddings by name on %s', (engine) =>
         );
       }
       report[`a1111 ${ref.name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.3e-5); // measured <= 4.3e-6
+      expect(err).toBeLessThan({ tfjs: 1.1e-5, onnx: 1.3e-5 }[engine]); // measured 3.6e-6 / 4.3e-6 (sd1_chunk_boundary)
     });
   }
 
@@ -83,7 +83,7 @@ describe.each(['tfjs', 'onnx'] as const)('embeddings by name on %s', (engine) =>
       expect(warnings).toEqual(ref.warnings);
       const err = maxAbsDiff(out.promptEmbeds.data, fromBase64F32(ref.z.base64));
       report[`comfy ${ref.name} ${engine}`] = err;
-      expect(err).toBeLessThan(1.3e-5);
+      expect(err).toBeLessThan({ tfjs: 1e-5, onnx: 7.9e-6 }[engine]); // measured 3.3e-6 / 2.6e-6 (sd1_trailing_comma)
     });
   }
 
@@ -94,13 +94,14 @@ describe.each(['tfjs', 'onnx'] as const)('embeddings by name on %s', (engine) =>
     const webui = await pipe.encodePrompt({ prompt: 'a photo, easynegative', dialect: 'a1111', guidance: false, output: 'array' });
     const comfy = await pipe.encodePrompt({ prompt: 'a photo, embedding:easynegative', dialect: 'comfy', guidance: false, output: 'array' });
     const diffusers = await pipe.encodePrompt({ prompt: 'a photo, emb_params', guidance: false, output: 'array' });
-    // The three vectors at the same positions, unweighted: the same rows however they were named.
-    expect(maxAbsDiff(webui.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(comfy.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-5);
+    // The three vectors at the same positions, unweighted: the same rows however they were named
+    // (equal here, 0; 1e-6 is a few float32 ulps of these outputs).
+    expect(maxAbsDiff(webui.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(comfy.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-6);
     // The README's example: a file given its token is that word in plain prompts too.
     const named = await pipeline(engine, 'sd1', [{ file, token: 'easynegative' }]);
     const readme = await named.encodePrompt({ prompt: 'a photo, easynegative', guidance: false, output: 'array' });
-    expect(maxAbsDiff(readme.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(readme.promptEmbeds.data, diffusers.promptEmbeds.data)).toBeLessThan(1e-6);
   });
 
   it("loadTextualInversion after loading: diffusers' tokens equal the torch reference, names found, caches dropped", async () => {

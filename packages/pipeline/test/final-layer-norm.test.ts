@@ -34,6 +34,9 @@ async function finalNormError(engine: TextEncoderEngine, model: (typeof MODELS)[
   return maxAbsDiff(out.data, g.tensor('last_hidden_state').data);
 }
 
+/** About 3x the worst of both models: 9.5e-7 (tfjs), 7.2e-7 (onnx). */
+const BOUND = { tfjs: 2.9e-6, onnx: 2.2e-6 };
+
 describe('finalLayerNorm (clip skip) on both engines', () => {
   for (const model of MODELS) {
     for (const subfolder of ['text_model', 'text_model_with_projection']) {
@@ -41,7 +44,7 @@ describe('finalLayerNorm (clip skip) on both engines', () => {
         it(`${engine}: ${model}/${subfolder} maps hidden_states[-1] to last_hidden_state`, async () => {
           const encoder = await loadTextEncoder(path.join(FIXTURES, model), { subfolder, engine, backend: 'cpu' });
           try {
-            expect(await finalNormError(encoder, model)).toBeLessThan(1e-4);
+            expect(await finalNormError(encoder, model)).toBeLessThan(BOUND[engine]);
           } finally {
             await encoder.dispose();
           }
@@ -69,7 +72,7 @@ describe('finalLayerNorm (clip skip) on both engines', () => {
     }
     fs.writeFileSync(path.join(dir, 'model.safetensors.index.fp16.json'), JSON.stringify({ weight_map: weightMap }));
     const sharded = await OnnxCLIPTextModel.fromPretrained(dir, { variant: 'fp16' });
-    expect(await finalNormError(sharded, 'sd2-tiny')).toBeLessThan(1e-4);
+    expect(await finalNormError(sharded, 'sd2-tiny')).toBeLessThan(BOUND.onnx);
     await sharded.dispose();
 
     const source: FileSource = {
@@ -78,7 +81,7 @@ describe('finalLayerNorm (clip skip) on both engines', () => {
       readBytes: async (p) => (fs.existsSync(path.join(src, p)) ? new Uint8Array(fs.readFileSync(path.join(src, p))) : null),
     };
     const fromSource = await OnnxCLIPTextModel.fromPretrained(source);
-    expect(await finalNormError(fromSource, 'sd2-tiny')).toBeLessThan(1e-4);
+    expect(await finalNormError(fromSource, 'sd2-tiny')).toBeLessThan(BOUND.onnx);
     await fromSource.dispose();
   });
 

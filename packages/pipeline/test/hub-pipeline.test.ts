@@ -32,7 +32,7 @@ const opts = (extra = {}) => ({ endpoint: hub.url, cacheDir: cache.path, backend
 async function checkSd2(pipe: TextPipeline): Promise<void> {
   const g = await loadGolden('sd2-tiny', 'pad77');
   const e = await pipe.encodePrompt({ prompt: g.texts, guidance: false });
-  expect(maxAbsDiff(e.promptEmbeds.dataSync(), g.lastHiddenState)).toBeLessThan(1e-4);
+  expect(maxAbsDiff(e.promptEmbeds.dataSync(), g.lastHiddenState)).toBeLessThan(9e-6); // measured 3.0e-6
   disposeEmbeddings(e);
 }
 
@@ -87,7 +87,7 @@ describe('TextPipeline through the hub layer', () => {
       expect(pipe.textEncoder).toBeInstanceOf(OnnxCLIPTextModel);
       expect(pipe.textEncoder.weightTransfer).toBe('link');
       const e = await pipe.encodePrompt({ prompt: g.texts, guidance: false, output: 'array' });
-      expect(maxAbsDiff(e.promptEmbeds.data, g.lastHiddenState)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(e.promptEmbeds.data, g.lastHiddenState)).toBeLessThan(1.3e-5); // measured 4.2e-6
       await pipe.dispose();
     }
   });
@@ -100,8 +100,9 @@ describe('TextPipeline through the hub layer', () => {
     expect(onnx.textEncoder.weightTransfer).toBe('temp-folder');
     const a = await onnx.encodePrompt({ prompt: g.texts, clipSkip: 1, output: 'array' });
     const b = await tfjs.encodePrompt({ prompt: g.texts, clipSkip: 1, output: 'array' });
-    expect(maxAbsDiff(a.promptEmbeds.data, b.promptEmbeds.data)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(a.negativePromptEmbeds!.data, b.negativePromptEmbeds!.data)).toBeLessThan(1e-4);
+    // onnx against tfjs: measured 2.35e-6 and 1.85e-6.
+    expect(maxAbsDiff(a.promptEmbeds.data, b.promptEmbeds.data)).toBeLessThan(7.1e-6);
+    expect(maxAbsDiff(a.negativePromptEmbeds!.data, b.negativePromptEmbeds!.data)).toBeLessThan(5.6e-6);
     await onnx.dispose();
     await tfjs.dispose();
   });

@@ -32,11 +32,12 @@ describe('loadTextEncoder', () => {
     const a = await engines['onnx']!.encode(inputs);
     const b = await engines['tfjs']!.encode(inputs);
     expect(a.lastHiddenState.dims).toEqual(b.lastHiddenState.dims);
-    expect(maxAbsDiff(a.lastHiddenState.data, b.lastHiddenState.data)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(a.textEmbeds!.data, b.textEmbeds!.data)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(a.textEmbeds!.data, g.tensor('text_embeds').data)).toBeLessThan(1e-4);
+    // About 3x what was measured: 4.3e-6, 1.55e-6, 1.55e-6, hidden states 3.8e-6.
+    expect(maxAbsDiff(a.lastHiddenState.data, b.lastHiddenState.data)).toBeLessThan(1.3e-5);
+    expect(maxAbsDiff(a.textEmbeds!.data, b.textEmbeds!.data)).toBeLessThan(4.7e-6);
+    expect(maxAbsDiff(a.textEmbeds!.data, g.tensor('text_embeds').data)).toBeLessThan(4.7e-6);
     expect(a.hiddenStates).toHaveLength(3);
-    a.hiddenStates!.forEach((h, i) => expect(maxAbsDiff(h.data, b.hiddenStates![i]!.data)).toBeLessThan(1e-4));
+    a.hiddenStates!.forEach((h, i) => expect(maxAbsDiff(h.data, b.hiddenStates![i]!.data)).toBeLessThan(1.2e-5));
   });
 
   it('rejects an unknown engine by listing the valid ones', async () => {

@@ -42,9 +42,9 @@ describe('options.onnx', () => {
     const g = await loadCase('sd2-tiny', 'pad77_masked');
     const inputs = { inputIds: g.inputIds, attentionMask: g.attentionMask };
     const [a, b, c] = await Promise.all([onnx.encode(inputs), direct.encode(inputs), tfjs.encode(inputs)]);
-    expect(maxAbsDiff(a.lastHiddenState.data, g.tensor('last_hidden_state').data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.lastHiddenState.data, g.tensor('last_hidden_state').data)).toBeLessThan(1.3e-5); // measured 4.35e-6
     expect(maxAbsDiff(b.lastHiddenState.data, a.lastHiddenState.data)).toBe(0);
-    expect(maxAbsDiff(c.lastHiddenState.data, a.lastHiddenState.data)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(c.lastHiddenState.data, a.lastHiddenState.data)).toBeLessThan(1.3e-5); // tfjs vs onnx: 4.3e-6
   });
 
   it("'auto' falls back to tfjs when the loader rejects (a chunk that cannot be fetched), saying why", async () => {

@@ -17,7 +17,7 @@ it('the onnx engine needs no tfjs backend for arrays, and starts cpu for tensor 
     const tensors = await pipe.encodePrompt({ prompt: g.texts });
     expect(tf.getBackend()).toBe('cpu');
     expect(maxAbsDiff(tensors.promptEmbeds.dataSync(), arrays.promptEmbeds.data)).toBe(0);
-    expect(maxAbsDiff(tensors.promptEmbeds.dataSync(), g.lastHiddenState)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(tensors.promptEmbeds.dataSync(), g.lastHiddenState)).toBeLessThan(1.3e-5); // measured 4.2e-6
     disposeEmbeddings(tensors);
   } finally {
     await pipe.dispose();

@@ -3,6 +3,12 @@ import { join } from 'node:path';
 import { loadSafetensors, toFloat32 } from '@sdtext/core';
 import { tinyModelDir } from './paths.js';
 
+/**
+ * A tolerance per engine (tfjs on its cpu backend, ONNX Runtime; both float32 on the CPU): about 3x
+ * the largest error that engine reached in the test, re-measured before any change.
+ */
+export type EngineBound = Record<'tfjs' | 'onnx', number>;
+
 export interface Golden {
   texts: string[];
   /** [B, 77, H] */
