@@ -30,7 +30,7 @@ describe('parseLoraOption', () => {
   });
 });
 
-describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
+describe.each(['tfjs', 'onnx'] as const)('sdtext encode --engine %s', (engine) => {
   it('--model FILE.safetensors --textual-inversion ... --lora FILE:SCALE gives the torch reference', async () => {
     const model = await sd1SingleFile();
     const out = join(dir, `out-${engine}.safetensors`);
@@ -66,7 +66,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
     const b = toFloat32('F32', ref.get('last_hidden_state')!.data);
     let max = 0;
     for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
-    expect(max).toBeLessThan(1e-4);
+    expect(max).toBeLessThan({ tfjs: 1.1e-5, onnx: 5.8e-6 }[engine]); // about 3x the 3.7e-6 / 1.9e-6 measured
   });
 });
 

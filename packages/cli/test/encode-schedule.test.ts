@@ -57,7 +57,7 @@ describe('sdtext encode --steps', () => {
       err = Math.max(err, maxAbsDiff(new Float32Array([...parts[0]!.data, ...parts[1]!.data]), want));
       err = Math.max(err, maxAbsDiff((await tensor(out, `schedule.${entry}.negative_prompt_embeds`)).data, f32(ref.tensors[ref.perStep[step]!.uncond]!.base64)));
     }
-    expect(err).toBeLessThan(1.5e-5);
+    expect(err).toBeLessThan(6.1e-6); // about 3x the 2.0e-6 measured (tfjs)
   });
 
   it('asks for --steps where webui schedules, and checks the new options', async () => {
@@ -79,7 +79,7 @@ describe("sdtext encode: webui's negative prompt, clip skip numbering, embedding
       expect((await runCli(args)).code).toBe(0);
       const negative = await tensor(out, 'negative_prompt_embeds');
       expect(negative.shape).toEqual(ref.tensors[ref.perStep[0]!.uncond]!.dims);
-      expect(maxAbsDiff(negative.data, f32(ref.tensors[ref.perStep[0]!.uncond]!.base64))).toBeLessThan(1.5e-5);
+      expect(maxAbsDiff(negative.data, f32(ref.tensors[ref.perStep[0]!.uncond]!.base64))).toBeLessThan(5.7e-6); // measured 1.9e-6
     }
   });
 
@@ -87,7 +87,7 @@ describe("sdtext encode: webui's negative prompt, clip skip numbering, embedding
     const ref = SCHEDULES.comfy.find((c) => c.name === 'sd1_last_layer_m2')!;
     const out = join(dir, 'comfy-m2.safetensors');
     expect((await runCli(['encode', ref.text, ...SD1, '--dialect', 'comfy', '--clip-skip=-2', '--out', out])).code).toBe(0);
-    expect(maxAbsDiff((await tensor(out, 'prompt_embeds')).data, f32(ref.z.base64))).toBeLessThan(1.5e-5);
+    expect(maxAbsDiff((await tensor(out, 'prompt_embeds')).data, f32(ref.z.base64))).toBeLessThan(6.3e-6); // measured 2.1e-6
     const wrong = await runCli(['encode', ref.text, ...SD1, '--dialect', 'comfy', '--clip-skip', '2']);
     expect(wrong.stderr).toContain("--clip-skip with --dialect comfy is CLIPSetLastLayer's layer, -1 (last) or below (write --clip-skip=-2)");
   });
@@ -98,7 +98,7 @@ describe("sdtext encode: webui's negative prompt, clip skip numbering, embedding
     const { code, stderr } = await runCli(['encode', ref.text, ...SD1, '--dialect', 'comfy', '--embeddings', EMBEDDINGS, '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(maxAbsDiff((await tensor(out, 'prompt_embeds')).data, f32(ref.z.base64))).toBeLessThan(1.5e-5);
+    expect(maxAbsDiff((await tensor(out, 'prompt_embeds')).data, f32(ref.z.base64))).toBeLessThan(5.8e-6); // measured 1.9e-6
     const inside = await runCli(['encode', 'a', ...SD1, '--embeddings', EMBEDDINGS, '--out', join(EMBEDDINGS, 'x.safetensors')]);
     expect(inside.code).not.toBe(0);
     expect(inside.stderr).toMatch(/is inside --embeddings .*it would be read as an embedding, or replace one/);

@@ -24,7 +24,11 @@ async function golden(model: string, testCase: string) {
 }
 
 // The golden-parity tests run on each engine: same outputs, same tolerance, same messages.
-describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
+// About 3x the worst measured per engine (tfjs / onnx): every output 5.7e-6 / 4.2e-6; masked ids 3.4e-6 / 4.35e-6.
+const OUTPUTS = { tfjs: 1.7e-5, onnx: 1.3e-5 };
+const MASKED = { tfjs: 1.1e-5, onnx: 1.3e-5 };
+
+describe.each(['tfjs', 'onnx'] as const)('sdtext encode --engine %s', (engine) => {
   it.each([
     { model: 'sd2-tiny', tokenizer: 'sd2' },
     { model: 'sd1-tiny', tokenizer: 'sd1' },
@@ -43,7 +47,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
       const a = ours.get(name)!;
       const b = reference.get(name)!;
       expect(a.shape, name).toEqual(b.shape);
-      expect(maxAbsDiff(toFloat32(a.dtype, a.data), toFloat32(b.dtype, b.data)), name).toBeLessThan(1e-4);
+      expect(maxAbsDiff(toFloat32(a.dtype, a.data), toFloat32(b.dtype, b.data)), name).toBeLessThan(OUTPUTS[engine]);
     }
   });
 
@@ -61,7 +65,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
     expect(code).toBe(0);
     const ours = (await loadSafetensors(out)).tensors.get('last_hidden_state')!;
     const expected = reference.get('last_hidden_state')!;
-    expect(maxAbsDiff(toFloat32(ours.dtype, ours.data), toFloat32(expected.dtype, expected.data))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(toFloat32(ours.dtype, ours.data), toFloat32(expected.dtype, expected.data))).toBeLessThan(MASKED[engine]);
   });
 
   it('prints the outputs in the seed layout', async () => {

@@ -41,15 +41,15 @@ async function lastHiddenState(file: string): Promise<Float32Array> {
 }
 const maxAbs = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
 
-describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
+describe.each(['tfjs', 'onnx'] as const)('sdtext encode --engine %s', (engine) => {
   it('--lora LOHA.safetensors:0.8 (LyCORIS, kohya names, DoRA on some layers) gives LyCORIS\'s forward', async () => {
     const out = join(dir, `loha-${engine}.safetensors`);
     const lora = `${join(EXTRAS, 'lycoris-loha-sd1.safetensors')}:0.8`;
     const { code, stderr } = await runCli(['encode', ...texts, '--model', join(SD1, 'text_model'), '--tokenizer', 'sd1', '--lora', lora, '--engine', engine, '--backend', 'cpu', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    // As the pipeline's own parity test (older-files-lycoris.test.ts): about 3x its worst, 8.1e-6.
-    expect(maxAbs(await lastHiddenState(out), await lastHiddenState(join(EXTRAS, 'lycoris-loha-sd1.reference.safetensors')))).toBeLessThan(2.4e-5);
+    // About 3x what this file reaches: 3.0e-6 (tfjs), 2.9e-6 (onnx).
+    expect(maxAbs(await lastHiddenState(out), await lastHiddenState(join(EXTRAS, 'lycoris-loha-sd1.reference.safetensors')))).toBeLessThan({ tfjs: 9.2e-6, onnx: 8.6e-6 }[engine]);
   });
 
   it('--model FILE.ckpt (a torch.save zip, told by its bytes) gives the model it holds', async () => {
@@ -57,7 +57,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s', (engine) => {
     const { code, stderr } = await runCli(['encode', ...texts, '--model', join(dir, 'v1-tiny.ckpt'), '--text-encoder-config', join(dir, 'heads.json'), '--engine', engine, '--backend', 'cpu', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(maxAbs(await lastHiddenState(out), await lastHiddenState(join(SD1, 'outputs', 'pad77.safetensors')))).toBeLessThan(1.2e-5);
+    expect(maxAbs(await lastHiddenState(out), await lastHiddenState(join(SD1, 'outputs', 'pad77.safetensors')))).toBeLessThan({ tfjs: 8.3e-6, onnx: 1.2e-5 }[engine]); // measured 2.7e-6 / 4.05e-6
   });
 });
 

@@ -55,6 +55,6 @@ describe('sdtext encode --dialect', () => {
     const expected = Buffer.from(ref.z.base64, 'base64');
     const want = new Float32Array(expected.buffer.slice(expected.byteOffset, expected.byteOffset + expected.byteLength));
     const got = toFloat32(written.dtype, written.data);
-    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-4);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1.8e-5); // measured 5.7e-6
   });
 });

@@ -20,7 +20,11 @@ async function outputs(file: string): Promise<Map<string, { shape: number[]; dat
   return new Map([...tensors].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t.dtype, t.data) }]));
 }
 
-describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s on a Stable Diffusion folder', (engine) => {
+// About 3x the worst measured per engine (tfjs / onnx): clip skip 2.2e-6 / 1.9e-6, SDXL 2.3e-6 / 2.5e-6.
+const CLIP_SKIP = { tfjs: 6.5e-6, onnx: 5.8e-6 };
+const SDXL = { tfjs: 6.8e-6, onnx: 7.5e-6 };
+
+describe.each(['tfjs', 'onnx'] as const)('sdtext encode --engine %s on a Stable Diffusion folder', (engine) => {
   let sd2: string;
   let sdxl: string;
   beforeAll(async () => {
@@ -47,7 +51,7 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s on a Stable Diffusion
     expect(code).toBe(0);
     const t = await outputs(out);
     expect(t.get('prompt_embeds')!.shape).toEqual([4, 77, 32]);
-    expect(maxAbsDiff(t.get('prompt_embeds')!.data, await finalLayerNorm('sd2-tiny', hiddenState(g, -2), 32))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(t.get('prompt_embeds')!.data, await finalLayerNorm('sd2-tiny', hiddenState(g, -2), 32))).toBeLessThan(CLIP_SKIP[engine]);
   });
 
   it('SDXL: both encoders side by side, pooled from the second', async () => {
@@ -58,10 +62,10 @@ describe.each(['tfjs', 'onnx'])('sdtext encode --engine %s on a Stable Diffusion
     const t = await outputs(out);
     const g1 = await loadGolden('sd1-tiny', 'pad77');
     expect(t.get('prompt_embeds')!.shape).toEqual([4, 77, 64]);
-    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 0, 32), hiddenState(g1, -2))).toBeLessThan(1e-4);
-    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 32, 64), hiddenState(g, -2))).toBeLessThan(1e-4);
-    expect(maxAbsDiff(t.get('pooled_prompt_embeds')!.data, g.textEmbeds)).toBeLessThan(1e-4);
-    expect(maxAbsDiff(t.get('negative_pooled_prompt_embeds')!.data, takeRows(g.textEmbeds, 16, [2, 2, 2, 2]))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 0, 32), hiddenState(g1, -2))).toBeLessThan(SDXL[engine]);
+    expect(maxAbsDiff(sliceLastAxis(t.get('prompt_embeds')!.data, 64, 32, 64), hiddenState(g, -2))).toBeLessThan(SDXL[engine]);
+    expect(maxAbsDiff(t.get('pooled_prompt_embeds')!.data, g.textEmbeds)).toBeLessThan(SDXL[engine]);
+    expect(maxAbsDiff(t.get('negative_pooled_prompt_embeds')!.data, takeRows(g.textEmbeds, 16, [2, 2, 2, 2]))).toBeLessThan(SDXL[engine]);
   });
 
   it('rejects --tokenizer for repos that bring their own, and a bad --clip-skip', async () => {
@@ -108,7 +112,8 @@ describe('sdtext download and encode from a hub', () => {
     expect(onnx.stderr).toBe('');
     expect(onnx.code).toBe(0);
     const c = await outputs(join(dir, 'hub-onnx.safetensors'));
-    expect(maxAbsDiff(c.get('last_hidden_state')!.data, a.get('last_hidden_state')!.data)).toBeLessThan(1e-4);
+    // tfjs (the default) against ONNX Runtime: equal here (0); 1e-6 is a few float32 ulps of these outputs.
+    expect(maxAbsDiff(c.get('last_hidden_state')!.data, a.get('last_hidden_state')!.data)).toBeLessThan(1e-6);
   });
 
   it('refuses --revision and --variant that would leave the cache, writing nothing', async () => {
