@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { getMulticondPromptList, getPromptSchedule, parsePromptAttention, type ScheduleOptions } from '../src/index.js';
+import { PromptError, getMulticondPromptList, getPromptSchedule, parsePromptAttention, type ScheduleOptions } from '../src/index.js';
 import { PARSER_FIXTURES, type Outcome } from './parser-fixtures.js';
+
+/**
+ * Each exception webui raises on a fixture prompt, and the error it must be here. Anything else
+ * thrown (a TypeError, a RangeError from a stack overflow, a PromptError of another kind) is a
+ * crash, not webui's answer, and fails the test.
+ */
+const WEBUI_EXCEPTIONS: Record<string, (e: unknown) => boolean> = {
+  // float("1.2.3") in parse_prompt_attention: the weight is not a number.
+  ValueError: (e) => e instanceof PromptError && /^could not convert string to float: '.*'/.test(e.message),
+};
 
 function outcome<T>(fn: () => T): Outcome<T> {
   try {
     return { ok: fn() };
   } catch (e) {
-    return { error: e instanceof Error ? 'ValueError' : String(e) };
+    const name = Object.keys(WEBUI_EXCEPTIONS).find((n) => WEBUI_EXCEPTIONS[n]!(e));
+    if (name === undefined) throw e;
+    return { error: name };
   }
 }
 
@@ -59,6 +71,14 @@ describe('A1111 parsers against webui on every fixture prompt', () => {
       expect(ambiguous).toBeLessThan(10);
     });
   }
+  it('maps each webui exception to its error here, and nothing else', () => {
+    const raised = PARSER_FIXTURES.cases.flatMap((c) => [c.a1111.attention, ...Object.values(c.a1111.schedules).flat(), c.a1111.multicond]).filter((o) => 'error' in o);
+    expect(raised.length).toBeGreaterThan(0);
+    for (const o of raised) expect(Object.keys(WEBUI_EXCEPTIONS)).toContain((o as { error: string }).error);
+    expect(() => outcome(() => parsePromptAttention(null as unknown as string))).toThrow(TypeError);
+    expect(() => outcome(() => getPromptSchedule('a', 0))).toThrow(RangeError);
+  });
+
   it('AND multicond lists', () => {
     for (const c of cases) {
       const { indexes, flatList } = getMulticondPromptList([c.prompt]);
