@@ -166,3 +166,13 @@ export {
 export { inspectSingleFile, openSingleFileTensors, type SingleFileTensors, type StoredTensorInfo } from './clip/single-file-source.js';
 export { ENCODER_FAMILIES, type EncoderFamily } from './clip/single-file-layers.js';
 export { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFileEncoder, type SingleFileKind, type SingleFilePlan, type WeightRecipe } from './clip/single-file.js';
+// SD3-style single files and lone CLIP files (ComfyUI's clip_l / clip_g): where the text encoders are, no T5 code.
+export {
+  SD3_TEXT_ENCODER_NAMES,
+  SD3_TEXT_ENCODER_PREFIXES,
+  extractSd3TextEncoders,
+  sd3TextEncodersIn,
+  type ExtractSd3Options,
+  type Sd3TextEncoderName,
+} from './sd3/single-file.js';
+export { planLoneClipFile, type LoneClipKind, type LoneClipPlan } from './sd3/lone-clip-file.js';
