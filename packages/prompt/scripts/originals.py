@@ -44,6 +44,31 @@ DEFINITIONS = {
 }
 
 
+# The Python packages the references were made with (Debian 12's), by the version each reports:
+# another torch or regex could change the numbers or the tokens, so another version is refused.
+PYTHON_PACKAGES = {
+    "python": "3.11",
+    "torch": "1.13.0a0",  # Debian's python3-torch 1.13.1+dfsg reports this
+    "numpy": "1.24.2",
+    "regex": "2.5.123",  # python3-regex 2022.10.31
+    "lark": "1.1.5",
+    "pyparsing": "3.0.9",
+}
+
+
+def require_python_packages(names=("python", "torch", "numpy", "regex", "lark")):
+    """Refuses to run under other versions of `names` than PYTHON_PACKAGES's; returns the versions."""
+    import importlib
+    import sys
+    got = {}
+    for name in names:
+        version = "%d.%d" % sys.version_info[:2] if name == "python" else importlib.import_module(name).__version__
+        if version != PYTHON_PACKAGES[name]:
+            raise SystemExit(f"{name} {version} is not the version these references were made with ({PYTHON_PACKAGES[name]})")
+        got[name] = version
+    return got
+
+
 # The files start with `from __future__ import annotations`: their annotations name modules not loaded here.
 FUTURE_ANNOTATIONS = __future__.annotations.compiler_flag
 
