@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeCLIPTextTransformer, parseCLIPTextConfig } from '@sdtext/text-encoder';
+import { getLearnedConditioningPromptSchedules, getMulticondPromptList } from '@sdtext/prompt';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
 import { expect } from 'vitest';
 import * as seed from '../../src/seed/outputs';
@@ -108,12 +109,38 @@ export const CHECKS: Record<string, (run: CellRun, target: Target) => void> = {
   },
   'prompt-break': (r) => {
     expect(r.output).toContain(`prompt_embeds:          [1, 154, ${H}] (SD2: [1, 154, 1024])`);
-    expect(r.output).toContain(`negative_prompt_embeds: [1, 154, ${H}]`);
+    // webui's default: the negative prompt keeps its own length (one chunk); padCondUncond pads it.
+    expect(r.output).toContain(`negative_prompt_embeds: [1, 77, ${H}]`);
   },
   'prompt-cache': (r) => {
     expect(r.output).toContain(`weight-only edit: [1, 154, ${H}] encoder calls: 0`);
     // The cache's encoderCalls: unchanged by a weight-only edit, one run when a word changes.
     expect(r.value).toEqual({ weightEdit: 0, wordEdit: 1 });
+  },
+  'prompt-schedule': (r) => {
+    // What webui's prompt_parser makes of it (get_multicond_prompt_list, then each part's schedule:
+    // @sdtext/prompt's ports, held to webui's doctests), printed as the cell prints it.
+    const expected = (prompt: string, steps: number): { untilStep: number; parts: { weight: number; text: string }[] }[] => {
+      const { indexes, flatList } = getMulticondPromptList([prompt]);
+      const parts = indexes[0]!.map(({ index, weight }) => ({ weight, schedule: getLearnedConditioningPromptSchedules([flatList[index]!], steps)[0]! }));
+      const ends = [...new Set(parts.flatMap((p) => p.schedule.map(([end]) => end)))].sort((a, b) => a - b);
+      return ends.map((untilStep) => ({ untilStep, parts: parts.map((p) => ({ weight: p.weight, text: p.schedule.find(([end]) => end >= untilStep)![1] })) }));
+    };
+    const schedule = expected('a [cat:dog:0.5] AND a tree :0.5', 10);
+    expect(schedule.map((e) => e.untilStep)).toEqual([5, 10]);
+    const lines = schedule.flatMap((e) => [`until step ${e.untilStep}:`, ...e.parts.map((p) => `  weight ${p.weight}  ${JSON.stringify(p.text)}  ${JSON.stringify([1, 77, H])}`)]);
+    expect(r.output).toContain(lines.join('\n'));
+    const alternating = expected('a [cat|dog]', 6).map((e) => e.parts[0]!.text);
+    expect(alternating).toEqual(['a cat', 'a dog', 'a cat', 'a dog', 'a cat', 'a dog']);
+    expect(r.output).toContain(`a [cat|dog] over 6 steps: ${alternating.join(' / ')}`);
+    expect(r.value).toEqual({ entries: 2, alternating: 6 });
+  },
+  'prompt-clip-skip': (r) => {
+    // The demo model is SD2-shaped: ComfyUI counts OpenCLIP's whole tower (its -2 is diffusers'
+    // default), and webui ignores Clip skip there (its OpenCLIP embedder).
+    expect(r.output).toContain("ComfyUI CLIPSetLastLayer(-2) = diffusers' default: True");
+    expect(r.output).toContain('ComfyUI CLIPSetLastLayer(-3) = diffusers clip_skip 1: True');
+    expect(r.output).toContain('A1111 Clip skip 2 = A1111 Clip skip 1: True');
   },
   'prompt-dialects': (r) => {
     expect(r.output).toContain(`(red:1.3): A1111 [1, 77, ${H}] ComfyUI [1, 77, ${H}]`);
