@@ -25,6 +25,8 @@ Each rule with an edge, at the edge and one past it:
   - BREAK at a chunk's edge (after 74, 75, 76 tokens, trailing, leading, doubled), empty chunks
     ("", "BREAK", "BREAK BREAK", "()");
   - weights at 0 and negative (webui Original and No norm emphasis, ComfyUI), AND weights 0 and -1;
+    webui's emphasis itself (sd_emphasis after_transformers) on seeded z, every option, a batch,
+    a repeated row;
   - schedule steps at 0, 1, steps - 1, steps, steps + 1 and the fractions 0.0 / 1.0, for 1, 2 and
     10 steps, hires and the old scheduling.
 Needs python3-torch, python3-numpy, python3-regex, python3-lark (Debian 12).
@@ -127,6 +129,28 @@ SCHEDULE_PROMPTS = [
 ]
 SCHEDULE_MODES = [(1, None, False), (2, None, False), (10, None, False), (10, 20, False), (10, 20, True), (1, 2, False)]
 
+# (name, emphasis option, multipliers per row): webui's sd_emphasis after_transformers on a seeded
+# z [B, 77, 8] alone (no encoder), rows repeated as a batch holding a text twice does.
+def _row(**at):
+    row = [1.0] * 77
+    for i, m in at.items():
+        row[int(i[1:])] = m
+    return row
+
+
+EMPHASIS_CASES = [
+    ("ones", "Original", [_row()]),
+    ("up", "Original", [_row(t1=1.1, t2=1.21)]),
+    ("down", "Original", [_row(t3=0.9090909090909091)]),
+    ("zero", "Original", [_row(t1=0.0)]),
+    ("negative", "Original", [_row(t1=-1.0, t2=-0.5)]),
+    ("batch", "Original", [_row(t1=1.3), _row(t5=0.5, t6=0.0)]),
+    ("batch_repeated_row", "Original", [_row(t1=1.3), _row(t1=1.3), _row(t5=0.5)]),
+    ("no_norm_zero_negative", "No norm", [_row(t1=0.0, t2=-1.0, t3=1.5)]),
+    ("ignore", "Ignore", [_row(t1=1.5)]),
+    ("none", "None", [_row(t1=1.5)]),
+]
+
 MULTICOND_PROMPTS = ["a AND b :0", "a :0 AND b", "a AND b :-1", "a :-0.5", "a :0", "a AND b :-0"]
 
 
@@ -166,6 +190,19 @@ def main():
         a1111_conditioning.append({"name": name, "texts": texts, "emphasis": emphasis, "z": f32(z)})
     w.opts.comma_padding_backtrack, w.opts.emphasis = 20, "Original"
 
+    sd_emphasis = sys.modules["modules.sd_emphasis"]
+    generator = torch.Generator().manual_seed(20)
+    emphasis = []
+    for name, option, rows in EMPHASIS_CASES:
+        z = torch.randn(len(rows), 77, 8, generator=generator) + 0.3
+        for i in range(1, len(rows)):
+            if rows[i] == rows[i - 1]:
+                z[i] = z[i - 1]  # the same text twice in webui's batch: the same rows
+        e = sd_emphasis.get_current_option(option)()
+        e.tokens, e.multipliers, e.z = [[0] * 77 for _ in rows], torch.asarray(rows), z.clone()
+        e.after_transformers()
+        emphasis.append({"name": name, "emphasis": option, "multipliers": rows, "z": f32(z), "out": f32(e.z)})
+
     pp = w.prompt_parser
     schedules = []
     for prompt in SCHEDULE_PROMPTS:
@@ -196,7 +233,7 @@ def main():
         comfy_out.append(case)
 
     json.dump({"generator": "packages/prompt/scripts/make_boundary_references.py", "originals": w.ran + cf.ran, "python": versions,
-               "torchModelMaxErrVsHF": checks, "longWords": long_words, "a1111Chunks": a1111_chunks, "a1111Conditioning": a1111_conditioning,
+               "torchModelMaxErrVsHF": checks, "longWords": long_words, "a1111Chunks": a1111_chunks, "a1111Conditioning": a1111_conditioning, "emphasis": emphasis,
                "schedules": schedules, "multicond": multicond, "comfy": comfy_out}, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
 
