@@ -276,7 +276,7 @@ async function encodeDialect(
  * A1111 with "Pad prompt/negative prompt" appends encoded empty-prompt chunks to the shorter one
  * (`pad_cond`), ComfyUI repeats each to the least common multiple of the lengths (`CONDCrossAttn.concat`).
  */
-async function sameLength(
+export async function sameLength(
   dialect: 'a1111' | 'comfy',
   a: ArrayTensor,
   b: ArrayTensor,
@@ -302,12 +302,12 @@ async function sameLength(
   return [pad(a, length), pad(b, length)];
 }
 
-function asArray(t: Tensor): ArrayTensor {
+export function asArray(t: Tensor): ArrayTensor {
   return { data: t.data, shape: t.dims };
 }
 
 /** Rows [1, S_i, H] stacked into [B, S, H], each repeated along the sequence to the LCM (ComfyUI's batch rule). */
-function stackRepeated(rows: readonly ArrayTensor[]): ArrayTensor {
+export function stackRepeated(rows: readonly ArrayTensor[]): ArrayTensor {
   const length = rows.reduce((m, r) => lcm(m, r.shape[1]!), 1);
   const hidden = rows[0]!.shape[2]!;
   const data = new Float32Array(rows.length * length * hidden);

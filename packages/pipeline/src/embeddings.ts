@@ -12,13 +12,22 @@ export interface ArrayTensor {
  * calls `disposeEmbeddings`); tensors passed in as `promptEmbeds` etc. stay the caller's too.
  */
 export interface PromptEmbeddings<T = tf.Tensor> {
-  /** [B * numImagesPerPrompt, 77, H] (SDXL: H = width of encoder 1 + width of encoder 2). */
+  /**
+   * [B * numImagesPerPrompt, 77, H] (SDXL: H = width of encoder 1 + width of encoder 2; SD3:
+   * [B * n, 77 + maxSequenceLength, 4096], the CLIP pair zero-padded to T5's width, then T5's rows;
+   * Flux: T5's [B * n, maxSequenceLength, 4096]).
+   */
   promptEmbeds: T;
   /** Same shape; null when guidance is off. */
   negativePromptEmbeds: T | null;
-  /** SDXL only: [B * numImagesPerPrompt, projection_dim], encoder 2's `text_embeds`. */
+  /**
+   * SDXL: [B * numImagesPerPrompt, projection_dim], encoder 2's `text_embeds`; SD3: CLIP-L's and
+   * CLIP-G's pooled outputs side by side ([B * n, 2048]); Flux: CLIP-L's pooler_output ([B * n, 768]).
+   */
   pooledPromptEmbeds: T | null;
   negativePooledPromptEmbeds: T | null;
+  /** Flux only: diffusers' `text_ids`, zeros [maxSequenceLength, 3] (T5's positions in the transformer's RoPE). */
+  textIds?: T;
   /** With `returnEncoderOutputs`: the first encoder's pass over the prompt (plain arrays, the caller's). */
   encoderOutputs?: PromptEncoderPass;
 }
@@ -29,6 +38,7 @@ export function disposeEmbeddings(embeddings: PromptEmbeddings): void {
     embeddings.negativePromptEmbeds,
     embeddings.pooledPromptEmbeds,
     embeddings.negativePooledPromptEmbeds,
+    embeddings.textIds,
   ]) {
     t?.dispose();
   }
@@ -44,6 +54,7 @@ export async function embeddingsToArrays(embeddings: PromptEmbeddings): Promise<
       negativePromptEmbeds: await read(embeddings.negativePromptEmbeds),
       pooledPromptEmbeds: await read(embeddings.pooledPromptEmbeds),
       negativePooledPromptEmbeds: await read(embeddings.negativePooledPromptEmbeds),
+      ...(embeddings.textIds ? { textIds: (await read(embeddings.textIds))! } : {}),
     };
   } finally {
     disposeEmbeddings(embeddings);
@@ -65,6 +76,7 @@ export function embeddingsToTensors(embeddings: PromptEmbeddings<ArrayTensor>): 
       negativePromptEmbeds: make(embeddings.negativePromptEmbeds),
       pooledPromptEmbeds: make(embeddings.pooledPromptEmbeds),
       negativePooledPromptEmbeds: make(embeddings.negativePooledPromptEmbeds),
+      ...(embeddings.textIds ? { textIds: make(embeddings.textIds)! } : {}),
     };
   } catch (error) {
     tf.dispose(made);

@@ -21,12 +21,21 @@ import { truncationWarning } from './truncation-warning.js';
 export interface EncodePromptOptions {
   /** One prompt or a batch; or pass `promptEmbeds` instead. */
   prompt?: string | readonly string[];
-  /** SDXL: the prompt for the second encoder; default `prompt`. */
+  /** SDXL and SD3: the prompt for the second encoder (CLIP-G); Flux: the prompt for T5. Default `prompt`. */
   prompt2?: string | readonly string[];
+  /** SD3: the prompt for T5 (`text_encoder_3`); default `prompt`. */
+  prompt3?: string | readonly string[];
   /** Default: "" for every prompt (SDXL with force_zeros_for_empty_prompt: zeros). A string applies to every prompt. */
   negativePrompt?: string | readonly string[];
-  /** SDXL: the negative prompt for the second encoder; default `negativePrompt`. */
+  /** SDXL and SD3: the negative prompt for the second encoder; Flux: for T5. Default `negativePrompt`. */
   negativePrompt2?: string | readonly string[];
+  /** SD3: the negative prompt for T5; default `negativePrompt`. */
+  negativePrompt3?: string | readonly string[];
+  /**
+   * SD3 and Flux: the T5 prompt's length in tokens (diffusers' `max_sequence_length`, at most 512):
+   * prompts are padded to it and cut there with diffusers' warning. Default 256 (SD3), 512 (Flux).
+   */
+  maxSequenceLength?: number;
   /** Rows per prompt in the output (each repeated in place: a, a, b, b). Default 1. */
   numImagesPerPrompt?: number;
   /** Classifier-free guidance (diffusers' `do_classifier_free_guidance`, true when guidance_scale > 1): also make the negative embeddings. Default true. */
@@ -44,7 +53,7 @@ export interface EncodePromptOptions {
   /** Precomputed embeddings (tensors stay the caller's; the result holds copies). */
   promptEmbeds?: tf.Tensor | ArrayTensor;
   negativePromptEmbeds?: tf.Tensor | ArrayTensor;
-  /** SDXL: required with `promptEmbeds`. */
+  /** SDXL, SD3 and Flux: required with `promptEmbeds`. */
   pooledPromptEmbeds?: tf.Tensor | ArrayTensor;
   negativePooledPromptEmbeds?: tf.Tensor | ArrayTensor;
   /** Where diffusers logs warnings (prompt truncation). Default console.warn. */
@@ -112,9 +121,9 @@ export interface TextStage {
   extraTokens?: ReadonlyMap<number, Float32Array>;
 }
 
-type Flavor = 'sd' | 'sdxl';
+export type Flavor = 'sd' | 'sdxl';
 
-interface Encoded {
+export interface Encoded {
   embeds: ArrayTensor; // [B, S, H]
   pooled: ArrayTensor | null; // [B, P], encoders with projection only
   pass: PromptEncoderPass;
@@ -143,7 +152,7 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const prompts = promptList(options.prompt, options.promptEmbeds);
 
-  const encoded = options.promptEmbeds === undefined ? await encode(stage, prompts!, promptLength(stage), 'sd', options.clipSkip, warn, passOptions(options)) : null;
+  const encoded = options.promptEmbeds === undefined ? await encodeClipStage(stage, prompts!, promptLength(stage), 'sd', options.clipSkip, warn, passOptions(options)) : null;
   const promptEmbeds = encoded ? encoded.embeds : await toArrayTensor(options.promptEmbeds!, 3, 'promptEmbeds');
   const batch = promptEmbeds.shape[0]!;
 
@@ -155,7 +164,7 @@ export async function encodePromptSd(stage: TextStage, options: EncodePromptOpti
     } else {
       const uncond = negativeList(options.negativePrompt, batch, prompts);
       // The negative prompt is padded to the prompt's length and never clip-skipped (as diffusers).
-      negative = (await encode(stage, uncond, promptEmbeds.shape[1]!, 'sd', undefined, null)).embeds;
+      negative = (await encodeClipStage(stage, uncond, promptEmbeds.shape[1]!, 'sd', undefined, null)).embeds;
     }
   }
   return {
@@ -276,8 +285,8 @@ async function encodePair(
   maxLength?: number,
   pass: PassOptions = NO_PASS,
 ): Promise<{ embeds: ArrayTensor; pooled: ArrayTensor; pass: PromptEncoderPass }> {
-  const first = await encode(stages[0], texts[0], maxLength ?? promptLength(stages[0]), 'sdxl', clipSkip, warn, pass);
-  const second = await encode(stages[1], texts[1], maxLength ?? promptLength(stages[1]), 'sdxl', clipSkip, warn);
+  const first = await encodeClipStage(stages[0], texts[0], maxLength ?? promptLength(stages[0]), 'sdxl', clipSkip, warn, pass);
+  const second = await encodeClipStage(stages[1], texts[1], maxLength ?? promptLength(stages[1]), 'sdxl', clipSkip, warn);
   // Only the last encoder's pooled output is kept, as diffusers does.
   const pooled = second.pooled ?? first.pooled;
   if (pooled === null) throw new Error(`SDXL needs text_encoder_2 to be a CLIPTextModelWithProjection (no text_embeds for the ${what}).`);
@@ -292,7 +301,7 @@ async function encodePair(
  * SD: last hidden state, or `hidden_states[-(clipSkip + 1)]` through final_layer_norm; attention
  * mask only if the config asks. SDXL: `hidden_states[-(clipSkip ?? 0) - 2]`, never a mask.
  */
-async function encode(
+export async function encodeClipStage(
   stage: TextStage,
   texts: readonly string[],
   maxLength: number,
@@ -324,7 +333,7 @@ async function encode(
  * encoder's positions before anything is padded; a tokenizer without a limit (1e30 in
  * tokenizer_config.json) pads to the encoder's positions.
  */
-function promptLength(stage: TextStage): number {
+export function promptLength(stage: TextStage): number {
   const maxLength = stage.tokenizer.modelMaxLength;
   const positions = stage.textEncoder.config.max_position_embeddings;
   if (maxLength === Infinity) return positions;
@@ -365,13 +374,13 @@ async function encodeIds(stage: TextStage, inputs: EncodeInputs & { inputIds: nu
 }
 
 /** The dialect options of encodePrompt. */
-function dialectSettings(dialect: PromptDialect, options: EncodePromptOptions): DialectSettings {
+export function dialectSettings(dialect: PromptDialect, options: EncodePromptOptions): DialectSettings {
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   if (options.padCondUncond !== undefined && dialect !== 'a1111') throw new Error('padCondUncond is webui\'s option: it applies to the a1111 dialect only');
   return { dialect, clipSkip: options.clipSkip, padCondUncond: options.padCondUncond ?? false, sdxlClipLSkip: options.sdxlClipLSkip ?? false, warn };
 }
 
-function dialectEncoder(stage: TextStage): DialectEncoder {
+export function dialectEncoder(stage: TextStage): DialectEncoder {
   if (!stage.promptCache) throw new Error('a dialect needs stage.promptCache on every encoder (TextPipeline provides them)');
   return {
     tokenizer: stage.tokenizer,
@@ -395,23 +404,23 @@ function needsNoSteps(prompts: readonly string[], negatives: readonly string[] |
 }
 
 /** `fromEnd` for `hidden_states[-fromEnd]`, with a clear error when the model is too shallow for the clip skip. */
-function checkClipSkip(clipSkip: number, fromEnd: number, layers: number): number {
+export function checkClipSkip(clipSkip: number, fromEnd: number, layers: number): number {
   if (!Number.isInteger(clipSkip) || clipSkip < 0) throw new Error(`clipSkip must be a non-negative integer, got ${clipSkip}`);
   if (fromEnd > layers + 1) throw new Error(`clipSkip ${clipSkip} reaches past the embeddings: the encoder has ${layers} layers`);
   return fromEnd;
 }
 
-function imagesPerPrompt(options: EncodePromptOptions): number {
+export function imagesPerPrompt(options: EncodePromptOptions): number {
   const n = options.numImagesPerPrompt ?? 1;
   if (!Number.isInteger(n) || n < 1) throw new Error(`numImagesPerPrompt must be a positive integer, got ${n}`);
   return n;
 }
 
-function asList(value: string | readonly string[]): readonly string[] {
+export function asList(value: string | readonly string[]): readonly string[] {
   return typeof value === 'string' ? [value] : value;
 }
 
-function promptList(prompt: string | readonly string[] | undefined, embeds: unknown): readonly string[] | null {
+export function promptList(prompt: string | readonly string[] | undefined, embeds: unknown): readonly string[] | null {
   if (prompt !== undefined && embeds !== undefined) {
     throw new Error('Cannot forward both `prompt` and `promptEmbeds`. Please make sure to only forward one of the two.');
   }
@@ -425,7 +434,7 @@ function promptList(prompt: string | readonly string[] | undefined, embeds: unkn
 }
 
 /** diffusers' uncond_tokens: "" per prompt by default; a string applies to every prompt; a list must match. */
-function negativeList(negative: string | readonly string[] | undefined, batch: number, prompts: readonly string[] | null): readonly string[] {
+export function negativeList(negative: string | readonly string[] | undefined, batch: number, prompts: readonly string[] | null): readonly string[] {
   if (negative === undefined) return Array.from({ length: batch }, () => '');
   if (typeof negative === 'string') return Array.from({ length: batch }, () => negative);
   if (negative.length !== batch) {
@@ -437,7 +446,7 @@ function negativeList(negative: string | readonly string[] | undefined, batch: n
   return negative;
 }
 
-function sameShape(a: ArrayTensor, b: ArrayTensor, aName: string, bName: string): void {
+export function sameShape(a: ArrayTensor, b: ArrayTensor, aName: string, bName: string): void {
   if (a.shape.join() !== b.shape.join()) {
     throw new Error(`\`${aName}\` and \`${bName}\` must have the same shape, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }

@@ -49,6 +49,8 @@ export {
   type EngineOptions,
   type LoadTextualInversionOptions,
   type PipelineKind,
+  type PipelineParts,
+  type T5Parts,
   type TextEncoder2Models,
   type TextEncoderModels,
   TextPipeline,
@@ -74,3 +76,7 @@ export {
   type TextualInversionInput,
 } from './checkpoint-extras.js';
 export { type OnnxEngineModule, type OnnxModuleSource } from './onnx-module.js';
+export { t5StackOf } from './model-stack.js';
+// Types of the SD3 / Flux stacks (their code is @sdtext/pipeline/t5, imported when such a model loads).
+export type { FilesPipelineOptions, T5EngineOptions, T5StackOptions, TextEncoderFiles } from './t5/load-stack.js';
+export type { LoadedT5Encoder, LoadT5EncoderOptions } from './t5/load-t5-encoder.js';

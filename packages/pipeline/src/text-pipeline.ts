@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { inspectSingleFile, type CLIPTextConfig, type EngineName, type TextEncoderName, type TextModelCheckpointOptions } from '@sdtext/core';
+import { inspectSingleFile, loadSafetensorsHeader, sd3TextEncodersIn, type CLIPTextConfig, type EngineName, type TextEncoderName, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { OnnxCLIPTextModel } from '@sdtext/onnx';
 import {
   TfjsTextEncoder,
@@ -11,6 +11,7 @@ import {
 } from '@sdtext/text-encoder';
 import { EncoderCache, engineEncoder } from '@sdtext/prompt';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
+import type { T5Tokenizer } from '@sdtext/tokenizer/t5';
 import { loadTextEncoder, type EngineChoice, type LoadTextEncoderOptions, type LoadedTextEncoder } from './load-text-encoder.js';
 import { encodePromptScheduleSd, encodePromptScheduleSdxl, encodePromptSd, encodePromptSdxl, type EncodePromptOptions, type TextStage } from './encode-prompt.js';
 import { embeddingsToTensors, type ArrayTensor, type PromptEmbeddings } from './embeddings.js';
@@ -33,11 +34,15 @@ import { PipelineEmbeddings } from './named-embeddings.js';
 import { scheduleToTensors, type PromptSchedule } from './schedule-embeddings.js';
 import { LocalFolderSource } from './local-folder-source.js';
 import { UrlSource } from './url-source.js';
+import { t5StackOf } from './model-stack.js';
+// Types only: the T5 code itself is imported (import()) when an SD3 or Flux model is loaded.
+import type { FilesPipelineOptions, T5StackOptions, TextEncoderFiles } from './t5/load-stack.js';
+import type { LoadedT5Encoder } from './t5/load-t5-encoder.js';
 
 /** Options of loadTextEncoder that the pipeline passes through to each encoder. */
 export type EngineOptions = Omit<LoadTextEncoderOptions, 'engine' | 'backend' | 'subfolder' | 'variant' | 'onProgress' | 'fetch' | 'withProjection'>;
 
-export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> extends HubSourceOptions {
+export interface TextPipelineOptions<E extends EngineChoice = EngineChoice> extends HubSourceOptions, T5StackOptions {
   /** Weights variant of the text encoders, e.g. "fp16" for `model.fp16.safetensors`. */
   variant?: string;
   /**
@@ -92,8 +97,11 @@ export interface TextEncoder2Models {
   auto: CLIPTextModelWithProjection | OnnxCLIPTextModel;
 }
 
-/** 'sd': SD 1.x/2.x (one encoder); 'sdxl': two encoders; 'clip': a plain CLIP repo, encoded as 'sd'. */
-export type PipelineKind = 'sd' | 'sdxl' | 'clip';
+/**
+ * 'sd': SD 1.x/2.x (one encoder); 'sdxl': two encoders; 'clip': a plain CLIP repo, encoded as 'sd';
+ * 'sd3': CLIP-L, CLIP-G and T5 (Stable Diffusion 3 / 3.5); 'flux': CLIP-L and T5 (Flux.1).
+ */
+export type PipelineKind = 'sd' | 'sdxl' | 'clip' | 'sd3' | 'flux';
 
 export interface EncodeArraysOptions extends EncodePromptOptions {
   /** Return Float32Arrays with shapes instead of tfjs tensors. */
@@ -106,7 +114,18 @@ export interface LoadTextualInversionOptions {
   onWarning?: (message: string) => void;
 }
 
-interface Parts {
+/** SD3 / Flux: the T5 side, loaded by @sdtext/pipeline/t5. */
+export interface T5Parts {
+  tokenizer: T5Tokenizer | null;
+  encoder: LoadedT5Encoder | null;
+  /** SD3's transformer joint_attention_dim (4096): T5's zeros without a T5. */
+  jointAttentionDim: number;
+  /** SD3's CLIP-L pooled output: text_embeds (diffusers folders) or pooler_output (files: diffusers' identity projection). */
+  clipLPooled: 'text_embeds' | 'pooler_output';
+}
+
+/** What a TextPipeline is made of (the loaders' result). */
+export interface PipelineParts {
   source: FileSource;
   kind: PipelineKind;
   modelIndex: ModelIndex | null;
@@ -119,7 +138,12 @@ interface Parts {
   backend: BackendName | readonly BackendName[] | undefined;
   /** Textual inversion files read at load, for the dialects' names. */
   named: readonly EmbeddingFile[];
+  /** SD3 / Flux only. */
+  t5?: T5Parts | null;
+  /** Run by dispose(): temporary folders a loader made (SD3 single files, lone CLIP files). */
+  cleanup?: readonly (() => Promise<void>)[];
 }
+type Parts = PipelineParts;
 
 /** The weight changes of one encoder (LoRA merges, textual inversion rows), as loadTextEncoder takes them. */
 type EncoderExtras = Pick<TextModelCheckpointOptions, 'lora' | 'extraEmbeddings'>;
@@ -182,6 +206,14 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   readonly useAttentionMask: boolean;
   /** SDXL: encode an absent negative prompt as zeros (model_index.json; diffusers' default true). */
   readonly forceZerosForEmptyPrompt: boolean;
+  /** SD3: T5's tokenizer (diffusers' `pipe.tokenizer_3`); Flux: `pipe.tokenizer_2`. Null for the CLIP stacks, and SD3 loaded without T5. */
+  readonly t5Tokenizer: T5Tokenizer | null;
+  /** SD3's `pipe.text_encoder_3`, Flux's `pipe.text_encoder_2`: T5EncoderModel (tfjs) or OnnxT5EncoderModel, behind @sdtext/core/t5's T5EncoderEngine. */
+  readonly t5Encoder: LoadedT5Encoder | null;
+  /** SD3: the transformer's joint_attention_dim (the width of the prompt embeddings). Null for the others. */
+  readonly jointAttentionDim: number | null;
+  private readonly clipLPooled: 'text_embeds' | 'pooler_output';
+  private readonly cleanup: readonly (() => Promise<void>)[];
   private readonly backend: BackendName | readonly BackendName[] | undefined;
   /** Encoder outputs of `dialect` prompts by chunk ids: re-encoding after a weight-only edit runs no encoder. */
   private promptCache: EncoderCache | null = null;
@@ -204,6 +236,11 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     this.useAttentionMask = parts.useAttentionMask;
     this.forceZerosForEmptyPrompt = parts.forceZerosForEmptyPrompt;
     this.backend = parts.backend;
+    this.t5Tokenizer = parts.t5?.tokenizer ?? null;
+    this.t5Encoder = parts.t5?.encoder ?? null;
+    this.jointAttentionDim = parts.kind === 'sd3' ? (parts.t5?.jointAttentionDim ?? null) : null;
+    this.clipLPooled = parts.t5?.clipLPooled ?? 'text_embeds';
+    this.cleanup = parts.cleanup ?? [];
     this.embeddings = new PipelineEmbeddings([
       { name: 'text_encoder', tokenizer: parts.tokenizer, hiddenSize: parts.encoder.config.hidden_size },
       ...(parts.encoder2 ? [{ name: 'text_encoder_2' as const, tokenizer: parts.tokenizer2!, hiddenSize: parts.encoder2.config.hidden_size }] : []),
@@ -258,6 +295,11 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
       return new TextPipeline<E>({ ...common, kind: 'clip', tokenizer, encoder, tokenizer2: null, encoder2: null, useAttentionMask, forceZerosForEmptyPrompt: false, named });
     }
 
+    const stack = t5StackOf(index, `${files.name}/model_index.json`);
+    if (stack !== null) {
+      const { loadDiffusersT5Stack } = await import('./t5/load-stack.js');
+      return new TextPipeline<E>(await loadDiffusersT5Stack(files, index, stack, options, (subfolder, withProjection) => loadEncoder(subfolder, withProjection)));
+    }
     if (!hasComponent(index, 'text_encoder') || !hasComponent(index, 'tokenizer')) {
       throw new Error(`${files.name}/model_index.json lists no tokenizer/text_encoder (SDXL refiners, which only have text_encoder_2, are not supported)`);
     }
@@ -307,6 +349,10 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
   async encodePrompt(
     options: EncodePromptOptions & { output?: 'tensor' | 'array' },
   ): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor> | PromptSchedule<tf.Tensor> | PromptSchedule<ArrayTensor>> {
+    if (this.kind === 'sd3' || this.kind === 'flux') return this.encodeT5Prompt(options);
+    for (const name of ['prompt3', 'negativePrompt3', 'maxSequenceLength'] as const) {
+      if (options[name] !== undefined) throw new Error(`${name} is for SD3 / Flux (their T5 prompt); this is a ${this.kind === 'sdxl' ? 'SDXL' : 'CLIP'} pipeline`);
+    }
     options = this.convertPrompts(options);
     const stage = this.stage('text_encoder');
     const stages = (): [TextStage, TextStage] => [stage, this.stage('text_encoder_2')];
@@ -324,6 +370,25 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     return result.encoderOutputs ? { ...tensors, encoderOutputs: result.encoderOutputs } : tensors;
   }
 
+  /** SD3 / Flux (their code imported on first use). */
+  private async encodeT5Prompt(options: EncodePromptOptions & { output?: 'tensor' | 'array' }): Promise<PromptEmbeddings<tf.Tensor> | PromptEmbeddings<ArrayTensor>> {
+    const { encodeT5Pipeline } = await import('./t5/encode.js');
+    const result = await encodeT5Pipeline(
+      {
+        kind: this.kind as 'sd3' | 'flux',
+        clipL: this.stage('text_encoder'),
+        clipG: this.encoder2 ? this.stage('text_encoder_2') : null,
+        t5: this.t5Tokenizer && this.t5Encoder ? { tokenizer: this.t5Tokenizer, textEncoder: this.t5Encoder } : null,
+        jointAttentionDim: this.jointAttentionDim ?? this.t5Encoder?.config.d_model ?? 4096,
+        clipLPooled: this.clipLPooled,
+      },
+      options,
+    );
+    if (options.output === 'array') return result;
+    if (!hasRegisteredBackend()) await selectBackend(this.backend ?? 'cpu');
+    return embeddingsToTensors(result);
+  }
+
   /**
    * diffusers' `load_textual_inversion` after loading: the files' tokens are added to the
    * tokenizer(s) (diffusers' rule; their rows go to the encoder as inputs_embeds, the weights stay
@@ -331,6 +396,7 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
    * encoder outputs are dropped.
    */
   async loadTextualInversion(inputs: TextualInversionInput | readonly TextualInversionInput[], options: LoadTextualInversionOptions = {}): Promise<void> {
+    if (this.kind === 'sd3' || this.kind === 'flux') throw new Error(`textual inversion is not supported on ${this.kind === 'sd3' ? 'SD3' : 'Flux'} pipelines yet`);
     const list = (Array.isArray(inputs) ? inputs : [inputs]) as readonly TextualInversionInput[];
     const { tokens, named } = await readTextualInversionInputs(list, options.onWarning ?? ((m) => console.warn(m)));
     const slots = this.slots();
@@ -412,11 +478,15 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
    * bundled presets (SD 1.x and SDXL's first: 'sd1'; SD 2.x and SDXL's second: 'sd2'). A local path
    * (Node) or a URL.
    */
-  static async fromSingleFile<E extends EngineChoice = 'tfjs'>(file: string, options: SingleFilePipelineOptions<E> = {}): Promise<TextPipeline<E>> {
+  static async fromSingleFile<E extends EngineChoice = 'tfjs'>(file: string, options: FilesPipelineOptions<E> = {}): Promise<TextPipeline<E>> {
     const slash = file.replace(/\\/g, '/').lastIndexOf('/');
     const dir = slash < 0 ? '.' : file.slice(0, slash) || '/';
     const name = file.slice(slash + 1);
     const isUrl = /^https?:\/\//i.test(file);
+    if (!isUrl && (await isSd3StyleFile(file))) {
+      const { loadSd3SingleFile } = await import('./t5/load-stack.js');
+      return new TextPipeline<E>(await loadSd3SingleFile(file, options));
+    }
     // .safetensors or a torch .ckpt, told by the file's bytes (core reads only the text encoders' tensors).
     const { kind, encoders } = await inspectSingleFile(file, { name: file, ...(options.fetch ? { fetch: options.fetch } : {}) });
     const engine: EngineChoice = options.engine ?? 'tfjs';
@@ -462,13 +532,33 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
     });
   }
 
-  /** Frees the text encoders (tfjs weights, ONNX Runtime sessions). */
+  /**
+   * SD3 or Flux from ComfyUI's separate text encoder files (Node, local paths): `clipL`, `clipG`
+   * (SD3; without it the stack is Flux) and `t5` (t5xxl_fp16 / fp8 / scaled fp8). Configs are read off
+   * the files' shapes (`clipLConfig` / `clipGConfig` / `t5Config` give what shapes cannot tell); the
+   * CLIP tokenizers are the bundled ones, T5's is `t5Tokenizer` (the files hold none). CLIP-L's pooled
+   * output is its pooler_output, as diffusers' single-file loader (identity projection) and ComfyUI take it.
+   */
+  static async fromFiles<E extends EngineChoice = 'tfjs'>(files: TextEncoderFiles, options: FilesPipelineOptions<E> = {}): Promise<TextPipeline<E>> {
+    const { loadFilesT5Stack } = await import('./t5/load-stack.js');
+    return new TextPipeline<E>(await loadFilesT5Stack(files, options));
+  }
+
+  /** Frees the text encoders (tfjs weights, ONNX Runtime sessions) and any temporary folder the loader made. */
   async dispose(): Promise<void> {
     this.promptCache?.clear();
     this.promptCache2?.clear();
     await this.encoder.dispose();
     await this.encoder2?.dispose();
+    await this.t5Encoder?.dispose();
+    for (const clean of this.cleanup) await clean();
   }
+}
+
+/** Whether a local file is a safetensors file with SD3-style text encoders (its header only; a .ckpt is not). */
+async function isSd3StyleFile(file: string): Promise<boolean> {
+  const header = await loadSafetensorsHeader(file).catch(() => null);
+  return header !== null && sd3TextEncodersIn(header.tensors.map((t) => t.name)).length > 0;
 }
 
 /** A plain CLIP repo's tokenizer; a bare text model folder has none, and says how to give one. */
