@@ -71,9 +71,10 @@ export async function encodePromptSd3(stages: Sd3Stages, options: EncodePromptOp
     negativePooled = await toArrayTensor(options.negativePooledPromptEmbeds, 2, 'negativePooledPromptEmbeds');
   } else if (guidance) {
     const n1 = pyOr<string | readonly string[]>(options.negativePrompt, '');
+    const first = promptsOf(n1, batch, 'negativePrompt');
     const n2 = promptsOf(pyOr(options.negativePrompt2, n1), batch, 'negativePrompt2');
     const n3 = promptsOf(pyOr(options.negativePrompt3, n1), batch, 'negativePrompt3');
-    const out = await encode(promptsOf(n1, batch, 'negativePrompt'), n2, n3, undefined);
+    const out = await encode(first, n2, n3, undefined);
     negative = repeatRows(out.embeds, n);
     negativePooled = repeatRows(out.pooled, n);
   }
