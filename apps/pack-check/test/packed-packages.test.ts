@@ -79,7 +79,7 @@ describe('packed packages, installed outside the workspace', () => {
       await onnx.dispose();`;
     const result = JSON.parse(run('node', ['--input-type=module', '-e', script, TINY_MODEL], project)) as { dims: number[]; diff: number };
     expect(result.dims).toEqual([1, 4, 32]);
-    expect(result.diff).toBeLessThan(1e-4);
+    expect(result.diff).toBeLessThan(4.3e-6); // tfjs-wasm against onnxruntime-node on one row: about 3x the 1.4e-6 measured
   });
 
   it('provides the sdtext command', () => {
