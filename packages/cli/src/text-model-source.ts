@@ -1,4 +1,4 @@
-import { SafetensorsError, inspectSingleFile, safetensorsConversionHint } from '@sdtext/core';
+import { SafetensorsError, inspectSingleFile, loadSafetensorsHeader, safetensorsConversionHint, sd3TextEncodersIn } from '@sdtext/core';
 import { TextPipeline, hubCacheDir, hubOptionsFromEnv, isRepoId, repoFolderName, type EngineChoice, type FileProgress } from '@sdtext/pipeline';
 import { TOKENIZER_PRESETS } from '@sdtext/tokenizer';
 import type { BackendName } from '@sdtext/text-encoder';
@@ -21,6 +21,83 @@ export interface TextModelOptions {
   textEncoderConfig?: string;
   /** --dtype q8: the ONNX engine's quantized path (never the default). */
   dtype?: 'fp32' | 'q8';
+  /** --t5-tokenizer PATH: T5's tokenizer for SD3 / Flux files (which hold none). */
+  t5Tokenizer?: string;
+}
+
+/** --clip-l / --clip-g / --t5: ComfyUI's separate SD3 / Flux text encoder files. */
+export interface TextEncoderFileOptions {
+  clipL?: string;
+  clipG?: string;
+  t5?: string;
+}
+
+/** --text-encoder-config for SD3 / Flux files: `{ "clip_l": {...}, "clip_g": {...}, "t5xxl": {...} }`, each the fields a file cannot tell. */
+async function t5StackConfigs(path: string | undefined, io: CliIO): Promise<Record<string, Record<string, unknown>>> {
+  if (path === undefined) return {};
+  const json = await readJson(path, io, '--text-encoder-config');
+  const configs: Record<string, Record<string, unknown>> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (!['clip_l', 'clip_g', 't5xxl'].includes(key) || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InputError(`--text-encoder-config ${path}: SD3 / Flux files take { "clip_l": {...}, "clip_g": {...}, "t5xxl": {...} }, got the key ${JSON.stringify(key)}`);
+    }
+    configs[key] = value as Record<string, unknown>;
+  }
+  return {
+    ...(configs.clip_l ? { clipLConfig: configs.clip_l } : {}),
+    ...(configs.clip_g ? { clipGConfig: configs.clip_g } : {}),
+    ...(configs.t5xxl ? { t5Config: configs.t5xxl } : {}),
+  };
+}
+
+async function readJson(path: string, io: CliIO, option: string): Promise<Record<string, unknown>> {
+  const { readFile } = await import('node:fs/promises');
+  const { resolve } = await import('node:path');
+  const full = resolve(io.cwd, path);
+  try {
+    const json = JSON.parse(await readFile(full, 'utf8')) as unknown;
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('expected a JSON object');
+    return json as Record<string, unknown>;
+  } catch (error) {
+    throw new InputError(`${option} ${full}: ${(error as Error).message}`);
+  }
+}
+
+/** Whether a local file is a safetensors file holding SD3-style text encoders (text_encoders.*.transformer.*). */
+async function isSd3StyleFile(path: string): Promise<boolean> {
+  const header = await loadSafetensorsHeader(path).catch(() => null);
+  return header !== null && sd3TextEncodersIn(header.tensors.map((t) => t.name)).length > 0;
+}
+
+/**
+ * SD3 / Flux from ComfyUI's separate files (--clip-l, --clip-g, --t5) or an SD3 single file
+ * (--model FILE with text_encoders.* keys), T5's tokenizer from --t5-tokenizer.
+ */
+async function loadT5StackFiles(files: TextEncoderFileOptions & { single?: string }, io: CliIO, options: TextModelOptions): Promise<TextPipeline<EngineChoice>> {
+  const { resolve } = await import('node:path');
+  const at = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(io.cwd, p));
+  const extras = await extrasOf(io, options);
+  if (extras.lora || extras.textualInversion) throw new UsageError('--lora and --textual-inversion are not supported on SD3 / Flux yet');
+  const common = {
+    engine: options.engine,
+    backend: options.backend,
+    onProgress: options.onProgress,
+    ...(options.t5Tokenizer !== undefined ? { t5Tokenizer: isRepoId(options.t5Tokenizer) && !(await exists(resolve(io.cwd, options.t5Tokenizer))) ? options.t5Tokenizer : resolve(io.cwd, options.t5Tokenizer) } : {}),
+    ...(await t5StackConfigs(options.textEncoderConfig, io)),
+  };
+  try {
+    if (files.single !== undefined) return await TextPipeline.fromSingleFile(files.single, common);
+    if (files.clipL === undefined) throw new UsageError('--clip-l FILE is needed (with --clip-g for SD3, --t5 for T5)');
+    return await TextPipeline.fromFiles({ clipL: at(files.clipL)!, ...(files.clipG !== undefined ? { clipG: at(files.clipG)! } : {}), ...(files.t5 !== undefined ? { t5: at(files.t5)! } : {}) }, common);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new InputError((error as Error).message);
+  }
+}
+
+/** `--clip-l/--clip-g/--t5` instead of --model: ComfyUI's separate SD3 / Flux files. */
+export async function loadTextPipelineFromFiles(files: TextEncoderFileOptions, io: CliIO, options: TextModelOptions): Promise<TextPipeline<EngineChoice>> {
+  return loadT5StackFiles(files, io, options);
 }
 
 /** `--dtype fp32|q8`, checked. */
@@ -86,6 +163,11 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
   const { join, resolve } = await import('node:path');
   const folder = resolve(io.cwd, model);
   const extras = await extrasOf(io, options);
+  if ((await isFile(folder)) && (await isSd3StyleFile(folder))) return loadT5StackFiles({ single: folder }, io, options);
+  if (options.t5Tokenizer !== undefined) {
+    // A diffusers SD3 / Flux folder brings its own T5 tokenizer.
+    throw new UsageError('--t5-tokenizer applies to SD3 / Flux files (--model FILE.safetensors with text_encoders.* keys, --clip-l/--clip-g/--t5), which hold no tokenizer');
+  }
   if (await isFile(folder)) {
     // A single-file checkpoint (A1111 / ComfyUI / civitai .safetensors, or an older .ckpt): its format
     // is told by its first bytes and SD 1.x, 2.x or SDXL by its keys, by the pipeline.
@@ -157,12 +239,24 @@ export async function loadTextPipeline(model: string, io: CliIO, options: TextMo
 export async function commandInputs(
   model: string,
   io: CliIO,
-  options: { tokenizer?: string; 'textual-inversion'?: string[]; lora?: string[]; 'input-ids'?: string; 'text-encoder-config'?: string },
+  options: {
+    tokenizer?: string;
+    'textual-inversion'?: string[];
+    lora?: string[];
+    'input-ids'?: string;
+    'text-encoder-config'?: string;
+    'clip-l'?: string;
+    'clip-g'?: string;
+    t5?: string;
+    't5-tokenizer'?: string;
+  },
 ): Promise<string[]> {
   const { join, resolve } = await import('node:path');
   const paths: string[] = [];
   const local = resolve(io.cwd, model);
-  if (await exists(local)) paths.push(local);
+  if (model === '') {
+    // --clip-l / --clip-g / --t5 instead of --model
+  } else if (await exists(local)) paths.push(local);
   else if (isRepoId(model)) {
     const cache = await hubCacheDir(hubOptionsFromEnv(io.env));
     if (cache !== null) paths.push(join(cache, repoFolderName(model)));
@@ -170,6 +264,8 @@ export async function commandInputs(
   if (options.tokenizer !== undefined && !Object.hasOwn(TOKENIZER_PRESETS, options.tokenizer)) paths.push(resolve(io.cwd, options.tokenizer));
   for (const f of options['textual-inversion'] ?? []) paths.push(resolve(io.cwd, f));
   for (const l of options.lora ?? []) paths.push(resolve(io.cwd, parseLoraOption(l).file));
-  for (const f of [options['input-ids'], options['text-encoder-config']]) if (f !== undefined) paths.push(resolve(io.cwd, f));
+  for (const f of [options['input-ids'], options['text-encoder-config'], options['clip-l'], options['clip-g'], options.t5, options['t5-tokenizer']]) {
+    if (f !== undefined) paths.push(resolve(io.cwd, f));
+  }
   return paths;
 }

@@ -16,13 +16,19 @@ import { parseOptions, parsePositiveInteger } from '../parse-options.js';
 import { ProgressReporter } from '../progress.js';
 import { parseClipSkip } from '../clip-skip-option.js';
 import { refuseInputAsOutput } from '../output-guard.js';
-import { commandInputs, loadTextPipeline, parseDtype } from '../text-model-source.js';
+import { commandInputs, loadTextPipeline, loadTextPipelineFromFiles, parseDtype, type TextModelOptions } from '../text-model-source.js';
 import { TOKENIZER_OPTION_HELP } from '../tokenizer-option.js';
 
 const USAGE = `sdtext encode [PROMPT...] --model REPO_OR_FOLDER [options]
+sdtext encode [PROMPT...] --clip-l FILE [--clip-g FILE] --t5 FILE --t5-tokenizer PATH [options]
 
 Runs the CLIP text encoder on prompts (tokenized and padded to 77, as Stable Diffusion does) or on
-token ids, and prints the outputs in PyTorch's layout or writes them to a safetensors file.
+token ids, and prints the outputs in PyTorch's layout or writes them to a safetensors file. For
+Stable Diffusion 3 and Flux (a diffusers folder or hub repo, an SD3 single file, or ComfyUI's
+separate files) it writes diffusers' encode_prompt outputs: prompt_embeds (SD3 [B, 77 + 256, 4096]:
+CLIP-L and CLIP-G zero-padded to T5's width, then T5; Flux: T5's [B, 512, 4096]),
+pooled_prompt_embeds (SD3: CLIP-L + CLIP-G, 2048; Flux: CLIP-L, 768), Flux's text_ids, and the
+negative ones with --negative-prompt.
 
   --model REPO_OR_FOLDER      a hub repo id (stabilityai/stable-diffusion-2-base), a Stable Diffusion
                               or CLIP folder, a bare CLIP text model folder (config.json + weights),
@@ -38,7 +44,14 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
                               LoHa/LoKr/LoCon/DoRA) at SCALE
                               (default 1; repeatable)
   --text-encoder-config FILE  JSON of config fields a single file cannot tell (num_attention_heads:
-                              hidden_size / 64 unless given)
+                              hidden_size / 64 unless given); SD3 / Flux files:
+                              {"clip_l": {...}, "clip_g": {...}, "t5xxl": {...}}
+  --clip-l FILE, --clip-g FILE, --t5 FILE
+                              SD3 (with --clip-g) or Flux from ComfyUI's separate text encoder files
+                              (clip_l.safetensors, clip_g.safetensors, t5xxl_fp16 / fp8 / scaled fp8)
+  --t5-tokenizer PATH         T5's tokenizer for SD3 / Flux files, which hold none: a T5 tokenizer
+                              folder, or an SD3 / Flux folder or hub repo id (its tokenizer_3 / _2)
+  --max-sequence-length N     SD3 / Flux: T5's prompt length (default 256 SD3, 512 Flux; at most 512)
   --revision R, --variant V   hub revision (default main) and weights variant (e.g. fp16)
   --input-ids FILE            JSON {"input_ids": [[...]], "attention_mask": [[...]]} instead of prompts
   ${TOKENIZER_OPTION_HELP.replace('(default: sd2)', '(bare text model folders only; default: sd2)')}
@@ -60,7 +73,8 @@ token ids, and prints the outputs in PyTorch's layout or writes them to a safete
                               --clip-skip=-2; on SD 2.x ComfyUI's default is already -2)
   --dialect a1111|comfy|compel  read the prompts in that front end's syntax ((x:1.3), [x], BREAK,
                               prompts over 75 tokens) and write its prompt_embeds
-                              [B, 77 x chunks, H] (see sdtext parse)
+                              [B, 77 x chunks, H] (see sdtext parse); SD3 / Flux: comfy (ComfyUI's
+                              sd3_clip / flux weighting)
   --steps N                   the sampling steps: write the conditioning at each step, as the
                               front end schedules it (a1111: [a:b:0.5], [a|b], AND parts with
                               their weights; needed for such prompts): tensors
@@ -106,10 +120,18 @@ export const encodeCommand: Command = {
       'textual-inversion': { type: 'string', multiple: true },
       lora: { type: 'string', multiple: true },
       'text-encoder-config': { type: 'string' },
+      'clip-l': { type: 'string' },
+      'clip-g': { type: 'string' },
+      t5: { type: 'string' },
+      't5-tokenizer': { type: 'string' },
+      'max-sequence-length': { type: 'string' },
       out: { type: 'string' },
       dtype: { type: 'string' },
     });
-    if (!values.model) throw new UsageError('--model REPO_OR_FOLDER is required');
+    const files = values['clip-l'] !== undefined || values['clip-g'] !== undefined || values.t5 !== undefined;
+    if (files && values.model) throw new UsageError('give --model, or --clip-l/--clip-g/--t5 (ComfyUI\'s separate files), not both');
+    if (!values.model && !files) throw new UsageError('--model REPO_OR_FOLDER is required (or --clip-l/--clip-g/--t5 for SD3 / Flux files)');
+    const maxSequenceLength = parsePositiveInteger(values['max-sequence-length'], '--max-sequence-length');
     const backend = (values.backend ?? 'wasm') as BackendName;
     if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be cpu or wasm, got "${values.backend}"`);
     const engine = (values.engine ?? 'auto') as EngineChoice;
@@ -139,7 +161,7 @@ export const encodeCommand: Command = {
     // --out may not be anything this command reads (the model's own weights, an embedding, a LoRA):
     // checked now, before minutes of loading, and again just before writing.
     const outPath = values.out === undefined ? null : (await import('node:path')).resolve(io.cwd, values.out);
-    const readPaths = outPath === null ? [] : await commandInputs(values.model, io, values);
+    const readPaths = outPath === null ? [] : await commandInputs(values.model ?? '', io, values);
     const embeddingsDir = values.embeddings === undefined ? null : (await import('node:path')).resolve(io.cwd, values.embeddings);
     if (embeddingsDir !== null) await checkEmbeddingsDir(embeddingsDir, values.embeddings!, outPath);
     if (outPath !== null) await refuseInputAsOutput('--out', outPath, readPaths);
@@ -149,7 +171,7 @@ export const encodeCommand: Command = {
     tf.env().set('PROD', true);
     const progress = new ProgressReporter(io);
     const dtype = parseDtype(values.dtype);
-    const pipe = await loadTextPipeline(values.model, io, {
+    const modelOptions: TextModelOptions = {
       engine,
       backend,
       ...(dtype !== undefined ? { dtype } : {}),
@@ -160,11 +182,23 @@ export const encodeCommand: Command = {
       ...(values['textual-inversion'] !== undefined ? { textualInversion: values['textual-inversion'] } : {}),
       ...(values.lora !== undefined ? { lora: values.lora } : {}),
       ...(values['text-encoder-config'] !== undefined ? { textEncoderConfig: values['text-encoder-config'] } : {}),
-    });
+      ...(values['t5-tokenizer'] !== undefined ? { t5Tokenizer: values['t5-tokenizer'] } : {}),
+    };
+    const pipe = values.model
+      ? await loadTextPipeline(values.model, io, modelOptions)
+      : await loadTextPipelineFromFiles({ clipL: values['clip-l'], clipG: values['clip-g'], t5: values.t5 }, io, modelOptions);
     progress.finish();
     const { fallbackReason } = pipe.encoder;
     if (fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${pipe.encoder.backend}: ONNX Runtime cannot run here (${fallbackReason})\n`);
+    const t5Stack = pipe.kind === 'sd3' || pipe.kind === 'flux';
     try {
+      if (t5Stack) {
+        if (idsFile || values['hidden-states'] || steps !== undefined) {
+          throw new InputError(`--input-ids, --hidden-states and --steps show one CLIP pass or a webui schedule; ${pipe.kind === 'sd3' ? 'SD3' : 'Flux'} writes encode_prompt's embeddings`);
+        }
+        return await encodeT5Stack(pipe, positionals, { values, dialect, clipSkip, maxSequenceLength, outPath, readPaths, io });
+      }
+      if (maxSequenceLength !== undefined) throw new InputError('--max-sequence-length is for SD3 / Flux (their T5 prompt)');
       let inputs: IdsInput | null;
       let outputs: EncodeOutputs | null;
       let embeddings: PromptEmbeddings<ArrayTensor> | null = null;
@@ -246,6 +280,53 @@ export const encodeCommand: Command = {
     return 0;
   },
 };
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** SD3 / Flux: diffusers' encode_prompt (or --dialect comfy) outputs, by diffusers' names. */
+async function encodeT5Stack(
+  pipe: Awaited<ReturnType<typeof loadTextPipeline>>,
+  prompts: string[],
+  run: { values: Values; dialect: PromptDialect | undefined; clipSkip: number | undefined; maxSequenceLength: number | undefined; outPath: string | null; readPaths: string[]; io: CliIO },
+): Promise<number> {
+  const { values, io } = run;
+  const negativePrompt = values['negative-prompt'] as string | undefined;
+  let embeddings: PromptEmbeddings<ArrayTensor>;
+  try {
+    embeddings = await pipe.encodePrompt({
+      prompt: prompts,
+      guidance: negativePrompt !== undefined,
+      ...(negativePrompt !== undefined ? { negativePrompt } : {}),
+      ...(run.clipSkip !== undefined ? { clipSkip: run.clipSkip } : {}),
+      ...(run.dialect !== undefined ? { dialect: run.dialect } : {}),
+      ...(run.maxSequenceLength !== undefined ? { maxSequenceLength: run.maxSequenceLength } : {}),
+      onWarning: (message) => io.stderr(`warning: ${message}\n`),
+      output: 'array',
+    });
+  } catch (error) {
+    throw new InputError((error as Error).message);
+  }
+  const tensors = new Map<string, SafetensorsEntry & { data: Float32Array }>();
+  tensors.set('prompt_embeds', embeddings.promptEmbeds);
+  if (embeddings.negativePromptEmbeds) tensors.set('negative_prompt_embeds', embeddings.negativePromptEmbeds);
+  tensors.set('pooled_prompt_embeds', embeddings.pooledPromptEmbeds!);
+  if (embeddings.negativePooledPromptEmbeds) tensors.set('negative_pooled_prompt_embeds', embeddings.negativePooledPromptEmbeds);
+  if (embeddings.textIds) tensors.set('text_ids', embeddings.textIds);
+  const engines = `engine: ${pipe.encoder.engine}, ${pipe.encoder.backend}${pipe.t5Encoder ? `; T5: ${pipe.t5Encoder.engine}, ${pipe.t5Encoder.backend}` : '; no T5 (its part is zeros)'}`;
+  if (run.outPath !== null) {
+    await refuseInputAsOutput('--out', run.outPath, run.readPaths);
+    try {
+      await writeSafetensorsFile(run.outPath, tensors, { format: 'pt', producer: 'sdtext encode', model: pipe.kind });
+    } catch (error) {
+      throw new InputError(`--out ${String(values.out)}: ${(error as Error).message}`);
+    }
+    io.stdout(`wrote ${String(values.out)}: ${[...tensors].map(([name, t]) => `${name} [${t.shape.join(', ')}]`).join(', ')}\n${engines}\n`);
+  } else {
+    const body = [...tensors].map(([name, t]) => `'${name}': ${formatTensor(t.data, t.shape)}`).join(',\n ');
+    io.stdout([`{${body}}`, '', ...[...tensors].map(([name, t]) => `${name}: [${t.shape.join(', ')}]`), engines].join('\n') + '\n');
+  }
+  return 0;
+}
 
 /** The encoder's outputs as float32 arrays, by their Hugging Face names. */
 function outputTensors(outputs: EncodeOutputs): Map<string, SafetensorsEntry & { data: Float32Array }> {
