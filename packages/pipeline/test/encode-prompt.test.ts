@@ -5,7 +5,7 @@ import { OnnxCLIPTextModel } from '@sdtext/onnx';
 import { CLIPTextModel } from '@sdtext/text-encoder';
 import { TextPipeline, disposeEmbeddings, type PromptEmbeddings } from '../src/index.js';
 import { fixtureRepo, writeRepo, type FixtureKind, type FixtureOptions } from './helpers/fixture-repos.js';
-import { finalLayerNorm, hiddenState, loadGolden, maxAbsDiff, sliceLastAxis, takeRows, type Golden } from './helpers/golden.js';
+import { clipSkipReference, hiddenState, loadGolden, maxAbsDiff, sliceLastAxis, takeRows, type Golden } from './helpers/golden.js';
 import { tempDir } from './helpers/paths.js';
 
 /** About 3x the worst over every case of this file: 3.4e-6 (tfjs), 4.35e-6 (onnx). */
@@ -122,7 +122,7 @@ for (const engine of ['tfjs', 'onnx'] as const) {
         });
 
         it('clipSkip = hidden_states[-(clipSkip + 1)] through the final LayerNorm; the negative is not skipped', async () => {
-          const expected = await finalLayerNorm(model, hiddenState(golden, -2), 32);
+          const expected = await clipSkipReference(model, 1);
           await withEmbeddings(
             () => pipe.encodePrompt({ prompt: golden.texts, clipSkip: 1 }),
             (e) => {
@@ -133,6 +133,12 @@ for (const engine of ['tfjs', 'onnx'] as const) {
           await withEmbeddings(
             () => pipe.encodePrompt({ prompt: golden.texts, clipSkip: 0, guidance: false }),
             (e) => expectClose(data(e.promptEmbeds), golden.lastHiddenState),
+          );
+          // The edge: clip_skip = the number of layers takes the embeddings' output (hidden_states[0]).
+          const embeddingsOnly = await clipSkipReference(model, 2);
+          await withEmbeddings(
+            () => pipe.encodePrompt({ prompt: golden.texts, clipSkip: 2, guidance: false }),
+            (e) => expectClose(data(e.promptEmbeds), embeddingsOnly),
           );
           await expect(pipe.encodePrompt({ prompt: 'a', clipSkip: 3 })).rejects.toThrow(/2 layers/);
         });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadSafetensors, toFloat32 } from '@sdtext/core';
+import { fileURLToPath } from 'node:url';
+import { loadSafetensors, toFloat32, toNumbers } from '@sdtext/core';
 import { tinyModelDir } from './paths.js';
 
 /**
@@ -55,28 +56,18 @@ export function hiddenState(g: Golden, index: number): Float32Array {
   return g.hiddenStates.slice(i * size, (i + 1) * size);
 }
 
-/** LayerNorm over the last axis with the model's final_layer_norm weights (eps 1e-5). */
-export async function finalLayerNorm(model: 'sd2-tiny' | 'sd1-tiny', x: Float32Array, hidden: number): Promise<Float32Array> {
-  const file = await loadSafetensors(join(tinyModelDir(model), 'text_model', 'model.safetensors'));
-  const read = (name: string) => {
-    const t = file.tensors.get(name)!;
-    return toFloat32(t.dtype, t.data);
-  };
-  const w = read('text_model.final_layer_norm.weight');
-  const b = read('text_model.final_layer_norm.bias');
-  const out = new Float32Array(x.length);
-  for (let row = 0; row < x.length / hidden; row++) {
-    const v = x.subarray(row * hidden, (row + 1) * hidden);
-    let mean = 0;
-    for (const a of v) mean += a;
-    mean /= hidden;
-    let variance = 0;
-    for (const a of v) variance += (a - mean) ** 2;
-    variance /= hidden;
-    const inv = 1 / Math.sqrt(variance + 1e-5);
-    for (let j = 0; j < hidden; j++) out[row * hidden + j] = (v[j]! - mean) * inv * w[j]! + b[j]!;
-  }
-  return out;
+/**
+ * diffusers' encode_prompt with clip_skip on the golden case pad77 ([B, 77, H]):
+ * final_layer_norm(hidden_states[-(clipSkip + 1)]), as scripts/make_clip_skip_references.py ran
+ * diffusers' lines on a torch CLIP checked against transformers' outputs.
+ */
+export async function clipSkipReference(model: 'sd2-tiny' | 'sd1-tiny', clipSkip: 1 | 2): Promise<Float32Array> {
+  const file = await loadSafetensors(fileURLToPath(new URL('../fixtures/clip-skip.safetensors', import.meta.url)));
+  const golden = await loadSafetensors(join(tinyModelDir(model), 'outputs', 'pad77.safetensors'));
+  const ids = (f: typeof file, name: string) => toNumbers(f.tensors.get(name)!.data).join(',');
+  if (ids(file, `${model}.input_ids`) !== ids(golden, 'input_ids')) throw new Error(`clip-skip.safetensors holds other input_ids than ${model} pad77`);
+  const t = file.tensors.get(`${model}.clip_skip_${clipSkip}`)!;
+  return Float32Array.from(toFloat32(t.dtype, t.data));
 }
 
 /** Columns [from, to) of the last axis of a [..., width] array. */
