@@ -9,8 +9,9 @@ loras and .swap() too), and Compel(...) with its EmbeddingsProvider on the tiny 
 What compel would get from transformers is supplied by the shims of make_conditioning_references.py
 (BPE tokenizer port, plain-torch CLIP), with HF's attention mask added here: (1 - mask) * finfo.min
 over the keys, checked against HF's stored masked outputs before anything is written.
-Nothing of compel is copied into sdtext. Needs python3-torch, python3-numpy, python3-regex,
-python3-pyparsing (Debian).
+Nothing of compel is copied into sdtext. Upstream: damian0815/compel @ c60b9fb (every src/compel
+file hashed by originals.py before it runs, another version refused; recorded in the output).
+Needs python3-torch, python3-numpy, python3-regex, python3-pyparsing (Debian 12's versions, checked).
 """
 import argparse
 import importlib
@@ -171,6 +172,9 @@ def main():
     ap.add_argument("--models", required=True)
     args = ap.parse_args()
 
+    from originals import COMPEL_FILES, check_files, require_python_packages
+    ran = check_files({"damian0815/compel": args.compel}, COMPEL_FILES)
+    versions = require_python_packages(("python", "torch", "numpy", "regex", "pyparsing"))
     compel_mod, ep, prompt_parser = load_compel_package(args.compel)
     parser = prompt_parser.PromptParser()
 
@@ -222,7 +226,7 @@ def main():
             case["pooled"] = f32(pooled)
         cases.append(case)
 
-    json.dump({"generator": "packages/prompt/scripts/make_compel_references.py", "maskedModelMaxErrVsHF": model_check,
+    json.dump({"generator": "packages/prompt/scripts/make_compel_references.py", "originals": ran, "python": versions, "maskedModelMaxErrVsHF": model_check,
                "blendAtHead": blend_error, "parse": parse_cases, "conditioning": cases},
               sys.stdout, ensure_ascii=False, separators=(",", ":"))
     sys.stdout.write("\n")

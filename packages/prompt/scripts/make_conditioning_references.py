@@ -5,12 +5,14 @@
         --vocab DIR_WITH_vocab.json_AND_merges.txt --models ../../models/fixtures/models \
         > test/fixtures/conditioning.json
 
-The originals run unchanged (webui modules/sd_hijack_clip.py + sd_emphasis.py + prompt_parser.py,
-ComfyUI comfy/sd1_clip.py); what they would get from transformers is supplied by shims here:
+The originals run unchanged (webui modules/sd_hijack_clip.py @ 00e0938 + sd_emphasis.py @ f8391b8 +
+prompt_parser.py @ 28bd8e1, ComfyUI comfy/sd1_clip.py @ 00728eb: hashed by originals.py before they
+run, another version refused, the commits recorded in the output); what they would get from
+transformers is supplied by shims here:
   - a CLIP tokenizer port (HF CLIPTokenizer's BPE; prompts here are ASCII, which ftfy leaves alone),
   - a CLIP text model in plain torch equal to HF CLIPTextModel (checked against the HF outputs in
     models/fixtures/models/*/outputs to 1e-5 before anything is written).
-Needs python3-torch, python3-numpy, python3-regex, python3-lark (Debian).
+Needs python3-torch, python3-numpy, python3-regex, python3-lark (Debian 12's versions, checked).
 """
 import argparse
 import base64
@@ -211,6 +213,9 @@ def load_comfy(root):
     mm = types.ModuleType("comfy.model_management")
     mm.intermediate_device = lambda: torch.device("cpu")
     sys.modules["comfy.model_management"] = mm
+    # sd1_clip imports these for its own CLIP, which is not run here (part2_shims may have set them first).
+    sys.modules.setdefault("comfy.ops", types.SimpleNamespace(manual_cast=None))
+    sys.modules.setdefault("comfy.clip_model", types.SimpleNamespace(CLIPTextModel=object))
     return importlib.import_module("comfy.sd1_clip")
 
 
@@ -267,6 +272,11 @@ def main():
     ap.add_argument("--vocab", required=True)
     ap.add_argument("--models", required=True)
     args = ap.parse_args()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from originals import COMFY, WEBUI, check_files, require_python_packages
+    ran = check_files({WEBUI: args.webui, COMFY: args.comfy}, [(WEBUI, "modules/prompt_parser.py"), (WEBUI, "modules/sd_hijack_clip.py"),
+                                                             (WEBUI, "modules/sd_emphasis.py"), (COMFY, "comfy/sd1_clip.py")])
+    versions = require_python_packages()
 
     tokenizer = CLIPTokenizerShim(args.vocab)
     models, model_check = {}, {}
@@ -332,7 +342,7 @@ def main():
         comfy.append({"name": name, "model": model, "text": text, "layerIdx": layer_idx, "padWithEnd": pad_with_end,
                       "tokenWeights": [[[t, w] for t, w in row] for row in pairs], "z": f32(z), "pooled": f32(pooled)})
 
-    json.dump({"generator": "packages/prompt/scripts/make_conditioning_references.py",
+    json.dump({"generator": "packages/prompt/scripts/make_conditioning_references.py", "originals": ran, "python": versions,
                "torchModelMaxErrVsHF": model_check, "a1111": a1111, "a1111Multicond": multicond, "comfy": comfy}, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
 

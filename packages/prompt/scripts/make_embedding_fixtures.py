@@ -8,6 +8,8 @@ Seeded random vectors in the formats people download: a civitai file whose only 
 not the file's), a one-vector diffusers .bin in a nested folder, two names where one is a prefix of
 the other (bad / bad-hands: webui matches the longest first), a 70-vector embedding (crosses a
 75-token chunk), and an SDXL file (clip_l + clip_g).
+Upstream: none; seeded torch 1.13 (Debian 12, pinned in originals.py) writes the formats webui's
+textual_inversion.py and ComfyUI's load_embed read (make_embedding_references.py runs those).
 """
 import json
 import os
@@ -31,6 +33,9 @@ def write_safetensors(path, tensors):
 
 
 def main():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from originals import require_python_packages
+    require_python_packages(("python", "torch"))
     out = sys.argv[1]
     g = torch.Generator().manual_seed(21)
     vec = lambda *shape: torch.randn(*shape, generator=g) * 0.6  # noqa: E731 -- the tiny models' token rows are of this size

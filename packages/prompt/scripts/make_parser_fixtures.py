@@ -3,10 +3,11 @@
 
     python3 scripts/make_parser_fixtures.py --webui DIR --comfy DIR --compel DIR > test/fixtures/parsers.json
 
-DIR is a checkout (or a transcription of the named files) of:
-  --webui   AUTOMATIC1111/stable-diffusion-webui   (imports modules/prompt_parser.py; needs lark)
-  --comfy   comfyanonymous/ComfyUI                 (imports comfy/sd1_clip.py; transformers is stubbed)
-  --compel  damian0815/compel                      (imports src/compel/prompt_parser.py; needs pyparsing)
+DIR is a checkout, or a folder holding the named files at these commits (originals.py hashes each
+file before it runs and refuses any other version; the commits are recorded in the output):
+  --webui   AUTOMATIC1111/stable-diffusion-webui @ 28bd8e1 modules/prompt_parser.py (needs lark 1.1.5)
+  --comfy   comfyanonymous/ComfyUI @ 00728eb comfy/sd1_clip.py (transformers, ops, clip_model stubbed)
+  --compel  damian0815/compel @ c60b9fb src/compel/*.py (needs pyparsing 3.0.9)
 Nothing of those projects is copied into sdtext: this script runs them and records what they return.
 """
 import argparse
@@ -20,6 +21,9 @@ import random
 import subprocess
 import sys
 import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from originals import COMFY, COMPEL_FILES, WEBUI, check_files, require_python_packages  # noqa: E402
 
 # lark's Earley parser keeps items in sets, so where the webui grammar is ambiguous (a schedule
 # closed right before a run of literal "]" or ":"), which tree wins depends on Python's string hash
@@ -108,6 +112,7 @@ def load_comfy(root):
     sys.modules["comfy"] = pkg
     for name in ("ops", "model_management", "clip_model"):
         sys.modules["comfy." + name] = types.ModuleType("comfy." + name)
+    sys.modules["comfy.clip_model"].CLIPTextModel = object  # a default argument of SDClipModel, never called here
     return importlib.import_module("comfy.sd1_clip")
 
 
@@ -181,6 +186,9 @@ def main():
     ap.add_argument("--schedules-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
+    ran = check_files({WEBUI: args.webui, COMFY: args.comfy, "damian0815/compel": args.compel},
+                      [(WEBUI, "modules/prompt_parser.py"), (COMFY, "comfy/sd1_clip.py"), *COMPEL_FILES])
+    versions = require_python_packages(("python", "lark", "pyparsing"))
     webui = load_webui(args.webui)
     if args.schedules_only:
         json.dump(schedules_here(webui, json.load(sys.stdin)), sys.stdout)
@@ -223,7 +231,7 @@ def main():
             "compel": attempt(lambda: compel_node(compel_parser.parse_conjunction(p), compel)),
         })
 
-    json.dump({"generator": "packages/prompt/scripts/make_parser_fixtures.py", "doctests": tests, "cases": cases},
+    json.dump({"generator": "packages/prompt/scripts/make_parser_fixtures.py", "originals": ran, "python": versions, "doctests": tests, "cases": cases},
               sys.stdout, ensure_ascii=False, separators=(",", ":"))
     sys.stdout.write("\n")
 

@@ -24,6 +24,10 @@ pipeline's 'sdxl' fixture repo). Run unchanged:
     batches through an `empty_z` its EmbeddingsProviderMulti lacks).
 Shims and torch CLIP come from make_conditioning_references.py / make_compel_references.py
 (imported); the projection is checked against HF's stored text_embeds before anything is written.
+Upstream, hashed by originals.py before anything runs: webui modules/sd_hijack_clip.py @ 00e0938,
+sd_hijack_open_clip.py @ 01a40c6, sd_emphasis.py @ f8391b8, prompt_parser.py @ 28bd8e1; ComfyUI
+comfy/sd1_clip.py @ 00728eb; compel @ c60b9fb. ComfyUI's comfy/sdxl_clip.py is not pinned: test/fixtures/sdxl.json
+does not record the version it ran and no copy with set_clip_options is in reach here, so the script refuses to run until it is pinned in originals.py.
 """
 import argparse
 import contextlib
@@ -95,6 +99,13 @@ def main():
     for a in ("--webui", "--comfy", "--compel", "--vocab", "--models"):
         ap.add_argument(a, required=True)
     args = ap.parse_args()
+    from originals import COMFY, COMPEL_FILES, FILES, WEBUI, check_files, require_python_packages
+    if (COMFY, "comfy/sdxl_clip.py") not in FILES:
+        raise SystemExit("comfy/sdxl_clip.py has no pinned version in originals.py (commit and sha256): pin the one you run before regenerating sdxl.json")
+    ran = check_files({WEBUI: args.webui, COMFY: args.comfy, "damian0815/compel": args.compel},
+                      [(WEBUI, p) for p in ("modules/prompt_parser.py", "modules/sd_hijack_clip.py", "modules/sd_hijack_open_clip.py", "modules/sd_emphasis.py")]
+                      + [(COMFY, "comfy/sd1_clip.py"), (COMFY, "comfy/sdxl_clip.py"), *COMPEL_FILES])
+    versions = require_python_packages(("python", "torch", "numpy", "regex", "lark", "pyparsing"))
 
     vocab_tok = CLIPTokenizerShim(args.vocab)
     l_model = MaskedCLIPTextModel(os.path.join(args.models, "sd1-tiny", "text_model"))
@@ -218,7 +229,7 @@ def main():
                 case["negativeZ"], case["negativePooled"] = f32(out.negative_embeds), f32(out.negative_pooled_embeds)
             compel_cases.append(case)
 
-    json.dump({"generator": "packages/prompt/scripts/make_sdxl_references.py", "clipL": "sd1-tiny/text_model",
+    json.dump({"generator": "packages/prompt/scripts/make_sdxl_references.py", "originals": ran, "python": versions, "clipL": "sd1-tiny/text_model",
                "clipG": "sd2-tiny/text_model_with_projection", "projectionMaxErrVsHF": projection_err,
                "a1111": a1111, "comfy": comfy, "compel": compel_cases, "compelAndWeightsWithPooled": and_weights}, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")

@@ -1,4 +1,4 @@
-"""The originals' files the part-2 reference scripts run, pinned to the commits they were read at.
+"""The originals' files the reference scripts run, pinned to the commits they were read at.
 
 webui and ComfyUI are too large to check out here, so each script takes a folder holding their
 files (a checkout, or a copy of the named files at these commits). Before anything runs, every file
@@ -13,6 +13,8 @@ import os
 
 WEBUI = "AUTOMATIC1111/stable-diffusion-webui"
 COMFY = "comfyanonymous/ComfyUI"
+COMPEL = "damian0815/compel"
+COMPEL_COMMIT = "c60b9fbc7fa9eb443af96c326951589b5ca7a299"  # compel 2.x, "[chore] bump version"
 
 # (repository, path) -> commit and sha256 of the whole file, imported as a module.
 FILES = {
@@ -22,7 +24,18 @@ FILES = {
     (WEBUI, "modules/sd_hijack_open_clip.py"): ("01a40c62556b8cf3beb418e382760dd21811d3b2", "2b9a0ba62ee0c35a1585f2104861ee6aa4cdb6dd479b4dbac071b062e97a3a59"),
     (COMFY, "comfy/sd1_clip.py"): ("00728eb20fce05955f89ef1ccf5f6167416e94cf", "94ad83817129cb1566dbc8b274418c6deedb5271477242532d4e4c0eb2470fb8"),
     (COMFY, "comfy/sd2_clip.py"): ("4ddad6ea1727aabbfa646ce9befd4d3734133036", "4c6105425790556750acfa96170dae2526dcc570ad0a4118162bf8ab77bd1f4b"),
+    (COMPEL, "src/compel/__init__.py"): (COMPEL_COMMIT, "df2c54e7cb2eb1c99bb97b6dd4c7f2a9eabfb3287b9770ad70bd47f0dc0c8387"),
+    (COMPEL, "src/compel/compel.py"): (COMPEL_COMMIT, "f59cc787b1e9ba289d2b7842d89f9cf863a798b8b78d26c6fe31150c0c0dfe91"),
+    (COMPEL, "src/compel/conditioning_scheduler.py"): (COMPEL_COMMIT, "1190ba8176137d9d614a32e38f32c22e08f6163f8df74ef5d2d9ca2a7c707fff"),
+    (COMPEL, "src/compel/convenience_wrappers.py"): (COMPEL_COMMIT, "f99e1a0b4f7e5dbd12a21731c7c76c4cfaa5801552d68fbbe00027c75b26844f"),
+    (COMPEL, "src/compel/cross_attention_control.py"): (COMPEL_COMMIT, "bb7fca7cc32d2d115ea4c664d80f6b3d3dbfd5ff2c08466a3d6cdd65b833a055"),
+    (COMPEL, "src/compel/diffusers_textual_inversion_manager.py"): (COMPEL_COMMIT, "72d011bfc6ca59ff2b14e0ff9e1b4de650b70239ae8c11ecfdb27cc7877e28d1"),
+    (COMPEL, "src/compel/embeddings_provider.py"): (COMPEL_COMMIT, "6dcd2044b20e11e9b74597892f4dd7fdd999cbaaa2938b73d52dab9266296ca3"),
+    (COMPEL, "src/compel/prompt_parser.py"): (COMPEL_COMMIT, "311203c0952749f77d5b527943edda0b37299e68cc8cd5f7035d516c78d1e34e"),
 }
+
+# Every compel file: the package is imported whole.
+COMPEL_FILES = [(repo, path) for repo, path in FILES if repo == COMPEL]
 
 # (repository, path, definition) -> commit and sha256 of the definition's source: the files these
 # come from import half of webui, so only the named classes/functions are compiled and run.

@@ -4,6 +4,7 @@ Built on make_conditioning_references.py's torch CLIP (checked against Hugging F
 outputs): here its token lookup is a module that the originals can wrap (webui's
 EmbeddingsWithFixes) or replace (ComfyUI's set_up_textual_embeddings), checked again to give the
 same outputs. Nothing here decides what the references test: webui's and ComfyUI's code does.
+The originals are the versions pinned in originals.py (another is refused), as are the Python packages.
 """
 import importlib
 import os
@@ -17,7 +18,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_conditioning_references import CLIPTextModel, CLIPTokenizerShim, check_model, load_comfy, load_webui, read_safetensors  # noqa: E402
 from make_sdxl_references import WithProjection, check_projection  # noqa: E402
-from originals import COMFY, WEBUI, check_files, load_definitions  # noqa: E402
+from originals import COMFY, WEBUI, check_files, load_definitions, require_python_packages  # noqa: E402
 
 torch.set_grad_enabled(False)
 
@@ -101,6 +102,7 @@ class WebuiTokenizer(CLIPTokenizerShim):
 
 def webui(root, vocab_dir):
     """webui's modules (pinned versions), loaded with the stubs of make_conditioning_references.load_webui."""
+    require_python_packages()
     ran = check_files({WEBUI: root}, [(WEBUI, p) for p in ("modules/prompt_parser.py", "modules/sd_hijack_clip.py", "modules/sd_emphasis.py", "modules/sd_hijack_open_clip.py")])
     opts = Opts(emphasis="Original", comma_padding_backtrack=20, CLIP_stop_at_last_layers=1, sdxl_clip_l_skip=False,
                 use_old_emphasis_implementation=False, textual_inversion_add_hashes_to_infotext=False, pad_cond_uncond=False,
