@@ -10,6 +10,9 @@ writing, the same forward's hidden states are checked against the golden HF outp
 models/fixtures/models/<model>/outputs/pad77_masked.safetensors (max error printed, must be < 1e-5).
 Writes models/fixtures/models/<model>/outputs/attentions.safetensors: input_ids and attention_mask
 (the first two rows of pad77_masked) and attentions [layers, 2, heads, 77, 77] float32.
+Upstream: huggingface/transformers v4.36.0 (commit 815ea8e8a23a) models/clip/modeling_clip.py, which
+cannot be installed here (no PyPI): the torch code below stands in, checked against its stored outputs.
+Refuses another torch than Debian 12's python3-torch (1.13.0a0).
 """
 import json
 import os
@@ -17,6 +20,9 @@ import struct
 
 import numpy as np
 import torch
+
+if torch.__version__ != "1.13.0a0":
+    raise SystemExit(f"torch {torch.__version__}: these references are made with Debian 12's python3-torch (1.13.0a0)")
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "fixtures", "models")
 DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}

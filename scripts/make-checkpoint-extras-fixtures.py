@@ -18,10 +18,16 @@ reference is written here in torch, following the originals line by line:
     give back exactly the HF tensors (asserted), so the reference outputs of a single file are the
     tiny model's committed transformers outputs. The single files themselves are made by the tests
     (packages/pipeline/test/helpers/single-file.ts) from the committed weights: 6 MB each, too big to commit.
+Upstream: transformers v4.36.0 (commit 815ea8e8a23a), diffusers and peft: none can be installed here
+(no PyPI), so the torch code below, written after theirs and checked against transformers' stored
+outputs, stands in. Refuses another torch than Debian 12's python3-torch (1.13.0a0).
 """
 import json, os, struct, sys
 import numpy as np
 import torch
+
+if torch.__version__ != "1.13.0a0":
+    raise SystemExit(f"torch {torch.__version__}: these fixtures are made with Debian 12's python3-torch (1.13.0a0)")
 import torch.nn.functional as F
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

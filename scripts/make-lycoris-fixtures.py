@@ -34,8 +34,12 @@ asserts that the forward (followed here) and the merge differ exactly by that fa
 import hashlib, importlib.util, json, os, sys, types, zlib
 import numpy as np
 import torch
+
 import torch.nn as nn
 import torch.nn.functional as F
+
+if torch.__version__ != "1.13.0a0":
+    raise SystemExit(f"torch {torch.__version__}: these fixtures are made with Debian 12's python3-torch (1.13.0a0)")
 
 LYCORIS_COMMIT = 'f49d30d670591ec8841d241d79aaa8449b30a715'
 # git blob ids (sha1 of "blob <size>\0" + content) of the files the reference runs, at LYCORIS_COMMIT.

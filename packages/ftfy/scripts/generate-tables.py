@@ -13,6 +13,10 @@ once, with nothing but the standard library (ftfy itself is not needed):
   JavaScript's newer Unicode may know: Python's NFC and str.lower() leave them alone.
 
 Usage: python3 packages/ftfy/scripts/generate-tables.py   (writes packages/ftfy/src/tables.generated.ts)
+
+Upstream: rspeer/python-ftfy 6.1.1 (ftfy/chardata.py builds these at import). ftfy 6.1.1 cannot be
+installed here (no PyPI): the standard library it builds them from is run instead, Python 3.11
+(unicodedata 14.0.0, the version this port matches); another Python is refused.
 """
 
 import html
@@ -21,6 +25,9 @@ import json
 import os
 import sys
 import unicodedata
+
+if sys.version_info[:2] != (3, 11) or unicodedata.unidata_version != "14.0.0":
+    sys.exit(f"Python {sys.version.split()[0]} (Unicode {unicodedata.unidata_version}): the tables are Python 3.11's (Unicode 14.0.0)")
 
 REPLACEMENT_CHAR = "\ufffd"
 

@@ -16,7 +16,13 @@ point behind a failing block.
     /usr/bin/python3 packages/tokenizer/scripts/code-point-reference.py \
         --vocab ../shared/golden/tokenizer > packages/tokenizer/test/fixtures/code-points.json
 
-Needs Debian's python3-regex (the regex module Hugging Face imports) and ftfy on PYTHONPATH.
+Upstream: huggingface/transformers v4.36.0 (commit 815ea8e8a23a) models/clip/tokenization_clip.py,
+which cannot be installed here (no PyPI): its steps are rebuilt above on the packages it imports.
+Those are pinned and another version is refused: Python 3.11 (unicodedata 14.0.0), Debian's
+python3-regex 2022.10.31, and ftfy 6.1.1 or 6.3.1. ftfy 6.1.1 (what transformers 4.36's golden
+outputs were made with) cannot be installed here either: test/fixtures/code-points.json was made
+with ftfy 6.3.1, which stands in for it; @sdtext/ftfy, golden-tested against 6.1.1's outputs
+(packages/ftfy/test/golden.test.ts), gives 6.3.1's words on every code point here (the tests).
 """
 
 import argparse
@@ -30,6 +36,13 @@ from pathlib import Path
 
 import ftfy
 import regex
+
+PINNED = {"python": "3.11", "unicodedata": "14.0.0", "regex": "2022.10.31", "ftfy": ("6.1.1", "6.3.1")}
+for _name, _got in (("python", "%d.%d" % sys.version_info[:2]), ("unicodedata", unicodedata.unidata_version),
+                    ("regex", version("regex")), ("ftfy", ftfy.__version__)):
+    _want = PINNED[_name]
+    if _got not in (_want if isinstance(_want, tuple) else (_want,)):
+        raise SystemExit(f"{_name} {_got}: this reference is made with {_want} (another version changes the classes or the text)")
 
 # Hugging Face's CLIPTokenizer: `self.pat` and `whitespace_clean`, both on the `regex` module.
 CLIP_PATTERN = regex.compile(

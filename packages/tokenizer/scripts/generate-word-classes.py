@@ -9,7 +9,9 @@ own Unicode version, which JavaScript's `\\p{..}` does not share, so the classes
 
     /usr/bin/python3 packages/tokenizer/scripts/generate-word-classes.py
 
-Needs Debian's python3-regex (the regex module Hugging Face imports).
+Needs Debian's python3-regex (the regex module Hugging Face imports). Upstream: mrabarnett's regex
+2022.10.31 (Debian 12's python3-regex), run as is; another version is refused (its Unicode tables
+decide the classes).
 """
 
 import sys
@@ -17,6 +19,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import regex
+
+if version("regex") != "2022.10.31":
+    sys.exit(f"regex {version('regex')}: the classes are those of regex 2022.10.31 (Debian 12's python3-regex)")
 
 I = regex.IGNORECASE
 LETTER = regex.compile(r"[\p{L}]", I)
