@@ -1,5 +1,6 @@
 // Copies what the site serves but does not own into static/generated/ (gitignored):
 //  - the tiny random SD2-shaped demo encoder and its PyTorch reference outputs (models/fixtures),
+//  - the demo T5 of the "Beyond CLIP" page (models/fixtures/t5-demo, made by scripts/sd3/make-demo-t5.py),
 //  - tfjs-backend-wasm's .wasm binaries, which the wasm backend fetches at run time (setWasmPaths),
 //  - onnxruntime-web's glue script and binary (WebGPU + wasm threads build), which ONNX Runtime Web
 //    loads from `wasmPaths` and its pthread workers start from,
@@ -21,6 +22,11 @@ const copies = [
   [join(tiny, 'manifest.json'), 'models/sd2-tiny/manifest.json'],
   [join(tiny, 'outputs/longest.safetensors'), 'models/sd2-tiny/outputs/longest.safetensors'],
 ];
+
+const t5Demo = join(repoDir, 'models/fixtures/t5-demo');
+for (const file of ['config.json', 'model.safetensors', 'spiece.model', 'tokenizer_config.json', 'manifest.json', 'outputs/demo.safetensors']) {
+  copies.push([join(t5Demo, file), `models/t5-demo/${file}`]);
+}
 
 const require = createRequire(join(siteDir, 'package.json'));
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));

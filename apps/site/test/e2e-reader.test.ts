@@ -280,11 +280,11 @@ describe('every reader: contrast, phone, keyboard', () => {
 });
 
 describe('a newcomer finds their way', () => {
-  it('the home page lists all six chapters, in the sidebar order', async () => {
+  it('the home page lists all seven chapters, in the sidebar order', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await open('/');
     const chapters = await page.locator('[data-testid="chapter"] h3').allTextContents();
-    expect(chapters).toEqual(['1. Setup', '2. Pipeline', '3. Tokenizer', '4. Text encoder', '5. To the UNet', '6. Prompts']);
+    expect(chapters).toEqual(['1. Setup', '2. Pipeline', '3. Tokenizer', '4. Text encoder', '5. To the UNet', '6. Prompts', '7. Beyond CLIP']);
     const sidebar = await page.evaluate(async () => {
       const r = await fetch('/tutorial/setup');
       const doc = new DOMParser().parseFromString(await r.text(), 'text/html');

@@ -120,7 +120,12 @@ async function source(className: string): Promise<string> {
 
 /** Whether the code uses the encoder (so the cell waits for the engine and the model). */
 export function needsEncoder(code: string): boolean {
-  return /\b(textEncoder|tf|pipe|backend|engine|threads)\b/.test(code);
+  return /\b(textEncoder|tf|pipe|backend|engine|threads)\b/.test(code) || needsT5(code);
+}
+
+/** Whether the code uses the "Beyond CLIP" page's T5 names (loaded after the encoder: tfjs and the engine come from it). */
+function needsT5(code: string): boolean {
+  return /\b(t5|t5Tokenizer|sd3|relativePositionBucket|t5Reference)\b/.test(code);
 }
 
 /** Whether the code uses the text-encoder package's config-only helpers (no backend, no model). */
@@ -181,6 +186,8 @@ export async function runNow(code: string, onOutput?: (text: string) => void, on
       // diffusers' `pipe`: tokenizer, text_encoder, and encode_prompt (dialects included).
       const { sitePipe } = await loadPromptPipe();
       scope.pipe = await sitePipe(tokenizer, encoder);
+      // Before the tfjs scope starts: the T5 weights (tfjs engine) outlive the cell.
+      if (needsT5(code)) Object.assign(scope, await (await import('./t5-demo')).loadT5Scope(encoder));
       engine = encoder.tf.engine();
       tensorsBefore = encoder.tf.memory().numTensors;
       engine.startScope();

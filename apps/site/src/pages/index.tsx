@@ -9,6 +9,7 @@ const PAGES = [
   { to: '/tutorial/text-encoder', title: '4. Text encoder', text: 'The module tree, one forward pass, hidden states, pooler_output, attention, CLIP.' },
   { to: '/tutorial/to-the-unet', title: '5. To the UNet', text: 'The 77 × 1024 conditioning, the empty prompt for guidance, clip skip, the 75-token limit.' },
   { to: '/tutorial/prompts', title: '6. Prompts', text: 'Weights, BREAK and 77-token chunks as A1111, ComfyUI and compel read a prompt.' },
+  { to: '/tutorial/beyond-clip', title: '7. Beyond CLIP', text: "T5 in SD3 and Flux: Unigram instead of BPE, relative position buckets, no causal mask, SD3's [1, 333, 4096]." },
 ];
 
 export default function Home(): React.JSX.Element {
@@ -18,7 +19,7 @@ export default function Home(): React.JSX.Element {
         <h1>The text half of Stable Diffusion, step by step</h1>
         <p>
           A runnable walk through Stable Diffusion 2&apos;s tokenizer and CLIP text encoder, following the notebook tutorial{' '}
-          <em>Stable Diffusion from Beginner to Master (4): Text Encoder and Tokenizer</em> (the original), then two chapters past it. Every
+          <em>Stable Diffusion from Beginner to Master (4): Text Encoder and Tokenizer</em> (the original), then three chapters past it. Every
           code cell runs in this page, on the <code>@sdtext</code> packages, and prints what the original printed.
         </p>
         <div className="row">

@@ -8,3 +8,5 @@ export { FLUX_MAX_SEQUENCE_LENGTH, encodePromptFlux, type FluxStages } from './e
 export { encodeT5Dialect, type T5DialectStages } from './dialect-t5.js';
 export { pooledUnprojected } from './pooled-unprojected.js';
 export type { FilesPipelineOptions, T5EngineOptions, T5StackKind, T5StackOptions, TextEncoderFiles } from './load-stack.js';
+// T5's relative position buckets (the rule both engines compute with), for tools and teaching pages.
+export { relativeBucketTable, relativePositionBucket } from '@sdtext/core/t5';
