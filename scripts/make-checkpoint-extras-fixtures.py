@@ -7,7 +7,7 @@ transformers/diffusers/peft/safetensors cannot be installed on the project's mac
 reference is written here in torch, following the originals line by line:
   * CLIPTextModel's forward: transformers 4.36 models/clip/modeling_clip.py (CLIPTextEmbeddings,
     CLIPAttention, CLIPMLP, CLIPEncoderLayer, CLIPTextTransformer incl. the legacy argmax pooling).
-    Checked first against the committed transformers outputs of the tiny models (must agree to 2e-5: float32 summation order).
+    Checked first against the committed transformers outputs of the tiny models (must agree to 1.5e-5, about 3x the 4.7e-6 measured: float32 summation order).
   * textual inversion: diffusers loaders/textual_inversion.py (_retrieve_tokens_and_embeddings,
     _extend_tokens_and_embeddings, resize_token_embeddings(len(tokenizer) + len(tokens)), rows set
     at the new ids) and maybe_convert_prompt (the ids below are what the tokenizer makes of its output).
@@ -120,7 +120,7 @@ def check_against_transformers(name, proj=False):
     for k in ['last_hidden_state', 'pooler_output', 'hidden_states'] + (['text_embeds'] if proj else []):
         d = (o[k] - g[k].float()).abs().max().item()
         print(f'  {name}{" proj" if proj else ""} {k}: max |torch reimplementation - transformers| = {d:.2e}')
-        assert d < 2e-5, d  # float32 summation order (this BLAS vs the fixtures')
+        assert d < 1.5e-5, d  # float32 summation order (this BLAS vs the fixtures'); measured 4.7e-6
 
 # --- single-file layouts (diffusers' conversion, inverted to write, then run forward to check) ----
 def to_ldm_clip(w, prefix):  # convert_ldm_clip_checkpoint strips `prefix`
