@@ -26,8 +26,7 @@ Shims and torch CLIP come from make_conditioning_references.py / make_compel_ref
 (imported); the projection is checked against HF's stored text_embeds before anything is written.
 Upstream, hashed by originals.py before anything runs: webui modules/sd_hijack_clip.py @ 00e0938,
 sd_hijack_open_clip.py @ 01a40c6, sd_emphasis.py @ f8391b8, prompt_parser.py @ 28bd8e1; ComfyUI
-comfy/sd1_clip.py @ 00728eb; compel @ c60b9fb. ComfyUI's comfy/sdxl_clip.py is not pinned: test/fixtures/sdxl.json
-does not record the version it ran and no copy with set_clip_options is in reach here, so the script refuses to run until it is pinned in originals.py.
+comfy/sd1_clip.py @ 00728eb, comfy/sdxl_clip.py @ 565d674; compel @ c60b9fb (recorded in the output).
 """
 import argparse
 import contextlib
@@ -99,9 +98,7 @@ def main():
     for a in ("--webui", "--comfy", "--compel", "--vocab", "--models"):
         ap.add_argument(a, required=True)
     args = ap.parse_args()
-    from originals import COMFY, COMPEL_FILES, FILES, WEBUI, check_files, require_python_packages
-    if (COMFY, "comfy/sdxl_clip.py") not in FILES:
-        raise SystemExit("comfy/sdxl_clip.py has no pinned version in originals.py (commit and sha256): pin the one you run before regenerating sdxl.json")
+    from originals import COMFY, COMPEL_FILES, WEBUI, check_files, require_python_packages
     ran = check_files({WEBUI: args.webui, COMFY: args.comfy, "damian0815/compel": args.compel},
                       [(WEBUI, p) for p in ("modules/prompt_parser.py", "modules/sd_hijack_clip.py", "modules/sd_hijack_open_clip.py", "modules/sd_emphasis.py")]
                       + [(COMFY, "comfy/sd1_clip.py"), (COMFY, "comfy/sdxl_clip.py"), *COMPEL_FILES])

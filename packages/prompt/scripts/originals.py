@@ -24,6 +24,7 @@ FILES = {
     (WEBUI, "modules/sd_hijack_open_clip.py"): ("01a40c62556b8cf3beb418e382760dd21811d3b2", "2b9a0ba62ee0c35a1585f2104861ee6aa4cdb6dd479b4dbac071b062e97a3a59"),
     (COMFY, "comfy/sd1_clip.py"): ("00728eb20fce05955f89ef1ccf5f6167416e94cf", "94ad83817129cb1566dbc8b274418c6deedb5271477242532d4e4c0eb2470fb8"),
     (COMFY, "comfy/sd2_clip.py"): ("4ddad6ea1727aabbfa646ce9befd4d3734133036", "4c6105425790556750acfa96170dae2526dcc570ad0a4118162bf8ab77bd1f4b"),
+    (COMFY, "comfy/sdxl_clip.py"): ("565d67478aead9865d517270aaaff0396d1ae788", "1bb45ec86e66be450c4b9d17192c23845b103c8bcebd4bf6d0c7d15890c5bcb5"),
     (COMPEL, "src/compel/__init__.py"): (COMPEL_COMMIT, "df2c54e7cb2eb1c99bb97b6dd4c7f2a9eabfb3287b9770ad70bd47f0dc0c8387"),
     (COMPEL, "src/compel/compel.py"): (COMPEL_COMMIT, "f59cc787b1e9ba289d2b7842d89f9cf863a798b8b78d26c6fe31150c0c0dfe91"),
     (COMPEL, "src/compel/conditioning_scheduler.py"): (COMPEL_COMMIT, "1190ba8176137d9d614a32e38f32c22e08f6163f8df74ef5d2d9ca2a7c707fff"),
