@@ -1,6 +1,6 @@
 import React from 'react';
 import clsx from 'clsx';
-import styles from './UnigramLattice.module.css';
+import styles from './Sd3Layout.module.css';
 
 /** What SD3's prompt_embeds [1, 77 + 256, 4096] holds, drawn to scale along the width. */
 export default function Sd3Layout(): React.JSX.Element {
