@@ -43,7 +43,8 @@ export interface EncodePromptOptions {
   /**
    * Layers to skip from the end, numbered as the prompt's front end numbers them. Plain prompts
    * (diffusers): SD `hidden_states[-(clipSkip + 1)]` through the final LayerNorm; SDXL
-   * `hidden_states[-(clipSkip + 2)]`, no LayerNorm; the prompt only, not the negative prompt.
+   * `hidden_states[-(clipSkip + 2)]`, no LayerNorm (SD3: both CLIPs the same way; Flux has none);
+   * the prompt only, not the negative prompt.
    * With a `dialect` it applies to both, read as that front end reads it: 'a1111' webui's
    * "Clip skip" (1 = last layer; SD 2.x and SDXL ignore it, as webui does, see `sdxlClipLSkip`),
    * 'comfy' CLIPSetLastLayer (-1 = last layer, -2 = penultimate; on SD 2.x ComfyUI counts

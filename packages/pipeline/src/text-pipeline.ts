@@ -473,7 +473,9 @@ export class TextPipeline<E extends EngineChoice = 'tfjs'> {
 
   /**
    * A single-file Stable Diffusion checkpoint (A1111 / ComfyUI / civitai `.safetensors`), as
-   * diffusers' `from_single_file`: SD 1.x, 2.x or SDXL found by its keys, its text encoder(s) read
+   * diffusers' `from_single_file`. An SD3-style file (text_encoders.clip_l / clip_g / t5xxl.*, a
+   * local path) loads as `fromFiles` loads ComfyUI's separate files (pass `t5Tokenizer`); else
+   * SD 1.x, 2.x or SDXL found by its keys, its text encoder(s) read
    * by offset from the header (the UNet and VAE bytes are never read), the tokenizer(s) from the
    * bundled presets (SD 1.x and SDXL's first: 'sd1'; SD 2.x and SDXL's second: 'sd2'). A local path
    * (Node) or a URL.
