@@ -39,7 +39,8 @@ export default {
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 20_000,
+  // A mutant that loops (BPE's heap, the chunk loop) is stopped this long after the tests' own time.
+  timeoutMS: 5_000,
   ignoreStatic: true,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

@@ -13,6 +13,7 @@ export default defineConfig({
       'packages/prompt/test/comfy-parser.test.ts',
       'packages/prompt/test/compel-parser.test.ts',
       'packages/prompt/test/boundaries.test.ts',
+      'packages/prompt/test/embedding-chunks.test.ts',
       'packages/tokenizer/test/golden.test.ts',
       'packages/tokenizer/test/api.test.ts',
       'packages/tokenizer/test/bpe-trace.test.ts',

@@ -25,6 +25,7 @@ Each rule with an edge, at the edge and one past it:
   - BREAK at a chunk's edge (after 74, 75, 76 tokens, trailing, leading, doubled), empty chunks
     ("", "BREAK", "BREAK BREAK", "()");
   - weights at 0 and negative (webui Original and No norm emphasis, ComfyUI), AND weights 0 and -1;
+    webui's empty_chunk (a shorter prompt's filler); ComfyUI's newlines (read as spaces);
     webui's emphasis itself (sd_emphasis after_transformers) on seeded z, every option, a batch,
     a repeated row;
   - schedule steps at 0, 1, steps - 1, steps, steps + 1 and the fractions 0.0 / 1.0, for 1, 2 and
@@ -92,6 +93,8 @@ A1111_CHUNKS = [
     ("weight_negative", "(cat:-1) dog, (cow:-0.5)", 20, "Original"),
     ("weight_0_at_edge", words(74) + " (dog:0) (cow:-1)", 20, "Original"),
     ("emphasis_none_brackets", "(cat:1.5) [dog] BREAK x", 20, "None"),
+    ("emphasis_none_break_only", "BREAK", 20, "None"),
+    ("emphasis_ignore_weights", "(cat:1.5) [dog] (cow:0)", 20, "Ignore"),
 ]
 
 # (name, texts, emphasis): webui's forward on sd1-tiny, the conditioning the UNet gets.
@@ -116,6 +119,7 @@ COMFY_CASES = [
     ("weight_0", "(cat:0) dog", True),
     ("weight_negative", "(cat:-1) dog, (cow:-0.5)", True),
     ("weight_0_at_edge", words(74) + " (dog:0) (cow:-1)", True),
+    ("newlines", "cat\ndog\n\n(cow\nbird:1.2)", False),
 ]
 
 # Words of 7 and 8 tokens after this many one-token words (max_word_length 8: a word of 8 or more
@@ -146,6 +150,7 @@ EMPHASIS_CASES = [
     ("negative", "Original", [_row(t1=-1.0, t2=-0.5)]),
     ("batch", "Original", [_row(t1=1.3), _row(t5=0.5, t6=0.0)]),
     ("batch_repeated_row", "Original", [_row(t1=1.3), _row(t1=1.3), _row(t5=0.5)]),
+    ("batch_repeated_row_strong", "Original", [[0.1] * 77, [3.0] * 77, [3.0] * 77]),
     ("no_norm_zero_negative", "No norm", [_row(t1=0.0, t2=-1.0, t3=1.5)]),
     ("ignore", "Ignore", [_row(t1=1.5)]),
     ("none", "None", [_row(t1=1.5)]),
@@ -183,6 +188,8 @@ def main():
         chunks, token_count = embedder.tokenize_line(text)
         a1111_chunks.append({"name": name, "text": text, "commaPaddingBacktrack": backtrack, "emphasis": emphasis,
                              "tokens": [c.tokens for c in chunks], "multipliers": [c.multipliers for c in chunks], "tokenCount": token_count})
+    empty = embedder.empty_chunk()
+    empty_chunk = {"tokens": empty.tokens, "multipliers": empty.multipliers}
     a1111_conditioning = []
     for name, texts, emphasis in A1111_CONDITIONING:
         w.opts.comma_padding_backtrack, w.opts.emphasis = 20, emphasis
@@ -195,6 +202,8 @@ def main():
     emphasis = []
     for name, option, rows in EMPHASIS_CASES:
         z = torch.randn(len(rows), 77, 8, generator=generator) + 0.3
+        if name.endswith("_strong"):
+            z += torch.tensor([-1.0, 2.0, 2.0])[:, None, None]  # rows of unlike means: the batch mean's weighting shows
         for i in range(1, len(rows)):
             if rows[i] == rows[i - 1]:
                 z[i] = z[i - 1]  # the same text twice in webui's batch: the same rows
@@ -233,7 +242,7 @@ def main():
         comfy_out.append(case)
 
     json.dump({"generator": "packages/prompt/scripts/make_boundary_references.py", "originals": w.ran + cf.ran, "python": versions,
-               "torchModelMaxErrVsHF": checks, "longWords": long_words, "a1111Chunks": a1111_chunks, "a1111Conditioning": a1111_conditioning, "emphasis": emphasis,
+               "torchModelMaxErrVsHF": checks, "longWords": long_words, "a1111Chunks": a1111_chunks, "emptyChunk": empty_chunk, "a1111Conditioning": a1111_conditioning, "emphasis": emphasis,
                "schedules": schedules, "multicond": multicond, "comfy": comfy_out}, sys.stdout, separators=(",", ":"))
     sys.stdout.write("\n")
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIPTokenizer } from '@sdtext/tokenizer';
-import { applyEmphasis, getMulticondPromptList, getPromptSchedule, tokenizeLine, tokenizeWithWeights } from '../src/index.js';
+import { applyEmphasis, emptyChunk, getMulticondPromptList, getPromptSchedule, tokenizeLine, tokenizeWithWeights } from '../src/index.js';
 import { BOUNDARIES as FIXTURE } from './support/boundary-fixtures.js';
 import { fromBase64F32, maxAbsDiff } from './support/compare.js';
 
@@ -18,6 +18,12 @@ describe("webui's tokenize_line at its edges (comma backtrack, 75/76/77 tokens, 
     const eos = (name: string) => FIXTURE.a1111Chunks.find((c) => c.name === name)!.tokens[0]!.filter((t) => t === tokenizer.eosTokenId).length;
     expect(eos('comma_back_20')).toBe(20);
     expect(eos('comma_back_21')).toBe(1);
+  });
+
+  it("empty_chunk: the filler of a shorter prompt in a batch", () => {
+    const chunk = emptyChunk(tokenizer);
+    expect({ tokens: chunk.tokens, multipliers: chunk.multipliers }).toEqual(FIXTURE.emptyChunk);
+    expect(chunk.fixes).toEqual([]);
   });
 
   for (const ref of FIXTURE.a1111Chunks) {
@@ -51,6 +57,8 @@ describe("ComfyUI's tokenize_with_weights at its edges (75/76/77 tokens, max_wor
   for (const ref of FIXTURE.comfy) {
     it(ref.name, () => {
       expect(tokenizeWithWeights(ref.text, tokenizer, { padWithEnd: true })).toEqual(ref.tokenWeights);
+      // SDTokenizer's defaults (pad_with_end=True, max_length 77, max_word_length 8) are the options' defaults.
+      expect(tokenizeWithWeights(ref.text, tokenizer)).toEqual(ref.tokenWeights);
     });
   }
 });

@@ -9,6 +9,7 @@ import type { StoredTensor } from './conditioning-fixtures.js';
  */
 export const BOUNDARIES = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../fixtures/boundaries.json', import.meta.url)), 'utf8')) as {
   longWords: Record<'7' | '8', string>;
+  emptyChunk: { tokens: number[]; multipliers: number[] };
   a1111Chunks: { name: string; text: string; commaPaddingBacktrack: number; emphasis: A1111Emphasis; tokens: number[][]; multipliers: number[][]; tokenCount: number }[];
   a1111Conditioning: { name: string; texts: string[]; emphasis: A1111Emphasis; z: StoredTensor }[];
   emphasis: { name: string; emphasis: A1111Emphasis; multipliers: number[][]; z: StoredTensor; out: StoredTensor }[];
