@@ -127,7 +127,8 @@ describe('the engine bar', () => {
     // Runs leak no tensors.
     for (let i = 0; i < 3; i++) {
       const run = await runCell(page, 'enc-call');
-      expect(run.tensors?.after).toBe(run.tensors?.before);
+      expect(run.tensors, 'enc-call reports its tensor counts').not.toBeNull();
+      expect(run.tensors!.after).toBe(run.tensors!.before);
     }
     // Switching the engine in the bar loads the model on ONNX Runtime Web; the cells follow.
     await page.locator('[data-testid="engine-select"]').selectOption('onnx');

@@ -120,7 +120,9 @@ export async function runCells(page: Page, onRun?: (id: string, run: CellRun) =>
   for (const id of ids) {
     const run = await runCell(page, id);
     expect(run.error, `cell ${id} failed`).toBeNull();
-    // Every tensor a run creates is disposed when it ends.
+    // Every tensor a run creates is disposed when it ends. A cell that ran on the model must report
+    // its counts (a missing count is a failure, not a skipped check); one that never loaded it has no tfjs.
+    expect(run.tensors !== null, `cell ${id}: tensor counts reported exactly when the model ran (engine ${run.engine})`).toBe(run.engine !== null);
     if (run.tensors) expect(run.tensors.after, `cell ${id}: tf.memory().numTensors after the run`).toBe(run.tensors.before);
     // The output area shows exactly what the runner printed.
     expect(await page.locator(`[data-cell="${id}"] [data-testid="cell-output"]`).textContent()).toBe(run.output);
