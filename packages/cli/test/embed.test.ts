@@ -116,7 +116,7 @@ describe('sdtext embed', () => {
     expect(again.stderr).toMatch(/0 shards written, 3 already done/);
     const other = await runCli([...args, '--clip-skip', '1']);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/shard-00000\.json was written with clipSkip 0 \(now 1\)/);
+    expect(other.stderr).toMatch(/shard-00000\.json was written with clipSkip null \(now 1\)/);
     const changed = join(dir, 'changed.txt');
     writeFileSync(changed, ['another prompt', ...captions().slice(1)].join('\n'));
     const moved = await runCli(['embed', '--input', changed, ...args.slice(3)]);

@@ -79,7 +79,7 @@ export const embedCommand: Command = {
     const dialect = (values.dialect ?? null) as PromptDialect | null;
     if (dialect !== null && !PROMPT_DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(', ')}, got "${values.dialect}"`);
     if (dialect !== null && output === 'pooled') throw new UsageError('--output pooled reads plain prompts; --dialect conditions whole embeddings: use one or the other');
-    const clipSkip = parseClipSkip(values['clip-skip'], dialect) ?? 0;
+    const clipSkip = parseClipSkip(values['clip-skip'], dialect); // undefined: the model's default (no skip)
     if (output === 'pooled' && values['clip-skip'] !== undefined) throw new UsageError('--clip-skip changes prompt_embeds; --output pooled has none');
     const shardSize = parsePositiveInteger(values['shard-size'], '--shard-size') ?? 1000;
     const batchSize = parsePositiveInteger(values['batch-size'], '--batch-size') ?? 16;
@@ -135,7 +135,7 @@ export const embedCommand: Command = {
     loading.finish();
     if (pipe.encoder.fallbackReason !== undefined) io.stderr(`note: --engine auto runs on ${pipe.encoder.backend}: ONNX Runtime cannot run here (${pipe.encoder.fallbackReason})\n`);
 
-    const settings: EmbedSettings = { model: values.model, output, dialect, clipSkip, shardSize, dtype: dtype ?? 'fp32' };
+    const settings: EmbedSettings = { model: values.model, output, dialect, clipSkip: clipSkip ?? null, shardSize, dtype: dtype ?? 'fp32' };
     const progress = new PromptProgress(io, mine);
     let skippedShards = 0;
     let writtenShards = 0;

@@ -7,7 +7,8 @@ export type Tensors = Map<string, SafetensorsEntry & { data: Float32Array }>;
 export interface EncodeRowsOptions {
   output: 'embeds' | 'pooled';
   dialect: PromptDialect | null;
-  clipSkip: number;
+  /** As the user gave it; undefined asks for no skip (and for last_hidden_state alone, not every layer's states). */
+  clipSkip: number | undefined;
   batchSize: number;
 }
 
@@ -49,10 +50,13 @@ export async function encodeRows(pipe: TextPipeline<EngineChoice>, prompts: read
   });
   const truncated = new Map<number, string>();
   const tensors: Tensors = new Map();
+  // Passed only when given: a clipSkip, even 0, makes the pipeline ask the encoder for every
+  // layer's states (24 more [B, 77, H] outputs per batch on SD2), as diffusers' clip_skip path does.
+  const clipSkipOption = options.clipSkip === undefined ? {} : { clipSkip: options.clipSkip };
 
   if (options.dialect !== null) {
     for (let i = 0; i < unique.length; i++) {
-      const e = await pipe.encodePrompt({ prompt: [unique[i]!], dialect: options.dialect, guidance: false, clipSkip: options.clipSkip, output: 'array' });
+      const e = await pipe.encodePrompt({ prompt: [unique[i]!], dialect: options.dialect, guidance: false, ...clipSkipOption, output: 'array' });
       for (let r = 0; r < prompts.length; r++) {
         if (slots[r] !== i) continue;
         tensors.set(`prompt_embeds.${rowIds[r]}`, { shape: e.promptEmbeds.shape, data: e.promptEmbeds.data });
@@ -62,14 +66,17 @@ export async function encodeRows(pipe: TextPipeline<EngineChoice>, prompts: read
     return { tensors, truncated, distinct: unique.length };
   }
 
-  const rows = new Map<string, Float32Array[]>(); // tensor name -> one row per unique prompt
-  const widths = new Map<string, number[]>(); // tensor name -> row shape
+  // Each tensor's [N, ...] array is made at its first row and filled in place: the shard is held
+  // once (an SD2 shard of 1000 rows is 315 MB), not once per row and again when joined.
+  const rowsOfSlot: number[][] = unique.map(() => []);
+  slots.forEach((slot, r) => rowsOfSlot[slot]!.push(r));
   const put = (name: string, slot: number, data: Float32Array, shape: number[]): void => {
-    if (!rows.has(name)) {
-      rows.set(name, new Array<Float32Array>(unique.length));
-      widths.set(name, shape);
+    let tensor = tensors.get(name);
+    if (!tensor) {
+      tensor = { shape: [prompts.length, ...shape], data: new Float32Array(prompts.length * data.length) };
+      tensors.set(name, tensor);
     }
-    rows.get(name)![slot] = data;
+    for (const r of rowsOfSlot[slot]!) tensor.data.set(data, r * data.length);
   };
   const order = options.output === 'pooled' ? byLength(unique, pipe.tokenizer) : unique.map((_, i) => i);
   for (let start = 0; start < order.length; start += options.batchSize) {
@@ -78,7 +85,7 @@ export async function encodeRows(pipe: TextPipeline<EngineChoice>, prompts: read
     if (options.output === 'embeds') {
       const tokens = pipe.tokenizer.encode(batch, { padding: 'max_length', truncation: true, maxLength: pipe.tokenizer.modelMaxLength });
       tokens.truncation.forEach((t, b) => t && truncatedSlots(slotsInBatch[b]!, t.removedText));
-      const e = await pipe.encodePrompt({ prompt: batch, guidance: false, clipSkip: options.clipSkip, output: 'array', onWarning: () => undefined });
+      const e = await pipe.encodePrompt({ prompt: batch, guidance: false, ...clipSkipOption, output: 'array', onWarning: () => undefined });
       splitRows(e.promptEmbeds, (b, data, shape) => put('prompt_embeds', slotsInBatch[b]!, data, shape));
       if (e.pooledPromptEmbeds) splitRows(e.pooledPromptEmbeds, (b, data, shape) => put('pooled_prompt_embeds', slotsInBatch[b]!, data, shape));
     } else {
@@ -95,13 +102,6 @@ export async function encodeRows(pipe: TextPipeline<EngineChoice>, prompts: read
       }
     }
   }
-  for (const [name, perSlot] of rows) {
-    const shape = widths.get(name)!;
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(prompts.length * size);
-    slots.forEach((slot, r) => data.set(perSlot[slot]!, r * size));
-    tensors.set(name, { shape: [prompts.length, ...shape], data });
-  }
   return { tensors, truncated, distinct: unique.length };
 
   function truncatedSlots(slot: number, removedText: string): void {
@@ -113,7 +113,7 @@ export async function encodeRows(pipe: TextPipeline<EngineChoice>, prompts: read
 function splitRows(t: { data: Float32Array; shape: readonly number[] }, each: (b: number, data: Float32Array, shape: number[]) => void): void {
   const [batch, ...rest] = t.shape;
   const size = rest.reduce((a, b) => a * b, 1);
-  for (let b = 0; b < batch!; b++) each(b, t.data.slice(b * size, (b + 1) * size), rest);
+  for (let b = 0; b < batch!; b++) each(b, t.data.subarray(b * size, (b + 1) * size), rest);
 }
 
 /** Indices of `prompts` sorted by token count (stable), so that a batch pads to little. */

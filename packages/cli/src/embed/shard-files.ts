@@ -7,7 +7,8 @@ export interface EmbedSettings {
   model: string;
   output: 'embeds' | 'pooled';
   dialect: string | null;
-  clipSkip: number;
+  /** null: none given (the model's last_hidden_state). */
+  clipSkip: number | null;
   shardSize: number;
   /** fp32, or q8 (approximate): shards of both never mix in one folder. */
   dtype: 'fp32' | 'q8';
