@@ -16,6 +16,14 @@ export interface OnnxSessionOptions {
    * under load. Turn it on for a dedicated machine.
    */
   spinWait?: boolean;
+  /**
+   * onnxruntime-node: let ORT repack the Linear weights into its GEMM layout when the session is
+   * made (default true). Off, an SD2-sized session is made in about 0.07 s instead of 1.15 s and
+   * each pass is about 10-20% slower (measured, apps/bench/onnx-load-breakdown.mjs): worth it for
+   * a process that encodes a few prompts and exits. Outputs are not bit-identical to the prepacked
+   * session's (another GEMM path; 4.5e-6 apart on SD2-shaped weights).
+   */
+  prepackWeights?: boolean;
   /** onnxruntime-web: where its .wasm files are served from (ort.env.wasm.wasmPaths). */
   wasmPaths?: string;
 }
@@ -50,7 +58,7 @@ export async function createSession(
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      ...(options.spinWait ? {} : { extra: { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } } }),
+      extra: { session: sessionConfig(options) },
     };
     let session: ort.InferenceSession;
     try {
@@ -61,7 +69,8 @@ export async function createSession(
     } catch (e) {
       throw new RuntimeError(`onnxruntime-node could not create a session: ${(e as Error).message}`);
     }
-    return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads${options.spinWait ? ', spinning' : ''})` };
+    const notes = `${options.spinWait ? ', spinning' : ''}${options.prepackWeights === false ? ', weights not prepacked' : ''}`;
+    return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads${notes})` };
   }
 
   const { env } = runtime.ort;
@@ -82,4 +91,12 @@ export async function createSession(
     }
   }
   throw new RuntimeError(`onnxruntime-web could not create a session; tried ${tried.join('; ')}`);
+}
+
+/** onnxruntime-node's session config entries for `spinWait` and `prepackWeights`. */
+export function sessionConfig(options: Pick<OnnxSessionOptions, 'spinWait' | 'prepackWeights'>): Record<string, string> {
+  return {
+    ...(options.spinWait ? {} : { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' }),
+    ...(options.prepackWeights === false ? { disable_prepacking: '1' } : {}),
+  };
 }

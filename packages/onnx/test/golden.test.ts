@@ -42,6 +42,14 @@ const fromSafetensors: Variant['load'] = async (model, runtime) => ({
   projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), { runtime, cache: false }),
 });
 
+/** The same, with ORT's weight prepacking off (`prepackWeights: false`: fast session creation, another GEMM path). */
+const fromSafetensorsUnpacked: Variant['load'] = async (model, runtime) => {
+  const options = { runtime, cache: false, prepackWeights: false } as const;
+  const plain = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model), { subfolder: 'text_model', ...options });
+  expect(plain.backend).toContain('weights not prepacked');
+  return { plain, projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), options) };
+};
+
 /** The fixtures' torch.onnx exports (inputs input_ids, attention_mask; no projection). */
 const fromGoldenOnnx: Variant['load'] = async (model, runtime) => ({
   plain: await OnnxCLIPTextModel.fromOnnx(path.join(FIXTURES, model, 'onnx'), {
@@ -72,6 +80,7 @@ for (const runtime of ['node', 'web'] as const) {
     { label: `standard export [${runtime}]`, runtime, load: fromStandardExport, hiddenStates: false },
   );
 }
+VARIANTS.push({ label: 'safetensors fused, weights not prepacked [node]', runtime: 'node', load: fromSafetensorsUnpacked, hiddenStates: true });
 
 for (const variant of VARIANTS) {
   describe(variant.label, () => {

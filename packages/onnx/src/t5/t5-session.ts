@@ -1,7 +1,7 @@
 import type * as ort from 'onnxruntime-common';
 import type { ExternalFile } from '../onnx/graph-builder.js';
 import { defaultThreads, hasWebGpu, loadRuntime, RuntimeError } from '../runtime.js';
-import type { OnnxSessionOptions, OrtSession } from '../session.js';
+import { sessionConfig, type OnnxSessionOptions, type OrtSession } from '../session.js';
 
 /**
  * A session for a T5 graph whose weights stay in their stored 16 bits. Graph optimizations run
@@ -29,10 +29,10 @@ export async function createT5Session(
     typeof model === 'string' ? runtime.ort.InferenceSession.create(model, opts) : runtime.ort.InferenceSession.create(model, opts);
 
   if (runtime.name === 'node') {
-    const spin = options.spinWait ? {} : { session: { 'intra_op.allow_spinning': '0', 'inter_op.allow_spinning': '0' } };
     try {
-      const session = await create({ ...common, executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', extra: { ...spin, ...noFolding } });
-      return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads${options.spinWait ? ', spinning' : ''})` };
+      const session = await create({ ...common, executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', extra: { session: sessionConfig(options), ...noFolding } });
+      const notes = `${options.spinWait ? ', spinning' : ''}${options.prepackWeights === false ? ', weights not prepacked' : ''}`;
+      return { runtime, session, backend: `onnxruntime-node (cpu, ${threads} threads${notes})` };
     } catch (e) {
       throw new RuntimeError(`onnxruntime-node could not create a session: ${(e as Error).message}`);
     }
