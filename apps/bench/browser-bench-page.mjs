@@ -21,6 +21,27 @@ async function withCoresForTfjs(cores, start) {
   }
 }
 
+/** @sdtext/onnx on onnxruntime-web's wasm provider, with `extra` load options. */
+async function onnxWasm(o, extra) {
+  const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
+    subfolder: 'text_encoder',
+    variant: 'fp16',
+    runtime: 'web',
+    executionProviders: ['wasm'],
+    threads: o.threads,
+    wasmPaths: `${o.origin}/ort/`,
+    cache: false,
+    ...extra,
+  });
+  return {
+    label: `@sdtext/onnx, ${model.backend}`,
+    async forward(batch) {
+      return (await model.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
 /** Each engine: load() -> { label, forward(batch) -> Float32Array of last_hidden_state, dispose() }. */
 const ENGINES = {
   async 'tfjs-wasm'(o) {
@@ -47,24 +68,9 @@ const ENGINES = {
       dispose: () => encoder.dispose(),
     };
   },
-  async 'onnx-wasm'(o) {
-    const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
-      subfolder: 'text_encoder',
-      variant: 'fp16',
-      runtime: 'web',
-      executionProviders: ['wasm'],
-      threads: o.threads,
-      wasmPaths: `${o.origin}/ort/`,
-      cache: false,
-    });
-    return {
-      label: `@sdtext/onnx, ${model.backend}`,
-      async forward(batch) {
-        return (await model.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
-      },
-      dispose: () => model.dispose(),
-    };
-  },
+  'onnx-wasm': (o) => onnxWasm(o, {}),
+  /** The same with ORT's weight prepacking off (prepackWeights: false): what session creation costs without it. */
+  'onnx-wasm-unpacked': (o) => onnxWasm(o, { prepackWeights: false }),
   async 'onnx-webgpu'(o) {
     const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
       subfolder: 'text_encoder',

@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     gpu: { type: 'boolean', default: false },
+    /** Comma-separated engines instead of the default set (also: onnx-wasm-unpacked, ORT's weight prepacking off). */
+    engines: { type: 'string' },
     'write-doc': { type: 'boolean', default: false },
   },
 });
@@ -79,7 +81,7 @@ const server = await serveStatic(
   testPageHtml('/app/page.js'),
   { '/app/page.js': page.outputFiles[0].text },
 );
-const engines = ['tfjs-wasm', 'onnx-wasm', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
+const engines = args.engines?.split(',') ?? ['tfjs-wasm', 'onnx-wasm', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Object.fromEntries(engines.map((e) => [e, []]));
 try {
@@ -139,7 +141,9 @@ const result = {
   results: report.results,
 };
 fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-fs.writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+// A run of chosen engines (--engines) is an experiment: it does not replace the full run's results.
+const resultsFile = args.engines ? RESULTS.replace(/\.json$/, `-${engines.join('+')}.json`) : RESULTS;
+fs.writeFileSync(resultsFile, `${JSON.stringify(result, null, 2)}\n`);
 
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const msOf = (ms) => `${Math.round(ms)} ms`;
@@ -147,12 +151,12 @@ const tj = report.results['transformers-wasm'];
 const tf = report.results['tfjs-wasm'];
 const rows = Object.entries(report.results).map(
   ([, r]) =>
-    `| ${r.label} | ${s(r.loadMs)} | ${msOf(r.forward1x77Ms)} | ${msOf(r.forward2x77Ms)} | ${(tj.forward1x77Ms / r.forward1x77Ms).toFixed(2)}x / ${(tj.forward2x77Ms / r.forward2x77Ms).toFixed(2)}x | ${(r.loadMs / tf.loadMs).toFixed(2)}x | ${r.maxAbsDiffVsFirst.toExponential(1)} |`,
+    `| ${r.label} | ${s(r.loadMs)} | ${msOf(r.forward1x77Ms)} | ${msOf(r.forward2x77Ms)} | ${tj ? `${(tj.forward1x77Ms / r.forward1x77Ms).toFixed(2)}x / ${(tj.forward2x77Ms / r.forward2x77Ms).toFixed(2)}x` : '-'} | ${tf ? `${(r.loadMs / tf.loadMs).toFixed(2)}x` : '-'} | ${r.maxAbsDiffVsFirst.toExponential(1)} |`,
 );
 const table = [
   `Chromium ${chromium}, cross-origin isolated page (${report.isolated ? 'yes' : 'NO'}), ${report.cores} cores (${result.machine.cpu}), load average ${loadBefore.join(' / ')} before and ${result.machine.loadAverageAfter.join(' / ')} after; each engine alone in a fresh browser, ${args.rounds} rounds taking turns, median of ${Number(args.rounds) * Number(args.runs)} passes (load: of ${args.rounds}); \`pnpm --filter @sdtext/bench bench:browser\` (${result.date.slice(0, 10)}).`,
   '',
-  '| engine in Chromium | load | 1 x 77 | 2 x 77 | speed vs transformers.js (1 x 77 / 2 x 77) | load vs tfjs | last_hidden_state vs tfjs |',
+  `| engine in Chromium | load | 1 x 77 | 2 x 77 | speed vs transformers.js (1 x 77 / 2 x 77) | load vs tfjs | last_hidden_state vs ${engines[0]} |`,
   '|---|---|---|---|---|---|---|',
   ...rows,
 ].join('\n');

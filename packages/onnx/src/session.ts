@@ -17,7 +17,7 @@ export interface OnnxSessionOptions {
    */
   spinWait?: boolean;
   /**
-   * onnxruntime-node: let ORT repack the Linear weights into its GEMM layout when the session is
+   * Let ORT repack the Linear weights into its GEMM layout when the session is
    * made (default true). Off, an SD2-sized session is made in about 0.07 s instead of 1.15 s and
    * each pass is about 10-20% slower (measured, apps/bench/onnx-load-breakdown.mjs): worth it for
    * a process that encodes a few prompts and exits. Outputs are not bit-identical to the prepacked
@@ -80,12 +80,12 @@ export async function createSession(
   const tried: string[] = [];
   for (const ep of wanted) {
     try {
-      const webOptions = { ...common, executionProviders: [ep] };
+      const webOptions = { ...common, executionProviders: [ep], ...(options.prepackWeights === false ? { extra: { session: { disable_prepacking: '1' } } } : {}) };
       const session =
         typeof model === 'string'
           ? await runtime.ort.InferenceSession.create(model, webOptions)
           : await runtime.ort.InferenceSession.create(model, webOptions);
-      return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''})` };
+      return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''}${options.prepackWeights === false ? ', weights not prepacked' : ''})` };
     } catch (e) {
       tried.push(`${ep}: ${(e as Error).message}`);
     }
