@@ -11,7 +11,6 @@ export interface CliIO {
 /** One `sdtext <name>` subcommand. `run` resolves to the process exit code. */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   run(args: string[], io: CliIO): Promise<number>;
 }

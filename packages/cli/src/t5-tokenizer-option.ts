@@ -1,4 +1,3 @@
-import { hubOptionsFromEnv, isRepoId, resolveSource } from '@sdtext/pipeline';
 import type { T5Tokenizer } from '@sdtext/tokenizer/t5';
 import { InputError, type CliIO } from './command.js';
 
@@ -30,6 +29,7 @@ export async function isT5TokenizerFolder(folder: string): Promise<boolean> {
 /** The T5 tokenizer of `t5:PATH`: PATH's root, else its tokenizer_3 (SD3), else tokenizer_2 (Flux); a folder, URL or hub repo. */
 export async function loadT5Tokenizer(value: string, io: CliIO): Promise<T5Tokenizer> {
   const { T5Tokenizer } = await import('@sdtext/tokenizer/t5');
+  const { hubOptionsFromEnv, isRepoId, resolveSource } = await import('@sdtext/pipeline'); // the hub client: only when a T5 tokenizer is asked for
   const path = value === 't5' ? '' : value.startsWith('t5:') ? value.slice(3) : value;
   if (path === '') {
     throw new InputError(

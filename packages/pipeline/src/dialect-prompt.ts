@@ -1,4 +1,5 @@
 import {
+  DIALECTS,
   a1111BatchEncoder,
   a1111SdxlBatchEncoder,
   encodeA1111,
@@ -11,6 +12,7 @@ import {
   tokenizeWithWeights,
   type A1111Embeddings,
   type ComfyEmbeddings,
+  type Dialect,
   type ConditioningStep,
   type EncoderCache,
   type SdxlEncoder,
@@ -21,8 +23,8 @@ import { dialectClipSkip } from './dialect-clip-skip.js';
 import type { ArrayTensor } from './embeddings.js';
 
 /** Prompt syntaxes `encodePrompt` understands besides diffusers' plain text. */
-export type PromptDialect = 'a1111' | 'comfy' | 'compel';
-export const PROMPT_DIALECTS: readonly PromptDialect[] = ['a1111', 'comfy', 'compel'];
+export type PromptDialect = Dialect;
+export const PROMPT_DIALECTS: readonly PromptDialect[] = DIALECTS;
 
 export function checkDialect(dialect: unknown): PromptDialect {
   if (!PROMPT_DIALECTS.includes(dialect as PromptDialect)) {

@@ -9,6 +9,7 @@ import type { PromptTokenizer, Tensor } from './encoder.js';
 import type { EncoderCache } from './encoder-cache.js';
 
 export type Dialect = 'a1111' | 'comfy' | 'compel';
+export const DIALECTS: readonly Dialect[] = ['a1111', 'comfy', 'compel'];
 
 /** A 77-token chunk as the encoder sees it, with each token's weight. */
 export interface ChunkView {

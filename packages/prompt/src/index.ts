@@ -39,7 +39,7 @@ export { encodeComfy } from './comfy/encode.js';
 export type { ComfyConditioning, ComfyEncodeOptions } from './comfy/encode.js';
 export { encodeA1111Multicond } from './a1111/multicond-encode.js';
 export type { ComposableConditioning, ScheduledConditioning } from './a1111/multicond-encode.js';
-export { explainPrompt, encodePromptWithDialect } from './dialect.js';
+export { DIALECTS, explainPrompt, encodePromptWithDialect } from './dialect.js';
 export type { Dialect, ChunkView, PromptExplanation, PromptEmbeddings, DialectOptions } from './dialect.js';
 export { engineEncoder, takesInputsEmbeds } from './engine-encoder.js';
 export type { EngineEncoderOptions, InputsEmbedsEngine } from './engine-encoder.js';

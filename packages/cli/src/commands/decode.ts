@@ -11,7 +11,6 @@ Turns token ids back into text, as Hugging Face's tokenizer.decode.
 
 export const decodeCommand: Command = {
   name: 'decode',
-  summary: 'token ids -> text',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {

@@ -19,7 +19,6 @@ Gated or private repos need a token in HF_TOKEN (or the file huggingface-cli log
 
 export const downloadCommand: Command = {
   name: 'download',
-  summary: 'fetch a repo\'s tokenizer and text encoder into the Hugging Face cache',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {

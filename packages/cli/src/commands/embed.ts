@@ -49,7 +49,6 @@ Environment: HF_TOKEN, HF_ENDPOINT, HF_HOME / HF_HUB_CACHE, HF_HUB_OFFLINE=1, as
 
 export const embedCommand: Command = {
   name: 'embed',
-  summary: 'many prompts from a file -> resumable shards of embeddings',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {

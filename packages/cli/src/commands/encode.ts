@@ -97,7 +97,6 @@ const BACKENDS: readonly BackendName[] = ['cpu', 'wasm'];
 
 export const encodeCommand: Command = {
   name: 'encode',
-  summary: 'prompts or ids -> text encoder outputs and prompt embeddings',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {

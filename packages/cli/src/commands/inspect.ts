@@ -43,7 +43,6 @@ its header alone.`;
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'config summary, parameter count, dtype and module tree of a text encoder',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { positionals } = parseOptions(args, {});

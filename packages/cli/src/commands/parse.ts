@@ -1,5 +1,4 @@
-import { PROMPT_DIALECTS, type PromptDialect } from '@sdtext/pipeline';
-import { explainPrompt, getLearnedConditioningPromptSchedules, getMulticondPromptList } from '@sdtext/prompt';
+import { DIALECTS, explainPrompt, getLearnedConditioningPromptSchedules, getMulticondPromptList, type Dialect } from '@sdtext/prompt';
 import type { CLIPTokenizer } from '@sdtext/tokenizer';
 import { UsageError, type CliIO, type Command } from '../command.js';
 import { parseOptions, parsePositiveInteger } from '../parse-options.js';
@@ -25,7 +24,6 @@ SD 2.x its default is -2), compel and plain prompts diffusers' clip_skip (0 = la
 
 export const parseCommand: Command = {
   name: 'parse',
-  summary: 'a prompt in A1111, ComfyUI or compel syntax -> pieces, weights, chunks, schedule',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {
@@ -36,8 +34,8 @@ export const parseCommand: Command = {
       json: { type: 'boolean', default: false },
     });
     if (positionals.length !== 1) throw new UsageError('give exactly one PROMPT (quote it)');
-    const dialect = (values.dialect ?? 'a1111') as PromptDialect;
-    if (!PROMPT_DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${PROMPT_DIALECTS.join(' or ')}, got "${values.dialect}"`);
+    const dialect = (values.dialect ?? 'a1111') as Dialect;
+    if (!DIALECTS.includes(dialect)) throw new UsageError(`--dialect must be ${DIALECTS.join(' or ')}, got "${values.dialect}"`);
     const steps = parsePositiveInteger(values.steps, '--steps') ?? 20;
     const hiresSteps = parsePositiveInteger(values['hires-steps'], '--hires-steps');
     const tokenizer = await loadTokenizer(values.tokenizer, io.cwd);
@@ -67,7 +65,7 @@ function scheduleOf(prompt: string, steps: number, hiresSteps: number | undefine
 }
 
 function formatExplanation(
-  dialect: PromptDialect,
+  dialect: Dialect,
   pieces: readonly { text: string; weight: number }[],
   chunks: readonly { tokens: string[]; weights: number[] }[],
   parts: SchedulePart[] | null,

@@ -25,7 +25,6 @@ const PADDINGS: Record<string, Padding> = { max_length: 'max_length', longest: '
 
 export const tokenizeCommand: Command = {
   name: 'tokenize',
-  summary: 'text -> CLIP tokens and ids, padded like Stable Diffusion',
   usage: USAGE,
   async run(args: string[], io: CliIO): Promise<number> {
     const { values, positionals } = parseOptions(args, {
