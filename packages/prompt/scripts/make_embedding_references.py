@@ -32,6 +32,13 @@ WEBUI_CASES = [
     ("sd1_skipped_shape", "sd1", ["xl-style, emb_params, watercolor-v2"]),
     ("sd1_batch", "sd1", ["a cat, [easynegative]", "(watercolor:1.3) dog"]),
     ("sd2_by_stem", "sd2", ["a photo, easynegative, (watercolor:0.8) BREAK bad-hands"]),
+    # tokenize_line's `len(chunk.tokens) + emb_len > self.chunk_length`: an embedding ending exactly on
+    # a chunk's 75th token stays in it (5 words + longvec's 70 vectors; 72 words + easynegative's 3),
+    # one ending on the 76th moves whole to the next chunk.
+    ("sd1_embedding_ends_on_75", "sd1", ["a red house on hill longvec tail"]),
+    ("sd1_embedding_ends_on_76", "sd1", ["a red house on the hill longvec tail"]),
+    ("sd1_short_embedding_ends_on_75", "sd1", ["house " * 72 + "easynegative cat"]),
+    ("sd2_short_embedding_ends_on_75", "sd2", ["house " * 72 + "easynegative cat"]),
 ]
 WEBUI_SCHEDULES = [
     # (name, model, prompt, steps)
@@ -50,6 +57,10 @@ COMFY_CASES = [
     ("sd1_sdxl_file", "sd1", "embedding:sdxl/xl-style cat"),
     ("sd1_weights", "sd1", "(embedding:easynegative:0.5) (cat:1.2) embedding:neg-hands"),
     ("sd2_name", "sd2", "a photo, embedding:easynegative (embedding:watercolor:1.2) dog"),
+    # tokenize_with_weights' `len(t_group) + len(batch) > self.max_length - 1`: an embedding shorter than
+    # max_word_length (easynegative, 3 vectors) ending on the 75th token stays, on the 76th moves whole.
+    ("sd1_embedding_ends_on_75", "sd1", "house " * 72 + "embedding:easynegative cat"),
+    ("sd1_embedding_ends_on_76", "sd1", "house " * 73 + "embedding:easynegative cat"),
 ]
 
 
