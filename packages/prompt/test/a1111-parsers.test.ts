@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PromptError, getMulticondPromptList, getPromptSchedule, parsePromptAttention, type ScheduleOptions } from '../src/index.js';
+import { PromptError, getLearnedConditioningPromptSchedules, getMulticondPromptList, getPromptSchedule, parsePromptAttention, type ScheduleOptions } from '../src/index.js';
 import { PARSER_FIXTURES, type Outcome } from './parser-fixtures.js';
 
 /**
@@ -71,6 +71,18 @@ describe('A1111 parsers against webui on every fixture prompt', () => {
       expect(ambiguous).toBeLessThan(10);
     });
   }
+  it("the batch form, webui's get_learned_conditioning_prompt_schedules(prompts, steps), on every prompt webui schedules one way", () => {
+    for (const [key, [base, options]] of Object.entries(SCHEDULES)) {
+      const single = cases.filter((c) => {
+        const answers = c.a1111.schedules[key as keyof typeof c.a1111.schedules];
+        return answers.length === 1 && 'ok' in answers[0]!;
+      });
+      const batch = getLearnedConditioningPromptSchedules(single.map((c) => c.prompt), base, options);
+      expect(batch, key).toEqual(single.map((c) => (c.a1111.schedules[key as keyof typeof c.a1111.schedules][0] as { ok: unknown }).ok));
+      expect(single.length, key).toBeGreaterThan(400);
+    }
+  });
+
   it('maps each webui exception to its error here, and nothing else', () => {
     const raised = PARSER_FIXTURES.cases.flatMap((c) => [c.a1111.attention, ...Object.values(c.a1111.schedules).flat(), c.a1111.multicond]).filter((o) => 'error' in o);
     expect(raised.length).toBeGreaterThan(0);
