@@ -148,7 +148,8 @@ describe('weights that are not finite numbers are refused with the piece and its
     expect(() => getMulticondPromptList([`a AND b :${nines}`])).toThrow(/is Infinity, not a finite number \(at position 9\)/);
     // Finite weights that overflow together.
     const big = `1${'0'.repeat(200)}`;
-    expect(() => parsePromptAttention(`((cat:${big}):${big})`)).toThrow(/multiply to Infinity/);
+    expect(() => parsePromptAttention(`((cat:${big}):${big})`)).toThrow(/the weights around "cat" multiply to Infinity, not a finite number \(at position 2\)/);
+    expect(() => parsePromptAttention(`a, b, ((cat:${big}):${big})`)).toThrow(/around "cat" multiply to Infinity, not a finite number \(at position 8\)/);
   });
 
   it('comfy: (cat:nan), (cat:inf), (cat:99…9) on the way to embeddings', () => {
