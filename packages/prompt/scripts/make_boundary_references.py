@@ -21,7 +21,8 @@ Each rule with an edge, at the edge and one past it:
     before a full chunk's end, at its last slot, as the 76th token, two commas, with emphasis, and
     the option at 0 / 19 / 21;
   - chunk lengths: exactly 75, 76, 77, 150, 151 tokens (webui and ComfyUI); ComfyUI's
-    max_word_length (a 7- and an 8-token word across the edge);
+    max_word_length (a 7- and an 8-token word across the edge, a 100-token word cut across two
+    chunks); a word that is itself a vocabulary entry ("A</w>"), looked up as is;
   - BREAK at a chunk's edge (after 74, 75, 76 tokens, trailing, leading, doubled), empty chunks
     ("", "BREAK", "BREAK BREAK", "()");
   - weights at 0 and negative (webui Original and No norm emphasis, ComfyUI), AND weights 0 and -1;
@@ -120,6 +121,12 @@ COMFY_CASES = [
     ("weight_negative", "(cat:-1) dog, (cow:-0.5)", True),
     ("weight_0_at_edge", words(74) + " (dog:0) (cow:-1)", True),
     ("newlines", "cat\ndog\n\n(cow\nbird:1.2)", False),
+    # A word that is itself a vocabulary entry is looked up as is: "A</w>" and "I</w>" are entries
+    # (288, 296) that the tokenizer, lower-casing, would never produce.
+    ("vocab_uppercase_words", "A photo of I and A cat", False),
+    # A 100-token word ("x," 50 times) after 10 words: cut at the first chunk's end (65 tokens),
+    # its last 35 tokens start the second chunk.
+    ("word_of_100_across_chunks", words(10) + " " + "x," * 50 + " dog", False),
 ]
 
 # Words of 7 and 8 tokens after this many one-token words (max_word_length 8: a word of 8 or more

@@ -61,6 +61,11 @@ COMFY_CASES = [
     # max_word_length (easynegative, 3 vectors) ending on the 75th token stays, on the 76th moves whole.
     ("sd1_embedding_ends_on_75", "sd1", "house " * 72 + "embedding:easynegative cat"),
     ("sd1_embedding_ends_on_76", "sd1", "house " * 73 + "embedding:easynegative cat"),
+    # _try_get_embedding's strip(","): commas only at the ends are cut (a comma inside stays, so
+    # the name is unknown), all of them, and the leftover is the name from len(stripped) on.
+    ("sd1_comma_inside", "sd1", "embedding:easy,negative cat"),
+    ("sd1_leading_commas", "sd1", "embedding:,,easynegative cat"),
+    ("sd1_trailing_commas", "sd1", "embedding:easynegative,, cat"),
 ]
 
 
