@@ -17,6 +17,7 @@ export default defineConfig({
       'packages/tokenizer/test/golden.test.ts',
       'packages/tokenizer/test/api.test.ts',
       'packages/tokenizer/test/bpe-trace.test.ts',
+      'packages/tokenizer/test/bpe-stale-merges.test.ts',
       'packages/tokenizer/test/pre-tokenizer.test.ts',
       'packages/tokenizer/test/seed.test.ts',
       'packages/tokenizer/test/robustness.test.ts',
