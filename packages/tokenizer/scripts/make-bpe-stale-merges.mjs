@@ -8,6 +8,7 @@
 //
 //   pnpm --filter @sdtext/bench bench:tokenizer   # once: writes apps/bench/.cache/clip-sd2-tokenizer
 //   node packages/tokenizer/scripts/make-bpe-stale-merges.mjs > packages/tokenizer/test/fixtures/bpe-stale-merges.json
+/* global console */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
