@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawSafetensors as rawSafetensorsOf, type RawEntry } from './t5/helpers.js';
 import { CheckpointError, extractSd3TextEncoders, loadSafetensors, loadSafetensorsHeader, planLoneClipFile, sd3TextEncodersIn, SD3_TEXT_ENCODER_PREFIXES } from '../src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../models/fixtures/', import.meta.url));
@@ -12,28 +13,9 @@ const SOURCES = {
   t5xxl: join(FIXTURES, 'sd3/text_encoder_3/model.safetensors'),
 } as const;
 
-/** A safetensors file of raw tensors (any dtype), in the order given. */
-function rawSafetensors(tensors: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[]): Uint8Array {
-  const header: Record<string, unknown> = {};
-  let offset = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.length] };
-    offset += t.bytes.length;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(new TextEncoder().encode(json), 8);
-  let at = 8 + json.length;
-  for (const t of tensors) {
-    out.set(t.bytes, at);
-    at += t.bytes.length;
-  }
-  return out;
-}
+type NamedEntry = RawEntry & { name: string };
 
-async function tensorsOf(path: string): Promise<{ name: string; dtype: string; shape: number[]; bytes: Uint8Array }[]> {
+async function tensorsOf(path: string): Promise<NamedEntry[]> {
   const bytes = new Uint8Array(await readFile(path));
   const header = await loadSafetensorsHeader(path);
   return header.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, bytes: bytes.slice(header.dataStart + t.dataOffsets[0], header.dataStart + t.dataOffsets[1]) }));
@@ -45,9 +27,9 @@ const stored = new Map<string, Awaited<ReturnType<typeof tensorsOf>>>();
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sdtext-sd3-'));
-  const unet = { name: 'model.diffusion_model.joint_blocks.0.x.weight', dtype: 'F32', shape: [2, 2], bytes: new Uint8Array(16).fill(7) };
-  const vae = { name: 'first_stage_model.decoder.conv_in.weight', dtype: 'F16', shape: [3], bytes: new Uint8Array(6).fill(1) };
-  const parts: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[] = [unet];
+  const unet: NamedEntry = { name: 'model.diffusion_model.joint_blocks.0.x.weight', dtype: 'F32', shape: [2, 2], bytes: new Uint8Array(16).fill(7) };
+  const vae: NamedEntry = { name: 'first_stage_model.decoder.conv_in.weight', dtype: 'F16', shape: [3], bytes: new Uint8Array(6).fill(1) };
+  const parts: NamedEntry[] = [unet];
   for (const [encoder, path] of Object.entries(SOURCES)) {
     const tensors = await tensorsOf(path);
     stored.set(encoder, tensors);
@@ -111,3 +93,8 @@ describe('SD3 single files', () => {
     );
   });
 });
+
+/** The helper's file from named entries, in order. */
+function rawSafetensors(tensors: readonly NamedEntry[]): Uint8Array {
+  return rawSafetensorsOf(tensors.map((t) => [t.name, t]));
+}

@@ -2,10 +2,10 @@ import type { Tensor } from '../encoder.js';
 import type { EncoderCache } from '../encoder-cache.js';
 import { concatHidden, type SdxlEncoder } from '../sdxl.js';
 import type { ComfyEmbeddings } from './embedding-folder.js';
-import { encodeComfy } from './encode.js';
 import { encodeComfyT5 } from './t5-encode.js';
 import { tokenizeT5WithWeights, type T5PromptTokenizer } from './t5-tokenize.js';
-import { tokenizeWithWeights, type TokenWeight } from './tokenize.js';
+import { encodeComfyClipPair } from './sdxl.js';
+import type { TokenWeight } from './tokenize.js';
 
 /** The T5 encoder of SD3 / Flux with its tokenizer; its cache over `t5EngineEncoder`. */
 export interface ComfyT5Encoder {
@@ -72,28 +72,9 @@ export async function encodeComfySd3(
   t5: ComfyT5Encoder | null,
   options: ComfySd3Options,
 ): Promise<ComfySd3Conditioning> {
-  const warn = options.onWarning ? { onWarning: options.onWarning } : {};
-  const g = tokenizeWithWeights(text, clipG.tokenizer, { padWithEnd: false, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.g } : {}) });
-  const l = tokenizeWithWeights(text, clipL.tokenizer, { padWithEnd: true, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.l } : {}) });
+  // SD3ClipModel's clip_l and clip_g: hidden -2, as SDXL's (CLIPSetLastLayer does not apply here).
+  const { l, g, lOut, gOut } = await encodeComfyClipPair(text, clipL, clipG, 2, options);
   const t5Tokens = t5 ? tokenizeT5WithWeights(text, t5.tokenizer, { minLength: 77 }) : null;
-  const lOut = await encodeComfy(l, clipL.cache, {
-    clipSkip: 2,
-    finalNorm: false,
-    padTokenId: clipL.tokenizer.eosTokenId,
-    bosTokenId: clipL.tokenizer.bosTokenId,
-    eosTokenId: clipL.tokenizer.eosTokenId,
-    ...warn,
-    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.l } : {}),
-  });
-  const gOut = await encodeComfy(g, clipG.cache, {
-    clipSkip: 2,
-    finalNorm: false,
-    padTokenId: 0,
-    bosTokenId: clipG.tokenizer.bosTokenId,
-    eosTokenId: clipG.tokenizer.eosTokenId,
-    ...warn,
-    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.g } : {}),
-  });
   if (!lOut.pooled || !gOut.pooled) throw new Error('SD3: both CLIP encoders must give a pooled output');
   let embeds = padLastAxis(concatHidden(lOut.embeds, gOut.embeds), options.jointWidth);
   if (t5 && t5Tokens) {

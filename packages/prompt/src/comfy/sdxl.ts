@@ -1,6 +1,6 @@
 import { concatHidden, requirePooled, type SdxlConditioning, type SdxlEncoder } from '../sdxl.js';
 import type { ComfyEmbeddings } from './embedding-folder.js';
-import { encodeComfy } from './encode.js';
+import { encodeComfy, type ComfyConditioning } from './encode.js';
 import { tokenizeWithWeights, type TokenWeight } from './tokenize.js';
 
 export interface ComfySdxlOptions {
@@ -28,27 +28,35 @@ export interface ComfySdxlConditioning extends SdxlConditioning {
  * is `cat([l, g], -1)` cut to the shorter length, pooled from clip_g (projected).
  */
 export async function encodeComfySdxl(text: string, clipL: SdxlEncoder, clipG: SdxlEncoder, options: ComfySdxlOptions = {}): Promise<ComfySdxlConditioning> {
-  const clipSkip = options.clipSkip ?? 2;
+  const { l, g, lOut, gOut } = await encodeComfyClipPair(text, clipL, clipG, options.clipSkip ?? 2, options);
+  return { embeds: concatHidden(lOut.embeds, gOut.embeds), pooled: requirePooled(gOut.pooled), tokens: { l, g } };
+}
+
+/**
+ * The CLIP half ComfyUI's SDXL and SD3 models share: clip_g tokenized with padding 0 and clip_l
+ * with EOS padding, each weighted and encoded from hidden_states[-clipSkip] without final norm.
+ */
+export async function encodeComfyClipPair(
+  text: string,
+  clipL: SdxlEncoder,
+  clipG: SdxlEncoder,
+  clipSkip: number,
+  options: Omit<ComfySdxlOptions, 'clipSkip'>,
+): Promise<{ l: TokenWeight[][]; g: TokenWeight[][]; lOut: ComfyConditioning; gOut: ComfyConditioning }> {
   const warn = options.onWarning ? { onWarning: options.onWarning } : {};
   const g = tokenizeWithWeights(text, clipG.tokenizer, { padWithEnd: false, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.g } : {}) });
   const l = tokenizeWithWeights(text, clipL.tokenizer, { padWithEnd: true, ...warn, ...(options.embeddings ? { embeddings: options.embeddings.l } : {}) });
-  const gOut = await encodeComfy(g, clipG.cache, {
-    clipSkip,
-    finalNorm: false,
-    padTokenId: 0,
-    bosTokenId: clipG.tokenizer.bosTokenId,
-    eosTokenId: clipG.tokenizer.eosTokenId,
-    ...warn,
-    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.g } : {}),
-  });
-  const lOut = await encodeComfy(l, clipL.cache, {
-    clipSkip,
-    finalNorm: false,
-    padTokenId: clipL.tokenizer.eosTokenId,
-    bosTokenId: clipL.tokenizer.bosTokenId,
-    eosTokenId: clipL.tokenizer.eosTokenId,
-    ...warn,
-    ...(options.hiddenSizes ? { hiddenSize: options.hiddenSizes.l } : {}),
-  });
-  return { embeds: concatHidden(lOut.embeds, gOut.embeds), pooled: requirePooled(gOut.pooled), tokens: { l, g } };
+  const encode = (tokens: TokenWeight[][], encoder: SdxlEncoder, padTokenId: number, hiddenSize: number | undefined): Promise<ComfyConditioning> =>
+    encodeComfy(tokens, encoder.cache, {
+      clipSkip,
+      finalNorm: false,
+      padTokenId,
+      bosTokenId: encoder.tokenizer.bosTokenId,
+      eosTokenId: encoder.tokenizer.eosTokenId,
+      ...warn,
+      ...(hiddenSize !== undefined ? { hiddenSize } : {}),
+    });
+  const gOut = await encode(g, clipG, 0, options.hiddenSizes?.g);
+  const lOut = await encode(l, clipL, clipL.tokenizer.eosTokenId, options.hiddenSizes?.l);
+  return { l, g, lOut, gOut };
 }
