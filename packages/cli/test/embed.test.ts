@@ -207,3 +207,19 @@ describe('three jobs as separate processes, one killed and resumed', () => {
     expect(three.tensors.get('prompt_embeds')!.data).toEqual(one.tensors.get('prompt_embeds')!.data);
   }, 120_000);
 });
+
+describe('embed refuses bad options before it reads or writes anything', () => {
+  it('--out that is the --input file (or any file), and an unknown --dtype', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdtext-embed-bad-'));
+    const input = join(dir, 'c.txt');
+    writeFileSync(input, 'a cat\na dog\n');
+    const same = await runCli(['embed', '--input', input, '--model', SD2, '--out', input]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/--out .*c\.txt is the --input file: embed writes a folder of shards/);
+    expect(readFileSync(input, 'utf8')).toBe('a cat\na dog\n');
+    const q4 = await runCli(['embed', '--input', input, '--model', SD2, '--out', join(dir, 'o'), '--dtype', 'q4']);
+    expect(q4.code).toBe(2);
+    expect(q4.stderr).toMatch(/^sdtext embed: --dtype must be fp32 or q8, got "q4"/);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+});

@@ -87,8 +87,9 @@ export const embedCommand: Command = {
     const backend = (values.backend ?? 'wasm') as BackendName;
     if (backend !== 'cpu' && backend !== 'wasm') throw new UsageError(`--backend must be cpu or wasm, got "${values.backend}"`);
     const slice = jobSlice(values.shard, io.env);
+    const dtype = parseDtype(values.dtype); // checked with the other options, before any file is read
 
-    const { mkdir, realpath } = await import('node:fs/promises');
+    const { mkdir, realpath, stat } = await import('node:fs/promises');
     const { basename, dirname, join, resolve, sep } = await import('node:path');
     const input = resolve(io.cwd, values.input);
     const format = formatOf(input, values.format);
@@ -110,6 +111,10 @@ export const embedCommand: Command = {
         throw new InputError(`--out ${out} is inside the model (${read}): write the shards somewhere else`);
       }
     }
+    const outStat = await stat(out).catch(() => null);
+    if (outStat !== null && !outStat.isDirectory()) {
+      throw new UsageError(`--out ${out} is ${outReal === (await realpath(input).catch(() => null)) ? 'the --input file' : 'a file'}: embed writes a folder of shards`);
+    }
     await mkdir(out, { recursive: true });
 
     const total = await countPrompts(input, format, values.field).catch((error: unknown) => {
@@ -122,7 +127,6 @@ export const embedCommand: Command = {
 
     tf.env().set('PROD', true);
     const loading = new ProgressReporter(io);
-    const dtype = parseDtype(values.dtype);
     const pipe = await loadTextPipeline(values.model, io, {
       engine,
       backend,
