@@ -23,3 +23,9 @@ export function quantizeQ8(weight: Float32Array, out: number, inp: number): Q8We
   }
   return { codes, scales };
 }
+
+/** An engine's `dtype` option checked: undefined is 'fp32'; anything but 'fp32' or 'q8' is a TypeError. */
+export function checkQ8Dtype(dtype: unknown): 'fp32' | 'q8' {
+  if (dtype === undefined || dtype === 'fp32' || dtype === 'q8') return dtype ?? 'fp32';
+  throw new TypeError(`dtype must be 'fp32' or 'q8', got ${JSON.stringify(dtype)}`);
+}

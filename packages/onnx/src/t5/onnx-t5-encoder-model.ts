@@ -6,10 +6,11 @@ import { collectGarbage, writeModelFolder } from '../model-folder.js';
 import { concatChunks } from '../onnx/proto-writer.js';
 import { defaultRuntime } from '../runtime.js';
 import type { OnnxSessionOptions, OrtSession } from '../session.js';
+import { checkQ8Dtype } from '../graph/quantize-q8.js';
 import { buildT5EncoderGraph } from './t5-encoder-graph.js';
 import type { T5GraphWeights } from './t5-graph-weights.js';
 import { createT5Session } from './t5-session.js';
-import { linkable, linkedWeights, memoryWeights, writtenWeights } from './t5-weight-transfer.js';
+import { isT5Q8Linear, linkable, linkedWeights, memoryWeights, writtenWeights } from './t5-weight-transfer.js';
 
 /** How the weights reach ONNX Runtime (see OnnxT5Options.weightTransfer). */
 export type T5WeightTransfer = 'link' | 'temp-folder' | 'memory';
@@ -40,6 +41,15 @@ export interface OnnxT5Options extends T5CheckpointOptions, OnnxSessionOptions {
   weightsInMemory?: 'stored' | 'float32';
   /** encode()'s per-row embedding cache: its bounds, or false for none. */
   cache?: EmbeddingCacheOptions | false;
+  /**
+   * 'fp32' (default): the exact model. 'q8': opt in to speed over exactness (see the README):
+   * every encoder block's Linear weights (q, k, v, o, wi / wi_0 / wi_1, wo) become int8 per output
+   * channel at load, activations are quantized per call (ONNX Runtime's DynamicQuantizeMatMul,
+   * integer GEMMs); the embedding, layer norms and relative attention bias stay as stored. Weights
+   * are then read in JavaScript, one at a time (no 'link': 'temp-folder', or 'memory');
+   * outputs differ from the model's.
+   */
+  dtype?: 'fp32' | 'q8';
 }
 
 const isLocalFolder = (source: ModelSource): source is string => typeof source === 'string' && !/^https?:\/\//i.test(source);
@@ -64,10 +74,12 @@ async function folderSession(dir: string, weights: T5GraphWeights, options: Onnx
 async function openSession(opened: CheckedT5Checkpoint, source: ModelSource, options: OnnxT5Options): Promise<{ ort: OrtSession; weightTransfer: T5WeightTransfer }> {
   const runtime = options.runtime ?? defaultRuntime();
   const sessionOptions = { ...options, runtime };
+  // Quantized weights are made from the stored ones in JavaScript: never mapped as stored.
+  const quantize = checkQ8Dtype(options.dtype) === 'q8' ? isT5Q8Linear : null;
   let transfer: T5WeightTransfer = runtime === 'web' ? 'memory' : (options.weightTransfer ?? 'link');
-  if (transfer === 'link' && (!isLocalFolder(source) || !linkable(opened))) transfer = 'temp-folder';
+  if (transfer === 'link' && (!isLocalFolder(source) || !linkable(opened) || quantize !== null)) transfer = 'temp-folder';
   if (transfer === 'memory') {
-    const weights = await memoryWeights(opened);
+    const weights = await memoryWeights(opened, quantize);
     const graph = buildT5EncoderGraph(weights);
     return { ort: await createT5Session(concatChunks(graph.chunks, graph.byteLength), weights.files, sessionOptions), weightTransfer: 'memory' };
   }
@@ -89,7 +101,7 @@ async function openSession(opened: CheckedT5Checkpoint, source: ModelSource, opt
   }
   const temp = await makeTempDir(options.tempDir, 'sdtext-t5-build-');
   try {
-    return { ort: await folderSession(temp.dir, await writtenWeights(opened, temp.dir), sessionOptions), weightTransfer: 'temp-folder' };
+    return { ort: await folderSession(temp.dir, await writtenWeights(opened, temp.dir, quantize), sessionOptions), weightTransfer: 'temp-folder' };
   } finally {
     await temp.remove();
   }
@@ -115,6 +127,8 @@ export class OnnxT5EncoderModel implements T5EncoderEngine {
     cache: EmbeddingCacheOptions | false | undefined,
     /** Reads the checkpoint through core's checked stream (which names a NaN weight): for mapped weights, run only when an output is not finite. */
     private readonly checkWeights: (() => Promise<void>) | null,
+    /** 'q8' when built with quantized Linear weights (OnnxT5Options.dtype), else 'fp32'. */
+    readonly dtype: 'fp32' | 'q8',
   ) {
     this.backend = ort.backend;
     this.cache = new EmbeddingCache(cache === false ? { maxEntries: 0 } : cache);
@@ -126,6 +140,7 @@ export class OnnxT5EncoderModel implements T5EncoderEngine {
    * (Node), a base URL or a FileSource, checked strictly by @sdtext/core before anything is built.
    */
   static async fromPretrained(source: ModelSource, options: OnnxT5Options = {}): Promise<OnnxT5EncoderModel> {
+    const dtype = checkQ8Dtype(options.dtype); // before anything is read
     const files = (): ReturnType<typeof resolveModelFiles> => resolveModelFiles(source, options.subfolder ?? '', options.fetch);
     const opened = await openT5EncoderCheckpoint(files(), options);
     let session: { ort: OrtSession; weightTransfer: T5WeightTransfer };
@@ -145,7 +160,7 @@ export class OnnxT5EncoderModel implements T5EncoderEngine {
             }
           }
         : null;
-    return new OnnxT5EncoderModel(session.ort, opened.config, session.weightTransfer, options.cache, checkWeights);
+    return new OnnxT5EncoderModel(session.ort, opened.config, session.weightTransfer, options.cache, checkWeights, dtype);
   }
 
   async encode({ inputIds, attentionMask, outputHiddenStates = false }: T5EncodeInputs): Promise<T5EncodeOutputs> {

@@ -2,7 +2,7 @@ import { FLOAT32_MIN } from '@sdtext/core';
 import { relativeBucketTable } from '@sdtext/core/t5';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
-import { t5Embedding, t5Weight, type T5GraphWeights } from './t5-graph-weights.js';
+import { t5Embedding, t5QuantizedMatMul, t5Weight, type T5GraphWeights } from './t5-graph-weights.js';
 
 const BATCH = 'batch';
 const SEQUENCE = 'sequence';
@@ -19,7 +19,9 @@ export interface T5EncoderGraph {
  * -web run it alike): inputs input_ids and attention_mask (int64 [batch, sequence]); outputs
  * last_hidden_state [B, S, d_model] and hidden_states.0 .. hidden_states.<num_layers> (HF's: each
  * block's input, then the final norm's output). The residual stream is kept [B * S, d_model] so
- * every Linear is one Gemm with transB (weights used as stored, [out, in]).
+ * every Linear is one Gemm with transB (weights used as stored, [out, in]). A Linear whose weight
+ * is in `weights.quantized` (dtype 'q8') is a DynamicQuantizeMatMul instead, and only then does
+ * the graph import the com.microsoft opset; without any the graph is the exact one, unchanged.
  */
 export function buildT5EncoderGraph(weights: T5GraphWeights): T5EncoderGraph {
   const { config } = weights;
@@ -55,7 +57,8 @@ export function buildT5EncoderGraph(weights: T5GraphWeights): T5EncoderGraph {
   const S = g.op('Squeeze', [S1, g.int64s('axes', [0])]); // scalar
   const shape3 = g.op('Concat', [B1, S1, g.int64s('d', [d])], { axis: { int: 0 } }); // [B, S, d_model]
 
-  const linear = (x: string, key: string): string => g.op('Gemm', [x, w(`${key}.weight`)], { transB: { int: 1 } }); // x W^T: [N, in] -> [N, out]
+  // x W^T: [N, in] -> [N, out]
+  const linear = (x: string, key: string): string => t5QuantizedMatMul(g, weights, `${key}.weight`, x) ?? g.op('Gemm', [x, w(`${key}.weight`)], { transB: { int: 1 } });
   // T5LayerNorm: weight * x * rsqrt(mean(x^2) + eps), no mean subtracted, no bias.
   const rmsNorm = (x: string, key: string): string => {
     const variance = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: { ints: [-1] }, keepdims: { int: 1 } }); // [N, 1]
@@ -125,12 +128,13 @@ export function buildT5EncoderGraph(weights: T5GraphWeights): T5EncoderGraph {
   output(last, `hidden_states.${L}`);
   output(last, 'last_hidden_state');
 
+  const q8 = (weights.quantized?.size ?? 0) > 0;
   const proto = g.encode({
     irVersion: 8,
-    opsets: [{ domain: '', version: 17 }],
+    opsets: [{ domain: '', version: 17 }, ...(q8 ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     producerName: '@sdtext/onnx',
     producerVersion: '0.1.0',
-    metadata: { model: 'T5EncoderModel', dense_act_fn: config.dense_act_fn, is_gated_act: String(config.is_gated_act) },
+    metadata: { model: 'T5EncoderModel', dense_act_fn: config.dense_act_fn, is_gated_act: String(config.is_gated_act), ...(q8 ? { dtype: 'q8' } : {}) },
   });
   return { chunks: proto.finish(), byteLength: proto.length, outputNames };
 }

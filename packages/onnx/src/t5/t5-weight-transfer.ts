@@ -1,8 +1,10 @@
-import type { CheckedT5Checkpoint } from '@sdtext/core/t5';
+import { toFloat32 } from '@sdtext/core';
+import type { CheckedT5Checkpoint, StoredWeight } from '@sdtext/core/t5';
+import { quantizeQ8 } from '../graph/quantize-q8.js';
 import { LinkUnavailableError } from '../linked-folder.js';
 import type { ExternalFile } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
-import { ONNX_STORED_TYPES, type T5GraphWeights, type T5WeightLocation } from './t5-graph-weights.js';
+import { ONNX_STORED_TYPES, type T5GraphWeights, type T5Q8Location, type T5WeightLocation } from './t5-graph-weights.js';
 
 const STORED_TYPE = { F32: DataType.FLOAT, F16: DataType.FLOAT16, BF16: DataType.BFLOAT16 } as const;
 
@@ -41,32 +43,72 @@ export async function linkedWeights(opened: CheckedT5Checkpoint, folder: string,
 }
 
 /**
- * 'temp-folder': core's 16-bit weight stream (F16/BF16 as stored, F8 as exact F16, checked
- * finite), each written to its own file in `dir` as it arrives, so only one tensor is in
- * JavaScript at a time; ORT maps the files.
+ * The Linear weights dtype 'q8' quantizes: every encoder block's attention projections (q, k, v,
+ * o) and feed-forward matrices (wi, or wi_0 and wi_1, and wo). The embedding, the layer norms and
+ * the relative attention bias stay as stored.
  */
-export async function writtenWeights(opened: CheckedT5Checkpoint, dir: string): Promise<T5GraphWeights> {
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  const locations = new Map<string, T5WeightLocation>();
-  for await (const w of opened.storedWeights()) {
-    const location = `w${locations.size}.bin`;
-    const bytes = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-    await fs.promises.writeFile(path.join(dir, location), bytes);
-    locations.set(w.name, { location, offset: 0, length: bytes.length, type: STORED_TYPE[w.dtype], shape: w.shape, scale: w.scale });
-  }
-  return { config: opened.config, locations, files: [] };
+export function isT5Q8Linear(key: string): boolean {
+  return /^encoder\.block\.\d+\.layer\.(0\.SelfAttention\.[qkvo]|1\.DenseReluDense\.(wi|wi_0|wi_1|wo))\.weight$/.test(key);
 }
 
-/** 'memory': the same 16-bit stream as in-memory external files (onnxruntime-web, or by request). */
-export async function memoryWeights(opened: CheckedT5Checkpoint): Promise<T5GraphWeights> {
+/** A stored weight widened to float32 and scaled (ComfyUI's `weight.to(float32) * scale_weight`, as core's float32 stream). */
+function widened(w: StoredWeight): Float32Array {
+  const data = w.dtype === 'F32' ? (w.data as Float32Array) : toFloat32(w.dtype, w.data);
+  if (w.scale === null) return data;
+  const out = w.dtype === 'F32' ? new Float32Array(data.length) : data;
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! * w.scale;
+  return out;
+}
+
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * Core's 16-bit weight stream (F16/BF16 as stored, F8 as exact F16, checked finite), one tensor at
+ * a time, each handed to `put` (which names where it went): as stored, or, for the keys `quantize`
+ * selects (dtype 'q8'), widened to float32 and quantized (int8 codes and float32 scales, two
+ * files), so at most one float32 matrix is alive in JavaScript.
+ */
+async function streamWeights(opened: CheckedT5Checkpoint, put: (bytes: Uint8Array) => Promise<string>, quantize: ((key: string) => boolean) | null): Promise<Omit<T5GraphWeights, 'files'>> {
   const locations = new Map<string, T5WeightLocation>();
-  const files: ExternalFile[] = [];
+  const quantized = new Map<string, T5Q8Location>();
+  const file = async (data: Int8Array | Float32Array, type: DataType, shape: number[]): Promise<T5WeightLocation> => ({ location: await put(bytesOf(data)), offset: 0, length: data.byteLength, type, shape, scale: null });
   for await (const w of opened.storedWeights()) {
-    const location = `w${files.length}.bin`;
-    const data = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-    files.push({ path: location, data });
-    locations.set(w.name, { location, offset: 0, length: data.length, type: STORED_TYPE[w.dtype], shape: w.shape, scale: w.scale });
+    if (quantize?.(w.name) && w.shape.length === 2) {
+      const [out, inp] = w.shape as [number, number];
+      const { codes, scales } = quantizeQ8(widened(w), out, inp);
+      quantized.set(w.name, { codes: await file(codes, DataType.INT8, [inp, out]), scales: await file(scales, DataType.FLOAT, [out]) });
+      continue;
+    }
+    const bytes = bytesOf(w.data);
+    locations.set(w.name, { location: await put(bytes), offset: 0, length: bytes.length, type: STORED_TYPE[w.dtype], shape: w.shape, scale: w.scale });
   }
-  return { config: opened.config, locations, files };
+  return { config: opened.config, locations, ...(quantize ? { quantized } : {}) };
+}
+
+/**
+ * 'temp-folder': core's 16-bit weight stream (F16/BF16 as stored, F8 as exact F16, checked
+ * finite), each written to its own file in `dir` as it arrives, so only one tensor is in
+ * JavaScript at a time; ORT maps the files. With `quantize`, those keys are written quantized.
+ */
+export async function writtenWeights(opened: CheckedT5Checkpoint, dir: string, quantize: ((key: string) => boolean) | null = null): Promise<T5GraphWeights> {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  let n = 0;
+  const put = async (bytes: Uint8Array): Promise<string> => {
+    const location = `w${n++}.bin`;
+    await fs.promises.writeFile(path.join(dir, location), bytes);
+    return location;
+  };
+  return { ...(await streamWeights(opened, put, quantize)), files: [] };
+}
+
+/** 'memory': the same stream as in-memory external files (onnxruntime-web, or by request). */
+export async function memoryWeights(opened: CheckedT5Checkpoint, quantize: ((key: string) => boolean) | null = null): Promise<T5GraphWeights> {
+  const files: ExternalFile[] = [];
+  const put = (data: Uint8Array): Promise<string> => {
+    const location = `w${files.length}.bin`;
+    files.push({ path: location, data });
+    return Promise.resolve(location);
+  };
+  return { ...(await streamWeights(opened, put, quantize)), files };
 }
