@@ -82,6 +82,8 @@ async function loadT5StackFiles(files: TextEncoderFileOptions & { single?: strin
     engine: options.engine,
     backend: options.backend,
     onProgress: options.onProgress,
+    // --dtype q8: the CLIP encoders and T5 alike (the pipeline passes engineOptions' dtype on to T5).
+    ...(options.dtype !== undefined ? { engineOptions: { dtype: options.dtype } } : {}),
     ...(options.t5Tokenizer !== undefined ? { t5Tokenizer: isRepoId(options.t5Tokenizer) && !(await exists(resolve(io.cwd, options.t5Tokenizer))) ? options.t5Tokenizer : resolve(io.cwd, options.t5Tokenizer) } : {}),
     ...(await t5StackConfigs(options.textEncoderConfig, io)),
   };

@@ -117,6 +117,36 @@ describe.each(['tfjs', 'onnx'] as const)('sdtext encode on SD3 and Flux, --engin
   });
 });
 
+describe('sdtext encode --dtype q8 on SD3: T5 quantized too', () => {
+  const files = (): string[] => [
+    '--clip-l', join(FIXTURES, 'models/sd1-tiny/text_model/model.safetensors'),
+    '--clip-g', join(FIXTURES, 'models/sd2-tiny/text_model_with_projection/model.safetensors'),
+    '--t5', join(FIXTURES, 'sd3/text_encoder_3/model.safetensors'),
+    '--t5-tokenizer', T5_TOKENIZER,
+  ];
+
+  it("ComfyUI's separate files: T5's rows of prompt_embeds are q8's (close to fp32, not equal); tfjs refuses q8", async () => {
+    const config = join(dir, 'configs-q8.json');
+    writeFileSync(config, JSON.stringify({ clip_l: { num_attention_heads: 4 }, clip_g: { num_attention_heads: 2 } }));
+    const out = join(dir, 'files-q8.safetensors');
+    const run = await runCli(['encode', 'a photo of a cat', '--max-sequence-length', '48', '--engine', 'onnx', '--dtype', 'q8', '--out', out, ...files(), '--text-encoder-config', config]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const t = (await loadSafetensors(out)).tensors.get('prompt_embeds')!;
+    const r = sd3.tensors.get('single_file_clip_l.prompt_embeds')!;
+    expect(t.shape).toEqual(r.shape); // [1, 77 + 48, 80]: the CLIPs' 77 rows, then T5's
+    const width = t.shape[2]!;
+    const t5Diff = maxAbsDiff(Float32Array.from(toFloat32(t.dtype, t.data)).slice(77 * width), r.data.slice(77 * width));
+    // fp32 equals the reference within 4e-5 (above; without --dtype reaching T5 these rows differ by 1.3e-6); q8 measured 0.067, bound 3x.
+    expect(t5Diff).toBeGreaterThan(1e-3);
+    expect(t5Diff).toBeLessThan(0.2);
+
+    const tfjs = await runCli(['encode', 'a photo of a cat', '--engine', 'tfjs', '--dtype', 'q8', '--out', join(dir, 'no.safetensors'), ...files(), '--text-encoder-config', config]);
+    expect(tfjs.code).not.toBe(0);
+    expect(tfjs.stderr).toContain('dtype "q8" runs on the onnx engine only');
+  });
+});
+
 describe('sdtext encode / inspect: SD3 and Flux messages and module trees', () => {
   it('refuses what SD3 / Flux do not take, naming it', async () => {
     const ids = await runCli(['encode', 'a', '--model', sd3Folder, '--hidden-states', '--engine', 'tfjs']);

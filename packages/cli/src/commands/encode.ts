@@ -60,7 +60,8 @@ negative ones with --negative-prompt.
                               The outputs are the same (within 1e-4) on both engines.
   --backend cpu|wasm          the tfjs engine's backend (default: wasm); ignored by onnx
   --dtype fp32|q8             q8: the onnx engine with int8 weights and integer GEMMs (faster, not
-                              exact: see @sdtext/onnx's README); default fp32, the exact model
+                              exact: see @sdtext/onnx's README; SD3 / Flux: the CLIPs and T5);
+                              default fp32, the exact model
   --hidden-states             also output every layer's hidden state
   --negative-prompt TEXT      also output diffusers' encode_prompt embeddings: prompt_embeds and
                               negative_prompt_embeds (negative prompt "" unless given)

@@ -76,10 +76,15 @@ class Loaded {
   }
 }
 
-/** The T5 engine options with the runtime settings of `engineOptions` the two engines share. */
+/**
+ * The T5 engine options with the settings of `engineOptions` the two engines share: the runtime's,
+ * and `dtype` (engineOptions' dtype 'q8' quantizes T5 as well as the CLIPs; `t5EngineOptions.dtype`
+ * sets T5's alone).
+ */
 function t5Options(options: TextPipelineOptions<EngineChoice> & T5StackOptions): LoadT5EncoderOptions {
   const e = options.engineOptions ?? {};
   const shared = {
+    ...(e.dtype !== undefined ? { dtype: e.dtype } : {}),
     ...(e.runtime !== undefined ? { runtime: e.runtime } : {}),
     ...(e.threads !== undefined ? { threads: e.threads } : {}),
     ...(e.executionProviders !== undefined ? { executionProviders: e.executionProviders } : {}),

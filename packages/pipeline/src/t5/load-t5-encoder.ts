@@ -83,12 +83,16 @@ export async function loadT5Encoder(source: ModelSource, options: LoadT5EncoderO
     throw new TypeError(`engine must be one of ${ENGINE_CHOICES.map((e) => `"${e}"`).join(', ')}, got ${JSON.stringify(engine)}`);
   }
   const { engine: _engine, backend, ...onnxOptions } = options;
+  // A quantized T5 is asked for speed on ONNX Runtime: never quietly swapped for the exact one.
+  const quantized = options.dtype !== undefined && options.dtype !== 'fp32';
+  if (engine === 'tfjs' && quantized) throw new TypeError(`dtype ${JSON.stringify(options.dtype)} runs on the onnx engine only; use engine 'onnx' (or leave dtype out)`);
   if (engine === 'tfjs') return loadTfjs(source, options);
   if (engine === 'onnx') return loadOnnx(source, onnxOptions);
   try {
     return await loadOnnx(source, onnxOptions);
   } catch (e) {
     if (!(e instanceof EngineUnavailableError)) throw e;
+    if (quantized) throw new EngineUnavailableError(`dtype ${JSON.stringify(options.dtype)} needs the onnx engine, which cannot run here: ${e.message}`);
     const tfjs = await loadTfjs(source, { ...options, ...(backend !== undefined ? { backend } : {}) });
     return Object.assign(tfjs, { fallbackReason: e.message });
   }
