@@ -139,6 +139,28 @@ describe("OnnxT5EncoderModel dtype 'q8': loading", () => {
     }
   });
 
+  it('onnxruntime-web (wasm, in Node) runs the q8 graph too (in-memory weights), within the same bounds', async () => {
+    const dir = path.join(T5_FIXTURES, 't5-gated-a');
+    const options = { variant: 'bf16', runtime: 'web' as const, threads: 1, cache: false as const };
+    const fp32 = await OnnxT5EncoderModel.fromPretrained(dir, options);
+    const q8 = await OnnxT5EncoderModel.fromPretrained(dir, { ...options, dtype: 'q8' });
+    try {
+      expect([q8.dtype, q8.weightTransfer]).toEqual(['q8', 'memory']);
+      for (const caseName of T5_CASES) {
+        const c = await loadT5Case('t5-gated-a', caseName);
+        const inputs = { inputIds: c.inputIds, attentionMask: c.attentionMask };
+        const { minCos, maxAbs } = compare((await fp32.encode(inputs)).lastHiddenState, (await q8.encode(inputs)).lastHiddenState);
+        report[`t5-gated-a bf16 ${caseName} [web]`] = { minCos, maxAbs }; // measured as on node: worst 0.99925, 0.128
+        expect(maxAbs).toBeGreaterThan(0);
+        expect(minCos).toBeGreaterThan(0.997);
+        expect(maxAbs).toBeLessThan(0.5);
+      }
+    } finally {
+      await fp32.dispose();
+      await q8.dispose();
+    }
+  });
+
   it('refuses an unknown dtype before reading anything', async () => {
     await expect(OnnxT5EncoderModel.fromPretrained(path.join(T5_FIXTURES, 't5-gated-a'), { dtype: 'int4' as 'q8' })).rejects.toThrow(TypeError);
     await expect(OnnxT5EncoderModel.fromPretrained('/no/such/folder', { dtype: 'int4' as 'q8' })).rejects.toThrow(/dtype must be 'fp32' or 'q8', got "int4"/);
