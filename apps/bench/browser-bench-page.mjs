@@ -11,6 +11,21 @@ import { CLIPTextModel as TjsCLIPTextModel, Tensor as TjsTensor, env as tjsEnv }
 const idsOf = (batch) =>
   Array.from({ length: batch }, (_, b) => Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 320 + b + s : 49407)));
 
+/**
+ * The load's first part: when the last byte of the weights arrived (onProgress), from the load's
+ * start. What follows is the engine's own setup (tfjs: little; ONNX Runtime: the session).
+ */
+function weightsRead() {
+  const t0 = performance.now();
+  let at = null;
+  return {
+    onProgress: (p) => {
+      if (/\.safetensors$/.test(p.file) && p.total !== null && p.loaded >= p.total) at = performance.now() - t0;
+    },
+    ms: () => at,
+  };
+}
+
 /** tfjs's wasm pool is min(asked, hardwareConcurrency / 2): reported doubled while it starts, as the site does. */
 async function withCoresForTfjs(cores, start) {
   Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => 2 * cores });
@@ -23,7 +38,9 @@ async function withCoresForTfjs(cores, start) {
 
 /** @sdtext/onnx on onnxruntime-web's wasm provider, with `extra` load options. */
 async function onnxWasm(o, extra) {
+  const read = weightsRead();
   const model = await OnnxCLIPTextModel.fromPretrained(`${o.origin}/models/sd2-random`, {
+    onProgress: read.onProgress,
     subfolder: 'text_encoder',
     variant: 'fp16',
     runtime: 'web',
@@ -35,6 +52,7 @@ async function onnxWasm(o, extra) {
   });
   return {
     label: `@sdtext/onnx, ${model.backend}`,
+    readMs: read.ms(),
     async forward(batch) {
       return (await model.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
     },
@@ -48,9 +66,11 @@ const ENGINES = {
     setWasmPaths(`${o.origin}/tfjs-wasm/`);
     setThreadsCount(o.threads);
     await withCoresForTfjs(o.threads, () => selectBackend('wasm'));
-    const encoder = await TfjsTextEncoder.fromPretrained(`${o.origin}/models/sd2-random`, { subfolder: 'text_encoder', variant: 'fp16', cache: false });
+    const read = weightsRead();
+    const encoder = await TfjsTextEncoder.fromPretrained(`${o.origin}/models/sd2-random`, { subfolder: 'text_encoder', variant: 'fp16', cache: false, onProgress: read.onProgress });
     return {
       label: `@sdtext/text-encoder, tfjs wasm (${getThreadsCount()} threads)`,
+      readMs: read.ms(),
       async forward(batch) {
         return (await encoder.encode({ inputIds: idsOf(batch) })).lastHiddenState.data;
       },
@@ -69,6 +89,8 @@ const ENGINES = {
     };
   },
   'onnx-wasm': (o) => onnxWasm(o, {}),
+  'onnx-wasm-old': (o) => { globalThis.F32OLD = true; return onnxWasm(o, {}); },
+  'onnx-wasm-old-unpacked': (o) => { globalThis.F32OLD = true; return onnxWasm(o, { prepackWeights: false }); },
   /** The same with ORT's weight prepacking off (prepackWeights: false): what session creation costs without it. */
   'onnx-wasm-unpacked': (o) => onnxWasm(o, { prepackWeights: false }),
   async 'onnx-webgpu'(o) {
@@ -132,7 +154,7 @@ async function bench(o) {
   // The first 8192 values of last_hidden_state at 2 x 77: the driver holds the engines to each other (a sanity check).
   const head = Array.from((await engine.forward(2)).subarray(0, 8192));
   await engine.dispose();
-  return { label: engine.label, loadMs, times, head, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
+  return { label: engine.label, loadMs, readMs: engine.readMs ?? null, times, head, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent };
 }
 
 window.browserBench = bench;

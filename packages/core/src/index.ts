@@ -83,6 +83,7 @@ export {
   type SafetensorsEntry,
   type WritableDtype,
 } from './safetensors/writer.js';
+export { iterateCheckpointStored, toStoredWeight, type StoredWeight } from './stored-weight.js';
 export {
   CheckpointError,
   addVariant,

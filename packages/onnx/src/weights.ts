@@ -1,5 +1,8 @@
-import { readTextModelWeights, resolveModelFiles, type CLIPTextConfig, type ModelSource, type TextModelCheckpointOptions } from '@sdtext/core';
+import { openTextModelCheckpoint, readTextModelWeights, resolveModelFiles, type CLIPTextConfig, type ModelSource, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
+import { storedGraphWeights, type StoredLocation } from './mapped-weights.js';
+import type { ExternalFile } from './onnx/graph-builder.js';
+import { DataType } from './onnx/onnx-proto.js';
 
 export type { WeightTensor };
 
@@ -51,4 +54,30 @@ export function memoryWeights(weights: CheckpointWeights): GraphWeights {
       return g.op('Gather', [this.initializer(g, key), ids]);
     },
   };
+}
+
+const STORED_TYPES = { F32: DataType.FLOAT, F16: DataType.FLOAT16, BF16: DataType.BFLOAT16 } as const;
+
+/**
+ * The checkpoint's weights as in-memory external files, each in its stored width (core's
+ * storedWeights: F16/BF16 as stored, checked finite), for ONNX Runtime to widen natively when it
+ * makes the session: nothing widened in JavaScript, half the bytes held for a float16 checkpoint.
+ * What onnxruntime-web gets (its externalData); a LoRA, extra embeddings or a single file come
+ * as float32.
+ */
+export async function storedMemoryWeights(source: ModelSource, options: LoadWeightsOptions = {}): Promise<{ weights: GraphWeights; files: ExternalFile[] }> {
+  const opened = await openTextModelCheckpoint(resolveModelFiles(source, options.subfolder ?? '', options.fetch), options);
+  const files: ExternalFile[] = [];
+  const where = new Map<string, StoredLocation>();
+  try {
+    for await (const w of opened.storedWeights()) {
+      const data = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+      const location = `w${files.length}.bin`;
+      files.push({ path: location, data });
+      where.set(w.name, { location, offset: 0, length: data.byteLength, type: STORED_TYPES[w.dtype], shape: w.shape });
+    }
+  } finally {
+    await opened.checkpoint.close();
+  }
+  return { weights: storedGraphWeights(opened.config, opened.withProjection, where), files };
 }

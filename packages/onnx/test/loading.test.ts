@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSafetensors, writeSafetensorsFile, type SafetensorsEntry, type WritableDtype } from '@sdtext/core';
+import { loadSafetensors, toFloat32, writeSafetensorsFile, type SafetensorsEntry, type WritableDtype } from '@sdtext/core';
 import { OnnxCLIPTextModel } from '../src/index.js';
 import { FIXTURES, loadCase, maxAbsDiff } from './helpers.js';
 
@@ -16,6 +16,40 @@ async function lastHiddenStateError(model: OnnxCLIPTextModel): Promise<number> {
   const g = await loadCase('sd2-tiny', 'pad77_masked');
   const out = await model.encode({ inputIds: g.inputIds, attentionMask: g.attentionMask });
   return maxAbsDiff(out.lastHiddenState.data, g.tensor('last_hidden_state').data);
+}
+
+/** sd2-tiny (stored float16) with its float weights as `dtype`: BF16 the widened values' top 16 bits, F32 the widened values. */
+async function retyped(dtype: 'F16' | 'BF16' | 'F32'): Promise<string> {
+  const src = path.join(FIXTURES, 'sd2-tiny', 'text_model');
+  const dir = fs.mkdtempSync(path.join(tmp, `retyped-${dtype}-`));
+  fs.copyFileSync(path.join(src, 'config.json'), path.join(dir, 'config.json'));
+  const file = await loadSafetensors(path.join(src, 'model.safetensors'));
+  const header: Record<string, unknown> = {};
+  const blobs: Uint8Array[] = [];
+  let offset = 0;
+  for (const [key, t] of file.tensors) {
+    let bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    let stored = t.dtype;
+    if (t.dtype === 'F16' && dtype !== 'F16') {
+      const widened = toFloat32('F16', t.data);
+      bytes = dtype === 'F32' ? new Uint8Array(widened.buffer) : new Uint8Array(Uint16Array.from(new Uint32Array(widened.buffer), (b) => b >>> 16).buffer);
+      stored = dtype;
+    }
+    header[key] = { dtype: stored, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    blobs.push(bytes);
+    offset += bytes.length;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const b of blobs) {
+    out.set(b, at);
+    at += b.length;
+  }
+  fs.writeFileSync(path.join(dir, 'model.safetensors'), out);
+  return dir;
 }
 
 describe('weight transfer', () => {
@@ -55,6 +89,21 @@ describe('weight transfer', () => {
     await expect(OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, 'sd2-tiny', 'text_model_with_projection'), { withProjection: false })).rejects.toThrow(
       /unexpected key "text_projection.weight" \[16, 32\]/,
     );
+  });
+
+  // 'memory' (what onnxruntime-web gets) hands ORT the weights in their stored width, and ORT widens
+  // them: the same float32 weights as JavaScript's widening ('temp-folder'), so the same outputs, bit
+  // for bit, whatever the checkpoint's dtype.
+  it.each(['F16', 'BF16', 'F32'] as const)("'memory' with %s weights equals 'temp-folder' exactly", async (dtype) => {
+    const dir = await retyped(dtype);
+    const outputs: Float32Array[] = [];
+    for (const weightTransfer of ['memory', 'temp-folder'] as const) {
+      const m = await OnnxCLIPTextModel.fromPretrained(dir, { weightTransfer });
+      const g = await loadCase('sd2-tiny', 'pad77_masked');
+      outputs.push((await m.encode({ inputIds: g.inputIds, attentionMask: g.attentionMask })).lastHiddenState.data);
+      await m.dispose();
+    }
+    expect(maxAbsDiff(outputs[0]!, outputs[1]!)).toBe(0);
   });
 
   it.each(['link', 'temp-folder'] as const)("'%s' leaves no temporary folder behind", async (weightTransfer) => {

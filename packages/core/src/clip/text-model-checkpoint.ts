@@ -13,6 +13,7 @@ import { checkpointIgnoreKeys } from './ignored-keys.js';
 import type { LoadProgress, ModelFiles } from '../file-source.js';
 import { mergeLoraInto, type LoraLayer, type LoraMerge, type TextEncoderName } from './lora.js';
 import { firstNonFinite } from '../safetensors/dtypes.js';
+import { iterateCheckpointStored, type StoredWeight } from '../stored-weight.js';
 import { isFloatWeight, openSingleFileTensors, type SingleFileTensors } from './single-file-source.js';
 import { applyRecipe, detectSingleFile, planSingleFile, recipeShape, type SingleFilePlan, type WeightRecipe } from './single-file.js';
 import type { EmbeddingVectors } from './textual-inversion.js';
@@ -119,6 +120,12 @@ export interface CheckedTextModelCheckpoint {
    * single file's tensors converted, LoRAs merged, extra embedding rows appended. Checked finite.
    */
   weights(want?: (key: string) => boolean): AsyncGenerator<Float32Weight>;
+  /**
+   * The same weights, each kept in its stored width where the model uses it unchanged (F16 and
+   * BF16 as stored, F8 as exact F16; see StoredWeight), for engines that widen natively. A single
+   * file, LoRAs or extra embeddings change the weights: then every weight comes widened, as F32.
+   */
+  storedWeights(want?: (key: string) => boolean): AsyncGenerator<StoredWeight>;
 }
 
 /**
@@ -141,8 +148,16 @@ export async function openTextModelCheckpoint(files: ModelFiles, options: TextMo
       `${files.name} (${checkpoint.files.join(', ')})`,
       withProjection ? 'CLIPTextModelWithProjection' : 'CLIPTextModel',
     );
-    return modified(config, withProjection, checkpoint, stored, options, files.name, (want) =>
-      iterateCheckpointFloat32(checkpoint, want ? new Map([...stored].filter(([k]) => want(k))) : stored),
+    const wanted = (want?: (key: string) => boolean): ReadonlyMap<string, readonly number[]> => (want ? new Map([...stored].filter(([k]) => want(k))) : stored);
+    return modified(
+      config,
+      withProjection,
+      checkpoint,
+      stored,
+      options,
+      files.name,
+      (want) => iterateCheckpointFloat32(checkpoint, wanted(want)),
+      (want) => iterateCheckpointStored(checkpoint, wanted(want)),
     );
   } catch (e) {
     await checkpoint.close();
@@ -227,6 +242,7 @@ function modified(
   options: TextModelCheckpointOptions,
   where: string,
   read: (want?: (key: string) => boolean) => AsyncGenerator<Float32Weight>,
+  readStored?: (want?: (key: string) => boolean) => AsyncGenerator<StoredWeight>,
 ): CheckedTextModelCheckpoint {
   const lora = options.lora ?? [];
   const extra = options.extraEmbeddings;
@@ -265,7 +281,12 @@ function modified(
       }
     }
   }
-  return { config: grown, withProjection, checkpoint, expected, weights };
+  const asStored = readStored && lora.length === 0 && !extra ? readStored : null;
+  async function* storedWeights(want?: (key: string) => boolean): AsyncGenerator<StoredWeight> {
+    if (asStored) yield* asStored(want);
+    else for await (const w of weights(want)) yield { ...w, dtype: 'F32', scale: null };
+  }
+  return { config: grown, withProjection, checkpoint, expected, weights, storedWeights };
 }
 
 /** A text model's weights as float32 arrays, by Hugging Face key, checked (keys, shapes, finite values). */

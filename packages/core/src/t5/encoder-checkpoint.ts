@@ -5,7 +5,7 @@ import { readHeader, type SafetensorsTensorInfo } from '../safetensors/reader.js
 import { parseT5Config, type T5Config } from './config.js';
 import { isScalarShape, parseScaledFp8Marker, scaleKeyLayer, SCALED_FP8_MARKER, type ScaledFp8 } from './scaled-fp8.js';
 import { t5ConfigFromShapes } from './config-from-shapes.js';
-import { toFloat32Weight, toStoredWeight, type StoredWeight } from './stored-weight.js';
+import { toFloat32Weight, toStoredWeight, type StoredWeight } from '../stored-weight.js';
 import { T5_EMBED_TOKENS_KEY, T5_ENCODER_IGNORED_KEYS, T5_SHARED_KEY, t5BlockLinears, t5EncoderWeightShapes } from './weight-shapes.js';
 
 export interface T5CheckpointOptions {

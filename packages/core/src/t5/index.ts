@@ -14,5 +14,5 @@ export {
 export type { T5EncodeInputs, T5EncodeOutputs, T5EncoderEngine } from './engine.js';
 export { relativeBucketTable, relativePositionBucket, relativePositionBuckets } from './relative-position.js';
 export { SCALED_FP8_MARKER, parseScaledFp8Marker, type ScaledFp8 } from './scaled-fp8.js';
-export { toFloat32Weight, toStoredWeight, type StoredWeight } from './stored-weight.js';
+export { toFloat32Weight, toStoredWeight, type StoredWeight } from '../stored-weight.js';
 export { T5_EMBED_TOKENS_KEY, T5_ENCODER_IGNORED_KEYS, T5_SHARED_KEY, t5BlockLinears, t5EncoderWeightShapes } from './weight-shapes.js';

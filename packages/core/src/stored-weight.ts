@@ -1,5 +1,6 @@
-import { CheckpointError, nonFiniteError } from '../checkpoint.js';
-import { f8E4M3BytesToFloat32, f8E5M2BytesToFloat32, firstNonFinite, float32ToHalfBits, floatBytesToFloat32, type SafetensorsDtype } from '../safetensors/dtypes.js';
+import { CheckpointError, nonFiniteError, type OpenCheckpoint } from './checkpoint.js';
+import { iterateTensorBytes } from './safetensors/reader.js';
+import { f8E4M3BytesToFloat32, f8E5M2BytesToFloat32, firstNonFinite, float32ToHalfBits, floatBytesToFloat32, type SafetensorsDtype } from './safetensors/dtypes.js';
 
 /**
  * A weight kept in 16 bits where the file has 16 or fewer (F16 and BF16 as stored; F8 widened to
@@ -85,4 +86,17 @@ export function toFloat32Weight(name: string, file: string, dtype: SafetensorsDt
     if (bad >= 0) throw nonFiniteError(`${name} * scale_weight (${scale})`, file, shape, bad, data[bad]!);
   }
   return data;
+}
+
+/**
+ * iterateCheckpointFloat32's stream with each weight kept in its stored width (toStoredWeight):
+ * the expected tensors shard by shard in file order, checked finite, one tensor's bytes at a time.
+ */
+export async function* iterateCheckpointStored(checkpoint: OpenCheckpoint, expected: ReadonlyMap<string, readonly number[]>): AsyncGenerator<StoredWeight> {
+  for (const { reader, header } of checkpoint.shards) {
+    for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
+      yield toStoredWeight(info.name, reader.name, info.dtype, info.shape, bytes, null);
+    }
+    await reader.close();
+  }
 }
