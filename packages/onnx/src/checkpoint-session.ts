@@ -75,7 +75,7 @@ export async function checkpointSession(
     });
     const meta = entry ? await readCompiledEntry(entry) : null;
     if (entry && meta) {
-      return { session: await createSession(`${entry}/model.onnx`, [], sessionOptions), config: meta.config, loadedFrom: 'compiled-cache' };
+      return { session: await createSession(`${entry}/model.onnx`, [], sessionOptions, 'basic'), config: meta.config, loadedFrom: 'compiled-cache' };
     }
     if (entry) {
       const weights = await loadCheckpointWeights(source, options);
@@ -85,7 +85,7 @@ export async function checkpointSession(
       await writeModelFolder(tmp, graph.chunks, graph.externalFiles);
       const modelPath = await publishCompiledEntry(tmp, entry, { graphVersion: GRAPH_VERSION, config, withProjection });
       await collectGarbage(); // free the JS copies before ORT maps its own
-      return { session: await createSession(modelPath, [], sessionOptions), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
+      return { session: await createSession(modelPath, [], sessionOptions, 'basic'), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
     }
   }
 
@@ -101,7 +101,7 @@ export async function checkpointSession(
       try {
         const graph = buildClipTextGraph(mappedWeights(files, linked.locations), { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
         const modelPath = await writeModelFolder(linked.dir, graph.chunks, []);
-        const session = await createSession(modelPath, [], sessionOptions);
+        const session = await createSession(modelPath, [], sessionOptions, 'basic');
         for (const shard of files.shards) {
           const size = shard.header.dataStart + (shard.header.tensors.at(-1)?.dataOffsets[1] ?? 0);
           options.onProgress?.({ file: shard.path, loaded: size, total: size }); // ORT read them
@@ -122,7 +122,7 @@ export async function checkpointSession(
     // checkpoint): it widens them natively when it makes the session, far faster than JavaScript.
     const { weights, files } = await storedMemoryWeights(source, options);
     const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
-    const session = await createSession(concatChunks(graph.chunks, graph.byteLength), [...graph.externalFiles, ...files], sessionOptions);
+    const session = await createSession(concatChunks(graph.chunks, graph.byteLength), [...graph.externalFiles, ...files], sessionOptions, 'basic');
     return { session, config: weights.config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }
   const weights = await loadCheckpointWeights(source, options);
@@ -137,13 +137,13 @@ export async function checkpointSession(
     quantize,
   });
   if (transfer === 'memory') {
-    const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions);
+    const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions, 'basic');
     return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }
   const temp = await writeTempModelFolder(graph.chunks, graph.externalFiles, options.tempDir);
   try {
     await collectGarbage(); // free the JS copies before ORT maps its own
-    return { session: await createSession(temp.modelPath, [], sessionOptions), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
+    return { session: await createSession(temp.modelPath, [], sessionOptions, 'basic'), config, loadedFrom: 'checkpoint', weightTransfer: 'temp-folder' };
   } finally {
     await temp.remove(); // ORT has read (or mapped) everything by now
   }

@@ -36,18 +36,23 @@ export interface OrtSession {
 }
 
 /**
- * One session per model, made once and reused: graph optimization level "all" (ORT's own
- * fusions, constant folding, weight prepacking), intra-op threads = cores, one inter-op thread.
+ * One session per model, made once and reused: intra-op threads = cores, one inter-op thread,
+ * weight prepacking unless asked otherwise, and graph optimization level `optimization`:
+ * - 'all' (default): ORT's fusions, for graphs made elsewhere (an exported model.onnx);
+ * - 'basic': constant folding (the weights' Casts) and eliminations only, for the graphs built
+ *   here, which are already fused: ORT's level 2 and 3 find nothing in them (graph-level.test.ts
+ *   holds the outputs bit-identical) and cost 0.3-0.5 s of session creation in a browser.
  */
 export async function createSession(
   model: Uint8Array | string,
   externalFiles: readonly ExternalFile[],
   options: OnnxSessionOptions = {},
+  optimization: 'basic' | 'all' = 'all',
 ): Promise<OrtSession> {
   const runtime = await loadRuntime(options.runtime);
   const threads = options.threads ?? (await defaultThreads());
   const common: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: optimization,
     logSeverityLevel: 3, // errors only: ORT's warnings (node placement notes) are not the caller's to act on
     ...(externalFiles.length > 0 ? { externalData: externalFiles.map((f) => ({ path: f.path, data: f.data })) } : {}),
   };
