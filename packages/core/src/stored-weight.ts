@@ -59,7 +59,9 @@ export function toStoredWeight(
     return { name, shape, dtype: 'F32', data, scale };
   }
   if (dtype === 'F16' || dtype === 'BF16') {
-    out = { name, shape, dtype, data: new Uint16Array(new Uint8Array(bytes).buffer), scale };
+    // A view where the bytes are 2-aligned (a reader's fresh buffer): no copy of a 16-bit checkpoint.
+    const data = bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1) : new Uint16Array(new Uint8Array(bytes).buffer);
+    out = { name, shape, dtype, data, scale };
   } else if (dtype === 'F8_E4M3' || dtype === 'F8_E5M2') {
     const table = f8ToHalfTable(dtype);
     out = { name, shape, dtype: 'F16', data: Uint16Array.from(bytes, (b) => table[b]!), scale };
