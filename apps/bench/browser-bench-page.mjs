@@ -89,8 +89,6 @@ const ENGINES = {
     };
   },
   'onnx-wasm': (o) => onnxWasm(o, {}),
-  'onnx-wasm-old': (o) => { globalThis.F32OLD = true; return onnxWasm(o, {}); },
-  'onnx-wasm-old-unpacked': (o) => { globalThis.F32OLD = true; return onnxWasm(o, { prepackWeights: false }); },
   /** The same with ORT's weight prepacking off (prepackWeights: false): what session creation costs without it. */
   'onnx-wasm-unpacked': (o) => onnxWasm(o, { prepackWeights: false }),
   async 'onnx-webgpu'(o) {
