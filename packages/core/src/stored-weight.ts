@@ -32,11 +32,29 @@ function f8ToHalfTable(dtype: 'F8_E4M3' | 'F8_E5M2'): Uint16Array {
   return e4m3Half;
 }
 
-/** The index of the first NaN or infinity among 16-bit float patterns (exponent all ones), or -1. */
+/**
+ * The index of the first NaN or infinity among 16-bit float patterns (exponent all ones), or -1.
+ * Two at a time where the array is 4-aligned: with the sign bits cleared, adding the smallest
+ * non-finite pattern's complement carries into a lane's top bit exactly when that lane's exponent
+ * is all ones (no carry crosses lanes: 0x7fff + 0x0400 < 0x10000). About twice as fast on the
+ * hundreds of millions of values of a large checkpoint.
+ */
 function firstNonFiniteHalf(bits: Uint16Array, dtype: 'F16' | 'BF16'): number {
   const mask = dtype === 'F16' ? 0x7c00 : 0x7f80;
-  for (let i = 0; i < bits.length; i++) if ((bits[i]! & mask) === mask) return i;
-  return -1;
+  const slow = (from: number): number => {
+    for (let i = from; i < bits.length; i++) if ((bits[i]! & mask) === mask) return i;
+    return -1;
+  };
+  if (bits.byteOffset % 4 !== 0) return slow(0);
+  const add = dtype === 'F16' ? 0x04000400 : 0x00800080; // 0x8000 - mask, in both lanes
+  const pairs = new Uint32Array(bits.buffer, bits.byteOffset, bits.length >> 1);
+  for (let i = 0; i < pairs.length; i++) {
+    if ((((pairs[i]! & 0x7fff7fff) + add) & 0x80008000) !== 0) {
+      if ((bits[2 * i]! & mask) === mask) return 2 * i;
+      if ((bits[2 * i + 1]! & mask) === mask) return 2 * i + 1;
+    }
+  }
+  return slow(2 * pairs.length); // an odd last value
 }
 
 /**

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError, folderFiles, loadSafetensors, openTextModelCheckpoint, toFloat32, type StoredWeight } from '../src/index.js';
+import { CheckpointError, folderFiles, loadSafetensors, openTextModelCheckpoint, toFloat32, toStoredWeight, type StoredWeight } from '../src/index.js';
 import { rawSafetensors, type RawEntry } from './t5/helpers.js';
 
 /**
@@ -94,6 +94,33 @@ describe('storedWeights', () => {
       const error = await drain().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointError);
       expect((error as Error).message).toMatch(/model\.safetensors: weight "text_model\.encoder\.layers\.1\.mlp\.fc2\.weight" holds NaN at \[1, 1\]/);
+    }
+  });
+});
+
+describe('the 16-bit finite check', () => {
+  // It reads two values at a time where it can: every pattern, at both positions of a pair, on
+  // aligned and unaligned bytes, must be judged as one at a time would.
+  it.each([
+    ['F16', 0x7c00],
+    ['BF16', 0x7f80],
+  ] as const)('%s: every finite pattern passes, every NaN and infinity is found where it is', (dtype, mask) => {
+    const finite = Uint16Array.from({ length: 65536 }, (_, h) => h).filter((h) => (h & mask) !== mask);
+    for (const shift of [0, 2]) {
+      const bytes = new Uint8Array(finite.byteLength + shift);
+      bytes.set(new Uint8Array(finite.buffer), shift);
+      expect(toStoredWeight('w', 'f', dtype, [finite.length], bytes.subarray(shift), null).data.length).toBe(finite.length);
+    }
+    const one = dtype === 'F16' ? 0x3c00 : 0x3f80;
+    for (let h = 0; h < 65536; h++) {
+      if ((h & mask) !== mask) continue;
+      for (const [at, length, shift] of [[h % 5, 5, 0], [h % 4, 4, 2], [0, 1, 0]] as const) {
+        const values = new Uint16Array(length).fill(one);
+        values[at] = h;
+        const bytes = new Uint8Array(2 * length + shift);
+        bytes.set(new Uint8Array(values.buffer), shift);
+        expect(() => toStoredWeight('w', 'f', dtype, [length], bytes.subarray(shift), null), `0x${h.toString(16)} at ${at}`).toThrow(` at [${at}]`);
+      }
     }
   });
 });

@@ -9,6 +9,7 @@ import { collectGarbage, writeModelFolder, writeTempModelFolder } from './model-
 import type { OnnxModelOptions } from './onnx-clip-text-model.js';
 import { defaultRuntime, hasWebGpu } from './runtime.js';
 import { createSession, type OrtSession } from './session.js';
+import { warmUpRuntime } from './warm-up.js';
 import { loadCheckpointWeights, memoryWeights, storedMemoryWeights, type LoadWeightsOptions } from './weights.js';
 
 export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModelOptions {
@@ -113,14 +114,17 @@ export async function checkpointSession(
     }
   }
 
+  // onnxruntime-web starts (wasm compiled, threads up) while the weights stream in.
+  const warm = runtime === 'web' ? warmUpRuntime(sessionOptions) : Promise.resolve();
   // Only WebGPU's FusedMatMul ignores transB: on wasm the weights stay as stored (no 340M-float
   // transpose in JavaScript). If WebGPU is asked first and then fails, wasm runs the transposed
   // graph (plain MatMul) just as well.
   const transposeWeights = runtime === 'web' && (options.executionProviders ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']))[0] === 'webgpu';
   if (transfer === 'memory' && !transposeWeights && quantize === null) {
     // Weights the graph uses as they are go to ORT in their stored width (16 bits for a float16
-    // checkpoint): it widens them natively when it makes the session, far faster than JavaScript.
+    // checkpoint): it widens them natively when it makes the session.
     const { weights, files } = await storedMemoryWeights(source, options);
+    await warm;
     const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
     const session = await createSession(concatChunks(graph.chunks, graph.byteLength), [...graph.externalFiles, ...files], sessionOptions, 'basic');
     return { session, config: weights.config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
@@ -137,6 +141,7 @@ export async function checkpointSession(
     quantize,
   });
   if (transfer === 'memory') {
+    await warm;
     const session = await createSession(concatChunks(graph.chunks, graph.byteLength), graph.externalFiles, sessionOptions, 'basic');
     return { session, config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }
