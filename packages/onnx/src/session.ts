@@ -41,7 +41,7 @@ export interface OrtSession {
  * - 'all' (default): ORT's fusions, for graphs made elsewhere (an exported model.onnx);
  * - 'basic': constant folding (the weights' Casts) and eliminations only, for the graphs built
  *   here, which are already fused: ORT's level 2 and 3 find nothing in them (graph-level.test.ts
- *   holds the outputs bit-identical) and cost 0.3-0.5 s of session creation in a browser.
+ *   holds the outputs bit-identical) and took 0.3 s of session creation in a browser.
  */
 export async function createSession(
   model: Uint8Array | string,

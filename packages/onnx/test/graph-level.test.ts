@@ -8,10 +8,10 @@ import { loadCheckpointWeights, memoryWeights, storedMemoryWeights } from '../sr
 import { FIXTURES, loadCase, MODELS } from './helpers.js';
 
 /**
- * The graphs built from checkpoints are already fused (MultiHeadAttention, SkipLayerNormalization,
- * BiasGelu, FusedMatMul), so their sessions ask ORT for 'basic' optimizations only (constant
- * folding of the weights' Casts): its level 2 and 3 fusions would cost session time (0.3-0.5 s in
- * a browser) and change nothing. If a change to the graph left work for them, the outputs here
+ * The graphs built from checkpoints are already fused (FusedMatMul, MultiHeadAttention,
+ * LayerNormalization, BiasGelu or QuickGelu), so their sessions ask ORT for 'basic' optimizations only (constant
+ * folding of the weights' Casts): its level 2 and 3 fusions would cost session time (0.3 s in a
+ * browser, ORT's verbose log) and change nothing. If a change to the graph left work for them, the outputs here
  * would differ and 'basic' would be the wrong choice.
  */
 
