@@ -5,7 +5,7 @@
 //
 //   pnpm turbo run build --filter=@sdtext/onnx... --filter=@sdtext/tokenizer...
 //   /usr/bin/python3 scripts/t5/make-random-t5.py models/generated/t5-large-random --preset large   # 0.68 GB bf16
-//   node apps/bench/t5-q8-bench.mjs [--model models/generated/t5-large-random] [--threads 2] [--runs 3] [--rounds 2] [--only speed|error] [--error-count 169] [--out apps/bench/results/t5-q8.json]
+//   node apps/bench/t5-q8-bench.mjs [--model models/generated/t5-large-random] [--threads 2] [--runs 3] [--rounds 2] [--only speed|error] [--variants fp32,float32,q8] [--shapes 1x256,2x256,1x512] [--error-count 169] [--out apps/bench/results/t5-q8.json]
 //
 // Each measurement runs in a fresh node process, one after the other: 'speed' children, one per
 // variant and round, the variants alternating (fp32 as the model is loaded by default, its
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
     only: { type: 'string' },
+    variants: { type: 'string', default: 'fp32,float32,q8' },
+    shapes: { type: 'string', default: '1x256,2x256,1x512' },
     weights: { type: 'string', default: 'stored' },
     'error-count': { type: 'string', default: '169' },
     'error-batch': { type: 'string', default: '4' },
@@ -47,11 +49,7 @@ const { values: args } = parseArgs({
   },
 });
 const threads = Number(args.threads);
-const SHAPES = [
-  [1, 256],
-  [2, 256],
-  [1, 512],
-];
+const SHAPES = args.shapes.split(',').map((s) => s.split('x').map(Number));
 
 async function load(dtype, weightsInMemory = 'stored') {
   const { OnnxT5EncoderModel } = await import(pathToFileURL(ONNX_T5_DIST).href);
@@ -147,7 +145,7 @@ async function errorChild() {
 }
 
 function child(extra) {
-  const common = ['--model', args.model, '--threads', String(threads), '--runs', args.runs, '--error-count', args['error-count'], '--error-batch', args['error-batch']];
+  const common = ['--model', args.model, '--threads', String(threads), '--runs', args.runs, '--shapes', args.shapes, '--error-count', args['error-count'], '--error-batch', args['error-batch']];
   const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...extra, ...common], {
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
@@ -158,11 +156,15 @@ function child(extra) {
   return JSON.parse(line);
 }
 
-const VARIANTS = [
-  ['fp32', 'stored'],
-  ['fp32', 'float32'],
-  ['q8', 'stored'],
-];
+const ALL_VARIANTS = {
+  fp32: ['fp32', 'stored'],
+  float32: ['fp32', 'float32'],
+  q8: ['q8', 'stored'],
+};
+const VARIANTS = args.variants.split(',').map((v) => {
+  if (!(v in ALL_VARIANTS)) throw new Error(`--variants: ${v} is not one of ${Object.keys(ALL_VARIANTS).join(', ')}`);
+  return ALL_VARIANTS[v];
+});
 
 /** Every variant once per round, alternating; per variant the medians over every round's runs, and the worst peak RSS. */
 function speed() {
