@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The text encoder in the reader's browser (issue 19): Debian chromium, a cross-origin isolated page
 // (wasm threads), the SD2-shaped random checkpoint, every engine in one run: @sdtext/text-encoder on
-// tfjs-wasm, @sdtext/onnx on onnxruntime-web (wasm), and transformers.js on its own onnxruntime-web
+// tfjs-wasm, @sdtext/onnx on onnxruntime-web (wasm; as it loads by default, and with prepackWeights:
+// true), and transformers.js on its own onnxruntime-web
 // build, in the same browser. Each engine runs alone in a fresh browser (another engine's idle wasm
 // threads would share the 2 cores), the engines taking turns round after round so that load from
 // elsewhere on the machine hits each alike: the load (first request to a model ready to run) and
@@ -35,7 +36,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     gpu: { type: 'boolean', default: false },
-    /** Comma-separated engines instead of the default set (also: onnx-wasm-unpacked, ORT's weight prepacking off). */
+    /** Comma-separated engines instead of the default set. */
     engines: { type: 'string' },
     'write-doc': { type: 'boolean', default: false },
   },
@@ -81,7 +82,7 @@ const server = await serveStatic(
   testPageHtml('/app/page.js'),
   { '/app/page.js': page.outputFiles[0].text },
 );
-const engines = args.engines?.split(',') ?? ['tfjs-wasm', 'onnx-wasm', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
+const engines = args.engines?.split(',') ?? ['tfjs-wasm', 'onnx-wasm', 'onnx-wasm-prepacked', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Object.fromEntries(engines.map((e) => [e, []]));
 try {

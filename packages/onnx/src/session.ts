@@ -17,11 +17,13 @@ export interface OnnxSessionOptions {
    */
   spinWait?: boolean;
   /**
-   * Let ORT repack the Linear weights into its GEMM layout when the session is
-   * made (default true). Off, an SD2-sized session is made in about 0.07 s instead of 1.15 s and
-   * each pass is about 10-20% slower (measured, apps/bench/onnx-load-breakdown.mjs): worth it for
-   * a process that encodes a few prompts and exits. Outputs are not bit-identical to the prepacked
-   * session's (another GEMM path; 4.5e-6 apart on SD2-shaped weights).
+   * Let ORT repack the Linear weights into its GEMM layout when the session is made. Default: true
+   * in Node, false in browsers. In Node an SD2-sized session is made in about 0.07 s without it
+   * instead of 1.15 s, and each pass is about 10-20% slower (apps/bench/onnx-load-breakdown.mjs).
+   * In a browser (onnxruntime-web, one thread packing) it costs about 2.3 s of a 6.6 s load and
+   * saves a few percent a pass (apps/bench/browser-bench.mjs): a page that encodes a few prompts is
+   * ready sooner without it; pass true for many. Outputs are not bit-identical between the two
+   * (another GEMM path; 4.5e-6 apart on SD2-shaped weights).
    */
   prepackWeights?: boolean;
   /** onnxruntime-web: where its .wasm files are served from (ort.env.wasm.wasmPaths). */
@@ -82,15 +84,16 @@ export async function createSession(
   env.wasm.numThreads = threads; // read when the wasm module first starts
   if (options.wasmPaths !== undefined) env.wasm.wasmPaths = options.wasmPaths;
   const wanted = options.executionProviders ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']);
+  const prepack = options.prepackWeights ?? false; // see OnnxSessionOptions.prepackWeights: a browser page wants the load
   const tried: string[] = [];
   for (const ep of wanted) {
     try {
-      const webOptions = { ...common, executionProviders: [ep], ...(options.prepackWeights === false ? { extra: { session: { disable_prepacking: '1' } } } : {}) };
+      const webOptions = { ...common, executionProviders: [ep], ...(prepack ? {} : { extra: { session: { disable_prepacking: '1' } } }) };
       const session =
         typeof model === 'string'
           ? await runtime.ort.InferenceSession.create(model, webOptions)
           : await runtime.ort.InferenceSession.create(model, webOptions);
-      return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''}${options.prepackWeights === false ? ', weights not prepacked' : ''})` };
+      return { runtime, session, backend: `onnxruntime-web (${ep}${ep === 'wasm' ? `, ${threads} threads` : ''}${prepack ? ', weights prepacked' : ''})` };
     } catch (e) {
       tried.push(`${ep}: ${(e as Error).message}`);
     }

@@ -37,18 +37,24 @@ interface Variant {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sdtext-onnx-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const fromSafetensors: Variant['load'] = async (model, runtime) => ({
-  plain: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model), { subfolder: 'text_model', runtime, cache: false }),
-  projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), { runtime, cache: false }),
-});
-
-/** The same, with ORT's weight prepacking off (`prepackWeights: false`: fast session creation, another GEMM path). */
-const fromSafetensorsUnpacked: Variant['load'] = async (model, runtime) => {
-  const options = { runtime, cache: false, prepackWeights: false } as const;
-  const plain = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model), { subfolder: 'text_model', ...options });
-  expect(plain.backend).toContain('weights not prepacked');
-  return { plain, projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), options) };
+const fromSafetensors: Variant['load'] = async (model, runtime) => {
+  const plain = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model), { subfolder: 'text_model', runtime, cache: false });
+  // The default: weights prepacked in Node, not in browsers (a page wants the load; see prepackWeights).
+  expect(plain.backend).not.toContain(runtime === 'node' ? 'not prepacked' : 'weights prepacked');
+  return { plain, projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), { runtime, cache: false }) };
 };
+
+/**
+ * The same with ORT's weight prepacking set against the runtime's default (`prepackWeights`: on in
+ * Node, off in browsers): another GEMM path, held to the same bounds.
+ */
+const fromSafetensorsRepacked = (prepackWeights: boolean): Variant['load'] =>
+  async (model, runtime) => {
+    const options = { runtime, cache: false, prepackWeights } as const;
+    const plain = await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model), { subfolder: 'text_model', ...options });
+    expect(plain.backend).toContain(prepackWeights ? 'weights prepacked' : 'weights not prepacked');
+    return { plain, projection: await OnnxCLIPTextModel.fromPretrained(path.join(FIXTURES, model, 'text_model_with_projection'), options) };
+  };
 
 /** The fixtures' torch.onnx exports (inputs input_ids, attention_mask; no projection). */
 const fromGoldenOnnx: Variant['load'] = async (model, runtime) => ({
@@ -80,7 +86,10 @@ for (const runtime of ['node', 'web'] as const) {
     { label: `standard export [${runtime}]`, runtime, load: fromStandardExport, hiddenStates: false },
   );
 }
-VARIANTS.push({ label: 'safetensors fused, weights not prepacked [node]', runtime: 'node', load: fromSafetensorsUnpacked, hiddenStates: true });
+VARIANTS.push(
+  { label: 'safetensors fused, weights not prepacked [node]', runtime: 'node', load: fromSafetensorsRepacked(false), hiddenStates: true },
+  { label: 'safetensors fused, weights prepacked [web]', runtime: 'web', load: fromSafetensorsRepacked(true), hiddenStates: true },
+);
 
 for (const variant of VARIANTS) {
   describe(variant.label, () => {
