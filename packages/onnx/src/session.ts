@@ -20,9 +20,9 @@ export interface OnnxSessionOptions {
    * Let ORT repack the Linear weights into its GEMM layout when the session is made. Default: true
    * in Node, false in browsers. In Node an SD2-sized session is made in about 0.07 s without it
    * instead of 1.15 s, and each pass is about 10-20% slower (apps/bench/onnx-load-breakdown.mjs).
-   * In a browser (onnxruntime-web, one thread packing) it costs about 2.3 s of a 6.6 s load and
-   * saves a few percent a pass (apps/bench/browser-bench.mjs): a page that encodes a few prompts is
-   * ready sooner without it; pass true for many. Outputs are not bit-identical between the two
+   * In a browser (onnxruntime-web, one thread packing) it took 1.9 s of a 6.2 s SD2 load while
+   * passes stayed within the runs' noise (apps/bench/browser-bench.mjs): a page that encodes a few
+   * prompts is ready sooner without it; pass true for many. Outputs are not bit-identical between the two
    * (another GEMM path; 4.5e-6 apart on SD2-shaped weights).
    */
   prepackWeights?: boolean;
