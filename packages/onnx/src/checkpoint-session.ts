@@ -2,6 +2,7 @@ import { modifiesWeights, type CLIPTextConfig, type ModelSource } from '@sdtext/
 import { GRAPH_VERSION, compiledEntryDir, publishCompiledEntry, readCompiledEntry } from './compiled-cache.js';
 import { openCheckpointFiles } from './checkpoint-files.js';
 import { buildClipTextGraph } from './graph/clip-text-graph.js';
+import { checkQ8Dtype } from './graph/quantize-q8.js';
 import { LinkUnavailableError, linkCheckpointFolder } from './linked-folder.js';
 import { mappedWeights } from './mapped-weights.js';
 import { concatChunks } from './onnx/proto-writer.js';
@@ -61,7 +62,7 @@ export async function checkpointSession(
   const runtime = options.runtime ?? defaultRuntime();
   // A single file, a LoRA or added embeddings change the weights: they must be read in JavaScript
   // (core's weight stream), never mapped from the files as stored, nor cached as the plain checkpoint.
-  const quantize = checkDtype(options.dtype) === 'q8' ? 'q8' : null;
+  const quantize = checkQ8Dtype(options.dtype) === 'q8' ? 'q8' : null;
   // Quantized weights are made from the float ones in JavaScript, like modified ones.
   const modified = modifiesWeights(options) || quantize !== null;
   const transfer = runtime === 'web' ? 'memory' : modified && (options.weightTransfer ?? 'link') === 'link' ? 'temp-folder' : (options.weightTransfer ?? 'link');
@@ -152,9 +153,4 @@ export async function checkpointSession(
   } finally {
     await temp.remove(); // ORT has read (or mapped) everything by now
   }
-}
-
-function checkDtype(dtype: unknown): 'fp32' | 'q8' {
-  if (dtype === undefined || dtype === 'fp32' || dtype === 'q8') return dtype ?? 'fp32';
-  throw new TypeError(`dtype must be 'fp32' or 'q8', got ${JSON.stringify(dtype)}`);
 }
