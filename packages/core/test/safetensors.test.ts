@@ -49,6 +49,15 @@ describe('safetensors writer + reader', () => {
     expect(file.tensors.get('ids')!.shape).toEqual([1, 2]);
   });
 
+  it('writes BF16 as the 16-bit patterns given (and refuses float32 data for it: no rounding rule is implied)', () => {
+    const bits = Uint16Array.from([0x3f80, 0xc000, 0x7f80]); // 1, -2, +inf
+    const file = readSafetensors(serializeSafetensors({ b: { dtype: 'BF16', shape: [3], data: bits } }), 'mem');
+    const b = file.tensors.get('b')!;
+    expect(b.dtype).toBe('BF16');
+    expect(Array.from(toFloat32(b.dtype, b.data))).toEqual([1, -2, Infinity]);
+    expect(() => serializeSafetensors({ b: { dtype: 'BF16', shape: [1], data: new Float32Array(1) } })).toThrow(/Float32Array data does not fit dtype BF16/);
+  });
+
   it('converts float16 exactly (subnormals, inf, rounding to nearest even)', () => {
     const values = new Float32Array([0, -0, 1, 65504, 70000, 2 ** -24, 2 ** -25, 2 ** -25 * 1.5, 1 + 2 ** -11, 1 + 3 * 2 ** -11, -Infinity]);
     const bits = float32ToF16(values);

@@ -3,8 +3,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError, folderFiles, loadSafetensors, openTextModelCheckpoint, toFloat32, toStoredWeight, type StoredWeight } from '../src/index.js';
-import { rawSafetensors, type RawEntry } from './t5/helpers.js';
+import {
+  CheckpointError,
+  folderFiles,
+  loadSafetensors,
+  openTextModelCheckpoint,
+  toFloat32,
+  toStoredWeight,
+  writeSafetensorsFile,
+  type SafetensorsEntry,
+  type StoredWeight,
+} from '../src/index.js';
 
 /**
  * The CLIP checkpoint's stored-width stream (storedWeights): what the ONNX engine hands
@@ -24,19 +33,14 @@ async function checkpoint(dtype: 'F16' | 'BF16', poison?: { key: string; index: 
   const dir = fs.mkdtempSync(path.join(tmp, `${dtype}-`));
   fs.copyFileSync(path.join(TINY, 'config.json'), path.join(dir, 'config.json'));
   const file = await loadSafetensors(path.join(TINY, 'model.safetensors'));
-  const entries: [string, RawEntry][] = [];
-  for (const [key, t] of file.tensors) {
-    if (t.dtype !== 'F16') {
-      const data = t.data as BigInt64Array;
-      entries.push([key, { dtype: t.dtype, shape: t.shape, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }]);
-      continue;
-    }
+  const entries = [...file.tensors].map(([key, t]): [string, SafetensorsEntry] => {
+    if (t.dtype !== 'F16') return [key, { dtype: 'I64', shape: t.shape, data: t.data as BigInt64Array }]; // position_ids
     const half = Uint16Array.from(t.data as Uint16Array);
     const out = dtype === 'F16' ? half : Uint16Array.from(new Uint32Array(toFloat32('F16', half).buffer), (b) => b >>> 16);
     if (poison?.key === key) out[poison.index] = dtype === 'F16' ? 0x7e00 : 0x7fc0; // NaN
-    entries.push([key, { dtype, shape: t.shape, bytes: new Uint8Array(out.buffer) }]);
-  }
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), rawSafetensors(entries));
+    return [key, { dtype, shape: t.shape, data: out }];
+  });
+  await writeSafetensorsFile(path.join(dir, 'model.safetensors'), entries);
   return dir;
 }
 

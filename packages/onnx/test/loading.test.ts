@@ -24,31 +24,13 @@ async function retyped(dtype: 'F16' | 'BF16' | 'F32'): Promise<string> {
   const dir = fs.mkdtempSync(path.join(tmp, `retyped-${dtype}-`));
   fs.copyFileSync(path.join(src, 'config.json'), path.join(dir, 'config.json'));
   const file = await loadSafetensors(path.join(src, 'model.safetensors'));
-  const header: Record<string, unknown> = {};
-  const blobs: Uint8Array[] = [];
-  let offset = 0;
-  for (const [key, t] of file.tensors) {
-    let bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    let stored = t.dtype;
-    if (t.dtype === 'F16' && dtype !== 'F16') {
-      const widened = toFloat32('F16', t.data);
-      bytes = dtype === 'F32' ? new Uint8Array(widened.buffer) : new Uint8Array(Uint16Array.from(new Uint32Array(widened.buffer), (b) => b >>> 16).buffer);
-      stored = dtype;
-    }
-    header[key] = { dtype: stored, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
-    blobs.push(bytes);
-    offset += bytes.length;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header).padEnd(8 * Math.ceil(JSON.stringify(header).length / 8)));
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const b of blobs) {
-    out.set(b, at);
-    at += b.length;
-  }
-  fs.writeFileSync(path.join(dir, 'model.safetensors'), out);
+  const entries = [...file.tensors].map(([key, t]): [string, SafetensorsEntry] => {
+    if (t.dtype !== 'F16') return [key, { dtype: t.dtype as WritableDtype, shape: t.shape, data: t.data as BigInt64Array }];
+    const widened = toFloat32('F16', t.data);
+    if (dtype === 'F32') return [key, { dtype, shape: t.shape, data: widened }];
+    return [key, { dtype, shape: t.shape, data: dtype === 'F16' ? (t.data as Uint16Array) : Uint16Array.from(new Uint32Array(widened.buffer), (b) => b >>> 16) }];
+  });
+  await writeSafetensorsFile(path.join(dir, 'model.safetensors'), entries);
   return dir;
 }
 

@@ -2,8 +2,11 @@ import type * as NodeFs from 'node:fs';
 import { importNodeFs } from '../node-fs.js';
 import { SAFETENSORS_DTYPE_BYTES, float32ToF16, type SafetensorsDtype } from './dtypes.js';
 
-/** Dtypes the writer accepts. Float32 data given for an F16 entry is rounded to nearest even. */
-export type WritableDtype = 'F32' | 'F16' | 'I64' | 'I32';
+/**
+ * Dtypes the writer accepts. Float32 data given for an F16 entry is rounded to nearest even; a
+ * Uint16Array is taken as the 16-bit patterns themselves (F16 or BF16).
+ */
+export type WritableDtype = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 
 type WritableData = Float32Array | Uint16Array | BigInt64Array | Int32Array;
 
@@ -26,7 +29,7 @@ function encodeData(name: string, entry: SafetensorsEntry): Uint8Array {
   const raw = typeof entry.data === 'function' ? entry.data() : entry.data;
   let out: WritableData;
   if (dtype === 'F16' && raw instanceof Float32Array) out = float32ToF16(raw);
-  else if (dtype === 'F16' && raw instanceof Uint16Array) out = raw; // already half bits
+  else if ((dtype === 'F16' || dtype === 'BF16') && raw instanceof Uint16Array) out = raw; // already 16-bit patterns
   else if (dtype === 'F32' && raw instanceof Float32Array) out = raw;
   else if (dtype === 'I64' && raw instanceof BigInt64Array) out = raw;
   else if (dtype === 'I32' && raw instanceof Int32Array) out = raw;
