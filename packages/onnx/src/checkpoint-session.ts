@@ -117,16 +117,16 @@ export async function checkpointSession(
 
   // onnxruntime-web starts (wasm compiled, threads up) while the weights stream in.
   const warm = runtime === 'web' ? warmUpRuntime(sessionOptions) : Promise.resolve();
-  // Only WebGPU's FusedMatMul ignores transB: on wasm the weights stay as stored (no 340M-float
-  // transpose in JavaScript). If WebGPU is asked first and then fails, wasm runs the transposed
-  // graph (plain MatMul) just as well.
+  // Only WebGPU's FusedMatMul ignores transB: there the graph multiplies by transposed weights
+  // (Transpose nodes ORT folds at load). If WebGPU is asked first and then fails, wasm runs the
+  // transposed graph (plain MatMul) just as well.
   const transposeWeights = runtime === 'web' && (options.executionProviders ?? (hasWebGpu() ? ['webgpu', 'wasm'] : ['wasm']))[0] === 'webgpu';
-  if (transfer === 'memory' && !transposeWeights && quantize === null) {
-    // Weights the graph uses as they are go to ORT in their stored width (16 bits for a float16
-    // checkpoint): it widens them natively when it makes the session.
-    const { weights, files } = await storedMemoryWeights(source, options);
+  if (transfer === 'memory' && quantize === null) {
+    // The weights go to ORT in their stored width (16 bits for a float16 checkpoint): it widens
+    // (and for WebGPU transposes) them natively when it makes the session.
+    const { weights, files } = await storedMemoryWeights(source, options, { gatherAsStored: !transposeWeights });
     await warm;
-    const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true });
+    const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true, transposeWeights });
     const session = await createSession(concatChunks(graph.chunks, graph.byteLength), [...graph.externalFiles, ...files], sessionOptions, 'basic');
     return { session, config: weights.config, loadedFrom: 'checkpoint', weightTransfer: 'memory' };
   }

@@ -1,5 +1,6 @@
 import { openTextModelCheckpoint, readTextModelWeights, resolveModelFiles, type CLIPTextConfig, type ModelSource, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
+import { transpose } from './graph/transpose.js';
 import { storedGraphWeights, type StoredLocation } from './mapped-weights.js';
 import type { ExternalFile } from './onnx/graph-builder.js';
 import { DataType } from './onnx/onnx-proto.js';
@@ -53,6 +54,11 @@ export function memoryWeights(weights: CheckpointWeights): GraphWeights {
     embedding(g, key, ids) {
       return g.op('Gather', [this.initializer(g, key), ids]);
     },
+    transposed(g, key) {
+      const { data, shape } = take(key);
+      const [out, inp] = shape as [number, number];
+      return g.weight(key, transpose(data, out, inp), [inp, out]);
+    },
   };
 }
 
@@ -65,7 +71,11 @@ const STORED_TYPES = { F32: DataType.FLOAT, F16: DataType.FLOAT16, BF16: DataTyp
  * What onnxruntime-web gets (its externalData); a LoRA, extra embeddings or a single file come
  * as float32.
  */
-export async function storedMemoryWeights(source: ModelSource, options: LoadWeightsOptions = {}): Promise<{ weights: GraphWeights; files: ExternalFile[] }> {
+export async function storedMemoryWeights(
+  source: ModelSource,
+  options: LoadWeightsOptions = {},
+  graph: { gatherAsStored?: boolean } = {},
+): Promise<{ weights: GraphWeights; files: ExternalFile[] }> {
   const opened = await openTextModelCheckpoint(resolveModelFiles(source, options.subfolder ?? '', options.fetch), options);
   const files: ExternalFile[] = [];
   const where = new Map<string, StoredLocation>();
@@ -79,5 +89,5 @@ export async function storedMemoryWeights(source: ModelSource, options: LoadWeig
   } finally {
     await opened.checkpoint.close();
   }
-  return { weights: storedGraphWeights(opened.config, opened.withProjection, where), files };
+  return { weights: storedGraphWeights(opened.config, opened.withProjection, where, graph), files };
 }

@@ -15,9 +15,10 @@ import { FIXTURES, loadCase, MODELS } from './helpers.js';
  * would differ and 'basic' would be the wrong choice.
  */
 
-type Variant = { name: string; quantize: 'q8' | null; stored: boolean };
+type Variant = { name: string; quantize: 'q8' | null; stored: boolean; transposed?: boolean };
 const VARIANTS: Variant[] = [
   { name: 'stored weights (Casts folded)', quantize: null, stored: true },
+  { name: 'stored weights, transposed for WebGPU (Casts and Transposes folded)', quantize: null, stored: true, transposed: true },
   { name: 'float32 weights', quantize: null, stored: false },
   { name: 'q8', quantize: 'q8', stored: false },
 ];
@@ -25,9 +26,9 @@ const VARIANTS: Variant[] = [
 async function run(model: (typeof MODELS)[number], variant: Variant, optimization: 'basic' | 'all'): Promise<Float32Array[]> {
   const dir = path.join(FIXTURES, model, 'text_model');
   const { weights, files } = variant.stored
-    ? await storedMemoryWeights(dir)
+    ? await storedMemoryWeights(dir, {}, { gatherAsStored: variant.transposed !== true })
     : { weights: memoryWeights(await loadCheckpointWeights(dir)), files: [] };
-  const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true, quantize: variant.quantize });
+  const graph = buildClipTextGraph(weights, { style: 'fused', weights: 'external', hiddenStates: true, attentions: true, inputsEmbeds: true, quantize: variant.quantize, transposeWeights: variant.transposed === true });
   const { session, runtime } = await createSession(concatChunks(graph.chunks, graph.byteLength), [...graph.externalFiles, ...files], { runtime: 'node' }, optimization);
   const g = await loadCase(model, 'pad77_masked');
   const { Tensor } = runtime.ort;

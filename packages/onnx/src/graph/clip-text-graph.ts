@@ -53,6 +53,7 @@ export function buildClipTextGraph(weights: GraphWeights, options: ClipTextGraph
     config,
     w: (key) => weights.initializer(g, key),
     take: (key) => weights.take(key),
+    wT: (key) => weights.transposed(g, key),
     transposeWeights: options.transposeWeights ?? false,
     quantize: options.quantize ?? null,
     attentions: options.attentions ?? false,

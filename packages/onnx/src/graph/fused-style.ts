@@ -1,15 +1,16 @@
 import type { ClipGraphStyle, GraphContext } from './graph-context.js';
 import { quantizeQ8 } from './quantize-q8.js';
-import { attentionProbs, standardStyle, transpose } from './standard-style.js';
+import { attentionProbs, standardStyle } from './standard-style.js';
 
 const MS = { domain: 'com.microsoft' } as const;
 
 /**
- * x W^T for a Linear weight stored [out, in]. onnxruntime-node: FusedMatMul with transB, so the
- * stored weight is used as it is (no copy, and ORT prepacks it). onnxruntime-web: MatMul by a
- * transposed copy, because the WebGPU kernel of FusedMatMul ignores transB (wrong results).
+ * x W^T for a Linear weight stored [out, in]: FusedMatMul with transB, so the stored weight is used
+ * as it is (no copy, and ORT prepacks it). For WebGPU (transposeWeights), MatMul by the weight
+ * transposed (GraphWeights.transposed: folded by ORT at load, or copied in JavaScript), because
+ * its FusedMatMul kernel ignores transB (wrong results).
  */
-function matMulT({ g, w, take, transposeWeights, quantize }: GraphContext, x: string, weightKey: string): string {
+function matMulT({ g, w, wT, take, transposeWeights, quantize }: GraphContext, x: string, weightKey: string): string {
   if (quantize === 'q8') {
     // int8 weights per output channel; the activations are quantized to uint8 per call, per tensor,
     // by the op itself (ONNX Runtime's integer GEMM), and the product scaled back to float32.
@@ -21,9 +22,7 @@ function matMulT({ g, w, take, transposeWeights, quantize }: GraphContext, x: st
     return g.op('DynamicQuantizeMatMul', [x, b, bScale], {}, MS);
   }
   if (!transposeWeights) return g.op('FusedMatMul', [x, w(weightKey)], { transB: { int: 1 } }, MS);
-  const { data, shape } = take(weightKey);
-  const [out, inp] = shape as [number, number];
-  return g.op('MatMul', [x, g.weight(weightKey, transpose(data, out, inp), [inp, out])]);
+  return g.op('MatMul', [x, wT(weightKey)]);
 }
 
 /**

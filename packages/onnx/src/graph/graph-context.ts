@@ -18,6 +18,8 @@ export interface GraphWeights {
   embedding(g: GraphBuilder, key: string, ids: string): string;
   /** Removes and returns `key`'s float32 data, for styles that re-lay weights out (in-memory sources only). */
   take(key: string): WeightTensor;
+  /** Adds Linear weight `key` ([out, in] as stored) to `g` as float32 [in, out]; returns the value's name. */
+  transposed(g: GraphBuilder, key: string): string;
 }
 
 /** What a CLIP graph style needs: the builder, the config, and the checkpoint's weights by key. */
@@ -28,6 +30,8 @@ export interface GraphContext {
   w(key: string): string;
   /** Whether Linear weights must be transposed to [in, out] (for runtimes without a working transB). */
   transposeWeights: boolean;
+  /** Linear weight `key` as float32 [in, out]. */
+  wT(key: string): string;
   /** 'q8': the encoder layers' Linear weights as int8 per output channel, activations quantized per call. */
   quantize: 'q8' | null;
   /** Also expose each layer's attention probabilities (HF's output_attentions). */

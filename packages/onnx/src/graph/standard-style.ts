@@ -45,12 +45,8 @@ export const standardStyle: ClipGraphStyle = {
 
 /** nn.Linear as torch.onnx writes it: MatMul by the transposed weight [in, out], then Add. */
 function linear(ctx: GraphContext, x: string, prefix: string): string {
-  const { g, take } = ctx;
-  const key = `${prefix}.weight`;
-  const { data, shape } = take(key);
-  const [out, inp] = shape as [number, number];
-  const wt = g.weight(key, transpose(data, out, inp), [inp, out]);
-  return g.op('Add', [g.op('MatMul', [x, wt]), ctx.w(`${prefix}.bias`)]);
+  const { g } = ctx;
+  return g.op('Add', [g.op('MatMul', [x, ctx.wT(`${prefix}.weight`)]), ctx.w(`${prefix}.bias`)]);
 }
 
 function attention(ctx: GraphContext, x: string, prefix: string, mask: string): { out: string; probs: string } {
@@ -93,18 +89,4 @@ function mlp(ctx: GraphContext, x: string, prefix: string): string {
     act = g.op('Mul', [f, g.op('Sigmoid', [g.op('Mul', [f, g.float('alpha', 1.702)])])]);
   }
   return linear(ctx, act, `${prefix}.fc2`);
-}
-
-/** [rows, cols] -> [cols, rows], in cache-sized tiles. */
-export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  const T = 32;
-  for (let r0 = 0; r0 < rows; r0 += T) {
-    for (let c0 = 0; c0 < cols; c0 += T) {
-      const rEnd = Math.min(r0 + T, rows);
-      const cEnd = Math.min(c0 + T, cols);
-      for (let r = r0; r < rEnd; r++) for (let c = c0; c < cEnd; c++) out[c * rows + r] = data[r * cols + c]!;
-    }
-  }
-  return out;
 }
