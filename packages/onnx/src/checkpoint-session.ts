@@ -21,7 +21,8 @@ export interface OnnxFromPretrainedOptions extends LoadWeightsOptions, OnnxModel
    *   Nothing is read or widened in JavaScript. Falls back to 'temp-folder' where linking fails.
    * - 'temp-folder': the tfjs engine's loader reads the weights, which are written as float32
    *   to a temporary folder ORT maps (any source: URLs, FileSources).
-   * - 'memory': in-memory external data (ORT's binding copies them: the highest peak).
+   * - 'memory': in-memory external data, each weight in its stored width (core's storedWeights;
+   *   ORT widens them natively); what onnxruntime-web always gets.
    * A single file, LoRAs or extra embeddings (changed weights) turn 'link' into 'temp-folder'.
    */
   weightTransfer?: WeightTransfer;
@@ -52,8 +53,9 @@ const joinPath = (...parts: string[]): string => parts.filter((p) => p !== '').j
 /**
  * A session for a safetensors checkpoint, the fused graph built around its weights. In Node, for
  * a local folder: a compiled-cache entry if asked for, else the checkpoint files themselves
- * (hard-linked; see weightTransfer). Otherwise the tfjs engine's loader reads (and checks) the
- * weights, handed to ORT through a temporary folder it maps (Node) or in memory (browsers).
+ * (hard-linked; see weightTransfer). Otherwise @sdtext/core reads (and checks) the weights, handed
+ * to ORT in memory as stored (browsers, 'memory'; float32 where q8 needs them) or widened through a
+ * temporary folder it maps (Node).
  */
 export async function checkpointSession(
   source: ModelSource,
