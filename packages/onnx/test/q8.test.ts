@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensors, toNumbers } from '@sdtext/core';
 import { OnnxCLIPTextModel } from '../src/index.js';
-import { quantizeQ8 } from '../src/graph/quantize-q8.js';
+import { quantizeQ8, roundHalfUp } from '../src/graph/quantize-q8.js';
 
 // dtype 'q8' trades exactness for speed, on request only: these tests bound what it costs on the
 // tiny fixture models (the error on real weights is measured in docs/benchmarks.md) and check that
@@ -24,6 +24,14 @@ function cosine(a: Float32Array, b: Float32Array, from: number, size: number): n
 }
 
 describe('quantizeQ8', () => {
+  it('rounds as Math.round does (ties up), also where x + 0.5 is inexact', () => {
+    const xs = [0.49999999999999994, 0.5, -0.5, -0.49999999999999994, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 127, -127, 0, 1e-300, -1e-300];
+    for (let k = -130; k <= 130; k++) xs.push(k + 0.5, k + 0.5 - 2 ** -44, k + 0.5 + 2 ** -44, k + 0.25);
+    for (const x of xs) expect(roundHalfUp(x) + 0, String(x)).toBe(Math.round(x) + 0); // + 0: -0 and 0 store alike
+    const { codes } = quantizeQ8(Float32Array.from([127, 0.5, -0.5, 1.5, -1.5, 2.5, 126.5]), 1, 7); // scale 1
+    expect(Array.from(codes)).toEqual([127, 1, 0, 2, -1, 3, 127]);
+  });
+
   it('int8 codes per output channel, [in, out], within half a step of each weight', () => {
     const out = 3;
     const inp = 4;

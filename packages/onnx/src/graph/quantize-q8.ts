@@ -10,6 +10,16 @@ export interface Q8Weight {
   scales: Float32Array;
 }
 
+/**
+ * Math.round(x), as floor(x + 0.5): Math.round ran at about 10 ns a call on this VM's V8 (floor at
+ * about 1), most of a quantized load's time. x + 0.5 rounds up to the next integer only for the
+ * largest double below 0.5; the check puts that one back.
+ */
+export function roundHalfUp(x: number): number {
+  const r = Math.floor(x + 0.5);
+  return x < r - 0.5 ? r - 1 : r;
+}
+
 export function quantizeQ8(weight: Float32Array, out: number, inp: number): Q8Weight {
   const codes = new Int8Array(out * inp);
   const scales = new Float32Array(out);
@@ -19,7 +29,7 @@ export function quantizeQ8(weight: Float32Array, out: number, inp: number): Q8We
     for (let i = 0; i < inp; i++) max = Math.max(max, Math.abs(weight[row + i]!));
     const scale = max > 0 ? max / 127 : 1;
     scales[o] = scale;
-    for (let i = 0; i < inp; i++) codes[i * out + o] = Math.max(-127, Math.min(127, Math.round(weight[row + i]! / scale)));
+    for (let i = 0; i < inp; i++) codes[i * out + o] = Math.max(-127, Math.min(127, roundHalfUp(weight[row + i]! / scale)));
   }
   return { codes, scales };
 }
