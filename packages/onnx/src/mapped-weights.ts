@@ -4,7 +4,7 @@ import type { GraphWeights } from './graph/graph-context.js';
 import type { GraphBuilder } from './onnx/graph-builder.js';
 import { DataType } from './onnx/onnx-proto.js';
 
-export const ONNX_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
+const ONNX_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
   F32: DataType.FLOAT,
   F16: DataType.FLOAT16,
   BF16: DataType.BFLOAT16,
