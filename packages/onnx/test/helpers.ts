@@ -50,3 +50,26 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number
   }
   return m;
 }
+
+/**
+ * How far one [..., d] output is from another, row by row (a token's vector each): the smallest
+ * cosine between matching rows and the largest |a - b| of any element. For lossy variants (q8).
+ */
+export function rowwiseDistance(a: Float32Array, b: Float32Array, d: number): { minCos: number; maxAbs: number } {
+  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
+  let minCos = 1;
+  let maxAbs = 0;
+  for (let t = 0; t < a.length / d; t++) {
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let i = t * d; i < (t + 1) * d; i++) {
+      ab += a[i]! * b[i]!;
+      aa += a[i]! * a[i]!;
+      bb += b[i]! * b[i]!;
+      maxAbs = Math.max(maxAbs, Math.abs(a[i]! - b[i]!));
+    }
+    minCos = Math.min(minCos, ab / Math.sqrt(aa * bb));
+  }
+  return { minCos, maxAbs };
+}

@@ -1,27 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSafetensors, toNumbers } from '@sdtext/core';
 import { OnnxCLIPTextModel } from '../src/index.js';
 import { quantizeQ8, roundHalfUp } from '../src/graph/quantize-q8.js';
+import { FIXTURES, rowwiseDistance } from './helpers.js';
 
 // dtype 'q8' trades exactness for speed, on request only: these tests bound what it costs on the
 // tiny fixture models (the error on real weights is measured in docs/benchmarks.md) and check that
 // the quantization itself is what it says.
-
-const MODELS = fileURLToPath(new URL('../../../models/fixtures/models/', import.meta.url));
-
-function cosine(a: Float32Array, b: Float32Array, from: number, size: number): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = from; i < from + size; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('quantizeQ8', () => {
   it('rounds as Math.round does (ties up), also where x + 0.5 is inexact', () => {
@@ -51,8 +37,8 @@ describe('quantizeQ8', () => {
 
 describe.each(['sd2-tiny', 'sd1-tiny'])("dtype 'q8' on %s", (model) => {
   it('loads as q8 and stays close to fp32: per-token cosine and max error bounded', async () => {
-    const dir = join(MODELS, model, 'text_model');
-    const golden = await loadSafetensors(join(MODELS, model, 'outputs', 'pad77.safetensors'));
+    const dir = join(FIXTURES, model, 'text_model');
+    const golden = await loadSafetensors(join(FIXTURES, model, 'outputs', 'pad77.safetensors'));
     const ids = golden.tensors.get('input_ids')!;
     const flat = toNumbers(ids.data);
     const inputIds = Array.from({ length: ids.shape[0]! }, (_, r) => flat.slice(r * ids.shape[1]!, (r + 1) * ids.shape[1]!));
@@ -62,11 +48,7 @@ describe.each(['sd2-tiny', 'sd1-tiny'])("dtype 'q8' on %s", (model) => {
       expect(q8.dtype).toBe('q8');
       expect(fp32.dtype).toBe('fp32');
       const [a, b] = [await fp32.encode({ inputIds }), await q8.encode({ inputIds })];
-      const H = fp32.config.hidden_size;
-      let minCos = 1;
-      let maxAbs = 0;
-      for (let t = 0; t < a.lastHiddenState.data.length / H; t++) minCos = Math.min(minCos, cosine(a.lastHiddenState.data, b.lastHiddenState.data, t * H, H));
-      for (let i = 0; i < a.lastHiddenState.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(a.lastHiddenState.data[i]! - b.lastHiddenState.data[i]!));
+      const { minCos, maxAbs } = rowwiseDistance(a.lastHiddenState.data, b.lastHiddenState.data, fp32.config.hidden_size);
       // Measured: min cosine 0.9982 (sd2-tiny) / 0.9976 (sd1-tiny), max |diff| 0.19 (both); bounds at 3x the deficit.
       expect(maxAbs).toBeGreaterThan(0); // it is another model
       expect(minCos).toBeGreaterThan(0.993);
@@ -79,5 +61,5 @@ describe.each(['sd2-tiny', 'sd1-tiny'])("dtype 'q8' on %s", (model) => {
 });
 
 it('refuses an unknown dtype', async () => {
-  await expect(OnnxCLIPTextModel.fromPretrained(join(MODELS, 'sd2-tiny', 'text_model'), { dtype: 'int4' as 'q8' })).rejects.toThrow(/dtype must be 'fp32' or 'q8', got "int4"/);
+  await expect(OnnxCLIPTextModel.fromPretrained(join(FIXTURES, 'sd2-tiny', 'text_model'), { dtype: 'int4' as 'q8' })).rejects.toThrow(/dtype must be 'fp32' or 'q8', got "int4"/);
 });

@@ -6,6 +6,7 @@ import { concatChunks } from '../../src/onnx/proto-writer.js';
 import { OnnxT5EncoderModel } from '../../src/t5/index.js';
 import { buildT5EncoderGraph } from '../../src/t5/t5-encoder-graph.js';
 import { isT5Q8Linear, memoryWeights } from '../../src/t5/t5-weight-transfer.js';
+import { rowwiseDistance } from '../helpers.js';
 import { T5_CASES, T5_FIXTURES, loadT5Case } from './fixtures.js';
 
 // dtype 'q8' on the T5 encoder trades exactness for speed, on request only: these tests bound what
@@ -13,24 +14,7 @@ import { T5_CASES, T5_FIXTURES, loadT5Case } from './fixtures.js';
 // weights is measured in docs/benchmarks.md) and check what is quantized and what is not.
 
 /** min per-token cosine and max |a - b| of two [B, S, d] outputs. */
-function compare(a: FloatTensor, b: FloatTensor): { minCos: number; maxAbs: number } {
-  const d = a.dims.at(-1)!;
-  let minCos = 1;
-  let maxAbs = 0;
-  for (let t = 0; t < a.data.length / d; t++) {
-    let ab = 0;
-    let aa = 0;
-    let bb = 0;
-    for (let i = t * d; i < (t + 1) * d; i++) {
-      ab += a.data[i]! * b.data[i]!;
-      aa += a.data[i]! * a.data[i]!;
-      bb += b.data[i]! * b.data[i]!;
-      maxAbs = Math.max(maxAbs, Math.abs(a.data[i]! - b.data[i]!));
-    }
-    minCos = Math.min(minCos, ab / Math.sqrt(aa * bb));
-  }
-  return { minCos, maxAbs };
-}
+const compare = (a: FloatTensor, b: FloatTensor): { minCos: number; maxAbs: number } => rowwiseDistance(a.data, b.data, a.dims.at(-1)!);
 
 const report: Record<string, { minCos: number; maxAbs: number }> = {};
 afterAll(() => console.log(`T5 q8 vs fp32: ${JSON.stringify(report)}`));
