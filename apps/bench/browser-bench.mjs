@@ -20,12 +20,12 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_DIR, REPO_DIR, median } from './bench-lib.mjs';
 import { build } from 'esbuild';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+const here = BENCH_DIR;
+const root = REPO_DIR;
 const GENERATED = path.join(root, 'models/generated');
 const DOC = path.join(root, 'docs/benchmarks.md');
 const RESULTS = path.join(here, 'results/browser.json');
@@ -83,7 +83,6 @@ const server = await serveStatic(
   { '/app/page.js': page.outputFiles[0].text },
 );
 const engines = args.engines?.split(',') ?? ['tfjs-wasm', 'onnx-wasm', 'onnx-wasm-prepacked', 'transformers-wasm', ...(args.gpu ? ['tfjs-webgl', 'onnx-webgpu'] : [])];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Object.fromEntries(engines.map((e) => [e, []]));
 try {
   for (let round = 0; round < Number(args.rounds); round++) {

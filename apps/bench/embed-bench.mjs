@@ -18,9 +18,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_DIR, REPO_DIR, runSelf } from './bench-lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+const here = BENCH_DIR;
+const root = REPO_DIR;
 const GENERATED = path.join(root, 'models/generated');
 const CHECKPOINT = path.join(GENERATED, 'sd2-random');
 const EXPORT_ID = 'sd2-random-onnx';
@@ -234,9 +235,7 @@ async function main() {
     const embeds = write(`captions-${args.count}.txt`, makeCaptions(Number(args.count)));
     results.runs.push(sdtextRun(embeds, 'embeds', 'q8', path.join(WORK, 'out-q8')));
     if (args.only === 'q8') results.runs.push(sdtextRun(embeds, 'embeds', 'fp32', path.join(WORK, 'out-embeds')));
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'q8-error', '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`q8-error child failed:\n${r.stderr.slice(-2000)}`);
-    results.q8Error = JSON.parse(r.stdout.trim().split('\n').at(-1));
+    results.q8Error = runSelf(import.meta.url, ['--child', 'q8-error', '--threads', String(threads)]);
   }
   results.machine.loadAfter = os.loadavg().map((x) => x.toFixed(2));
   const file = path.join(here, 'results', 'embed.json');

@@ -15,11 +15,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_DIR, REPO_DIR, median, runSelf } from './bench-lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+const here = BENCH_DIR;
+const root = REPO_DIR;
 const GENERATED = path.join(root, 'models/generated');
 const CHECKPOINT = path.join(GENERATED, 'sd2-random'); // text_encoder/ config.json + model.fp16.safetensors
 const EXPORT_ID = 'sd2-random-onnx'; // config.json + onnx/model.onnx, for transformers.js
@@ -45,7 +46,6 @@ const memory = () => {
 };
 const idsOf = (batch) =>
   Array.from({ length: batch }, (_, b) => Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 320 + b + s : 49407)));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function onnxEngine(name, extra) {
   const { OnnxCLIPTextModel } = await import(pathToFileURL(ONNX_DIST).href);
@@ -193,14 +193,7 @@ async function forwardChild() {
 }
 
 function runChild(kind) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind, '--threads', String(threads), '--runs', args.runs, ...(args['no-tfjs'] ? ['--no-tfjs'] : [])], {
-    cwd: here,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (r.status !== 0 || !line) throw new Error(`child ${kind} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
-  return JSON.parse(line);
+  return runSelf(import.meta.url, ['--child', kind, '--threads', String(threads), '--runs', args.runs, ...(args['no-tfjs'] ? ['--no-tfjs'] : [])]);
 }
 
 const NOTES = [

@@ -15,15 +15,15 @@
 //   optimizations disabled: what caching ORT's optimized graph would save.
 // Each line also times the first and second 1 x 77 forward and compares the output with the
 // default session's (max |diff|): what a cached form costs in parity.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_DIR, REPO_DIR, median, runSelf } from './bench-lib.mjs';
 import { createRequire } from 'node:module';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+const here = BENCH_DIR;
+const root = REPO_DIR;
 const GENERATED = path.join(root, 'models/generated');
 const CHECKPOINT = path.join(GENERATED, 'sd2-random');
 const COMPILED = path.join(GENERATED, '.onnx-compiled');
@@ -34,7 +34,6 @@ const { values: args } = parseArgs({
   options: { child: { type: 'string' }, runs: { type: 'string', default: '3' }, threads: { type: 'string', default: '2' } },
 });
 const threads = Number(args.threads);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ids = Array.from({ length: 77 }, (_, s) => (s === 0 ? 49406 : s < 12 ? 320 + s : 49407));
 
 function compiledEntry() {
@@ -137,9 +136,7 @@ async function engineChild(kind) {
 }
 
 function runChild(child) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', child, '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`${child} failed:\n${r.stderr.slice(-3000)}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+  return runSelf(import.meta.url, ['--child', child, '--threads', String(threads)]);
 }
 
 if (args.child?.startsWith('engine-')) await engineChild(args.child.slice('engine-'.length));

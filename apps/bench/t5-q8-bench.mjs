@@ -17,15 +17,15 @@
 // the T5 tokenizer fixtures (models/fixtures/t5-tokenizer/t5-nobf: T5's real spiece.model is not
 // in the repo; its ids are valid in T5's 32128 vocabulary), padded to 256 with no attention mask,
 // as SD3's pipeline runs T5; every position counts, pads included (the pipeline uses them all).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_DIR, REPO_DIR, median, runSelf } from './bench-lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
+const here = BENCH_DIR;
+const root = REPO_DIR;
 const ONNX_T5_DIST = path.join(root, 'packages/onnx/dist/t5/index.js');
 const TOKENIZER_T5_DIST = path.join(root, 'packages/tokenizer/dist/t5/index.js');
 const T5_TOKENIZER = path.join(root, 'models/fixtures/t5-tokenizer/t5-nobf');
@@ -56,7 +56,6 @@ async function load(dtype, weightsInMemory = 'stored') {
   return OnnxT5EncoderModel.fromPretrained(args.model, { dtype, weightsInMemory, threads, cache: false });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x, digits = 3) => Number(x.toFixed(digits));
 
 /** One dtype: load, then per shape one warm-up pass and `runs` timed passes; the process's peak RSS. */
@@ -146,14 +145,9 @@ async function errorChild() {
 
 function child(extra) {
   const common = ['--model', args.model, '--threads', String(threads), '--runs', args.runs, '--shapes', args.shapes, '--error-count', args['error-count'], '--error-batch', args['error-batch']];
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...extra, ...common], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 2 ** 20,
-  });
-  if (r.status !== 0) throw new Error(`child ${extra.join(' ')} failed (${r.status}): ${r.stderr}`);
-  const line = r.stdout.trim().split('\n').at(-1);
-  process.stderr.write(`${extra.join(' ')}: ${line}\n`);
-  return JSON.parse(line);
+  const result = runSelf(import.meta.url, [...extra, ...common]);
+  process.stderr.write(`${extra.join(' ')}: ${JSON.stringify(result)}\n`);
+  return result;
 }
 
 const ALL_VARIANTS = {
