@@ -1,24 +1,9 @@
-import type { CLIPTextConfig, SafetensorsDtype } from '@sdtext/core';
+import type { CLIPTextConfig } from '@sdtext/core';
 import type { CheckpointFiles } from './checkpoint-files.js';
 import type { GraphWeights } from './graph/graph-context.js';
 import type { GraphBuilder } from './onnx/graph-builder.js';
 import { DataType } from './onnx/onnx-proto.js';
-
-const ONNX_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
-  F32: DataType.FLOAT,
-  F16: DataType.FLOAT16,
-  BF16: DataType.BFLOAT16,
-  F64: DataType.DOUBLE,
-};
-
-/** Where one weight's bytes are, as stored: a file beside the model or an in-memory external file (`location`). */
-export interface StoredLocation {
-  location: string;
-  offset: number;
-  length: number;
-  type: DataType;
-  shape: readonly number[];
-}
+import { ONNX_STORED_TYPES, type StoredLocation } from './stored-location.js';
 
 /**
  * Weights that ONNX Runtime reads as stored: each initializer points at its bytes (`where`).
@@ -74,7 +59,7 @@ export function mappedWeights(files: CheckpointFiles, locations: ReadonlyMap<str
   const where = new Map<string, StoredLocation>();
   for (const { file, header } of files.shards) {
     for (const info of header.tensors) {
-      const type = ONNX_TYPES[info.dtype]; // the model's weights are float (openCheckpointFiles checked); others are never asked for
+      const type = ONNX_STORED_TYPES[info.dtype]; // the model's weights are float (openCheckpointFiles checked); others are never asked for
       const [begin, end] = info.dataOffsets;
       if (type !== undefined) where.set(info.name, { location: locations.get(file)!, offset: header.dataStart + begin, length: end - begin, type, shape: info.shape });
     }

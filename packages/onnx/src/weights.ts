@@ -1,9 +1,9 @@
 import { openTextModelCheckpoint, readTextModelWeights, resolveModelFiles, type CLIPTextConfig, type ModelSource, type TextModelCheckpointOptions } from '@sdtext/core';
 import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
 import { transpose } from './graph/transpose.js';
-import { storedGraphWeights, type StoredLocation } from './mapped-weights.js';
+import { storedGraphWeights } from './mapped-weights.js';
 import type { ExternalFile } from './onnx/graph-builder.js';
-import { DataType } from './onnx/onnx-proto.js';
+import { ONNX_STORED_TYPES, type StoredLocation } from './stored-location.js';
 
 export type { WeightTensor };
 
@@ -62,8 +62,6 @@ export function memoryWeights(weights: CheckpointWeights): GraphWeights {
   };
 }
 
-const STORED_TYPES = { F32: DataType.FLOAT, F16: DataType.FLOAT16, BF16: DataType.BFLOAT16 } as const;
-
 /**
  * The checkpoint's weights as in-memory external files, each in its stored width (core's
  * storedWeights: F16/BF16 as stored, checked finite), for ONNX Runtime to widen natively when it
@@ -84,7 +82,7 @@ export async function storedMemoryWeights(
       const data = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
       const location = `w${files.length}.bin`;
       files.push({ path: location, data });
-      where.set(w.name, { location, offset: 0, length: data.byteLength, type: STORED_TYPES[w.dtype], shape: w.shape });
+      where.set(w.name, { location, offset: 0, length: data.byteLength, type: ONNX_STORED_TYPES[w.dtype]!, shape: w.shape });
     }
   } finally {
     await opened.checkpoint.close();

@@ -1,19 +1,10 @@
-import type { SafetensorsDtype } from '@sdtext/core';
 import type { T5Config } from '@sdtext/core/t5';
 import type { ExternalFile, GraphBuilder } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
+import type { StoredLocation } from '../stored-location.js';
 
-/**
- * Where one T5 weight's bytes are for ONNX Runtime: a file beside the model (a hard-linked
- * checkpoint shard, or a file written for it) or an in-memory external file, in a dtype ORT can
- * Cast from, with ComfyUI's scale to multiply by (null: none).
- */
-export interface T5WeightLocation {
-  location: string;
-  offset: number;
-  length: number;
-  type: DataType;
-  shape: readonly number[];
+/** Where one T5 weight's bytes are for ONNX Runtime, with ComfyUI's scale to multiply by (null: none). */
+export interface T5WeightLocation extends StoredLocation {
   scale: number | null;
 }
 
@@ -36,14 +27,6 @@ export interface T5GraphWeights {
   /** In-memory "external files" (onnxruntime-web, or 'memory'); empty when ORT reads files from the model's folder. */
   files: ExternalFile[];
 }
-
-/** The safetensors dtypes a graph can point at as stored (ORT casts each per node at run time). */
-export const ONNX_STORED_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
-  F32: DataType.FLOAT,
-  F16: DataType.FLOAT16,
-  BF16: DataType.BFLOAT16,
-  F64: DataType.DOUBLE,
-};
 
 /**
  * The float32 value of weight `key` in graph `g`: the initializer in its stored dtype, a Cast to

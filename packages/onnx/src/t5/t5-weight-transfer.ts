@@ -4,9 +4,8 @@ import { quantizeQ8 } from '../graph/quantize-q8.js';
 import { LinkUnavailableError } from '../linked-folder.js';
 import type { ExternalFile } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
-import { ONNX_STORED_TYPES, type T5GraphWeights, type T5Q8Location, type T5WeightLocation } from './t5-graph-weights.js';
-
-const STORED_TYPE = { F32: DataType.FLOAT, F16: DataType.FLOAT16, BF16: DataType.BFLOAT16 } as const;
+import { ONNX_STORED_TYPES } from '../stored-location.js';
+import type { T5GraphWeights, T5Q8Location, T5WeightLocation } from './t5-graph-weights.js';
 
 /** Whether every weight can be pointed at as stored (F8 cannot: ORT gets it as F16, written out). */
 export function linkable(opened: CheckedT5Checkpoint): boolean {
@@ -80,7 +79,7 @@ async function streamWeights(opened: CheckedT5Checkpoint, put: (bytes: Uint8Arra
       continue;
     }
     const bytes = bytesOf(w.data);
-    locations.set(w.name, { location: await put(bytes), offset: 0, length: bytes.length, type: STORED_TYPE[w.dtype], shape: w.shape, scale: w.scale });
+    locations.set(w.name, { location: await put(bytes), offset: 0, length: bytes.length, type: ONNX_STORED_TYPES[w.dtype]!, shape: w.shape, scale: w.scale });
   }
   return { config: opened.config, locations, ...(quantize ? { quantized } : {}) };
 }
