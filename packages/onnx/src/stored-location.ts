@@ -1,4 +1,5 @@
 import type { SafetensorsDtype } from '@sdtext/core';
+import type { ExternalFile } from './onnx/graph-builder.js';
 import { DataType } from './onnx/onnx-proto.js';
 
 /**
@@ -21,3 +22,19 @@ export const ONNX_STORED_TYPES: Partial<Record<SafetensorsDtype, DataType>> = {
   BF16: DataType.BFLOAT16,
   F64: DataType.DOUBLE,
 };
+
+/**
+ * In-memory external files for ORT's `externalData`: `put` adds one, named `${prefix}${n}.bin`,
+ * and returns the name. The prefix keeps them apart from files the graph builder names itself.
+ */
+export function memoryFiles(prefix: string): { files: ExternalFile[]; put(data: Uint8Array): string } {
+  const files: ExternalFile[] = [];
+  return {
+    files,
+    put(data) {
+      const location = `${prefix}${files.length}.bin`;
+      files.push({ path: location, data });
+      return location;
+    },
+  };
+}

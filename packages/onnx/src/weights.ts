@@ -3,7 +3,7 @@ import type { GraphWeights, WeightTensor } from './graph/graph-context.js';
 import { transpose } from './graph/transpose.js';
 import { storedGraphWeights } from './mapped-weights.js';
 import type { ExternalFile } from './onnx/graph-builder.js';
-import { ONNX_STORED_TYPES, type StoredLocation } from './stored-location.js';
+import { ONNX_STORED_TYPES, memoryFiles, type StoredLocation } from './stored-location.js';
 
 export type { WeightTensor };
 
@@ -75,14 +75,12 @@ export async function storedMemoryWeights(
   graph: { gatherAsStored?: boolean } = {},
 ): Promise<{ weights: GraphWeights; files: ExternalFile[] }> {
   const opened = await openTextModelCheckpoint(resolveModelFiles(source, options.subfolder ?? '', options.fetch), options);
-  const files: ExternalFile[] = [];
+  const { files, put } = memoryFiles('stored');
   const where = new Map<string, StoredLocation>();
   try {
     for await (const w of opened.storedWeights()) {
       const data = new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-      const location = `w${files.length}.bin`;
-      files.push({ path: location, data });
-      where.set(w.name, { location, offset: 0, length: data.byteLength, type: ONNX_STORED_TYPES[w.dtype]!, shape: w.shape });
+      where.set(w.name, { location: put(data), offset: 0, length: data.byteLength, type: ONNX_STORED_TYPES[w.dtype]!, shape: w.shape });
     }
   } finally {
     await opened.checkpoint.close();

@@ -2,9 +2,8 @@ import { toFloat32 } from '@sdtext/core';
 import type { CheckedT5Checkpoint, StoredWeight } from '@sdtext/core/t5';
 import { quantizeQ8 } from '../graph/quantize-q8.js';
 import { LinkUnavailableError } from '../linked-folder.js';
-import type { ExternalFile } from '../onnx/graph-builder.js';
 import { DataType } from '../onnx/onnx-proto.js';
-import { ONNX_STORED_TYPES } from '../stored-location.js';
+import { ONNX_STORED_TYPES, memoryFiles } from '../stored-location.js';
 import type { T5GraphWeights, T5Q8Location, T5WeightLocation } from './t5-graph-weights.js';
 
 /** Whether every weight can be pointed at as stored (F8 cannot: ORT gets it as F16, written out). */
@@ -67,7 +66,7 @@ const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.b
  * selects (dtype 'q8'), widened to float32 and quantized (int8 codes and float32 scales, two
  * files), so at most one float32 matrix is alive in JavaScript.
  */
-async function streamWeights(opened: CheckedT5Checkpoint, put: (bytes: Uint8Array) => Promise<string>, quantize: ((key: string) => boolean) | null): Promise<Omit<T5GraphWeights, 'files'>> {
+async function streamWeights(opened: CheckedT5Checkpoint, put: (bytes: Uint8Array) => string | Promise<string>, quantize: ((key: string) => boolean) | null): Promise<Omit<T5GraphWeights, 'files'>> {
   const locations = new Map<string, T5WeightLocation>();
   const quantized = new Map<string, T5Q8Location>();
   const file = async (data: Int8Array | Float32Array, type: DataType, shape: number[]): Promise<T5WeightLocation> => ({ location: await put(bytesOf(data)), offset: 0, length: data.byteLength, type, shape, scale: null });
@@ -103,11 +102,6 @@ export async function writtenWeights(opened: CheckedT5Checkpoint, dir: string, q
 
 /** 'memory': the same stream as in-memory external files (onnxruntime-web, or by request). */
 export async function memoryWeights(opened: CheckedT5Checkpoint, quantize: ((key: string) => boolean) | null = null): Promise<T5GraphWeights> {
-  const files: ExternalFile[] = [];
-  const put = (data: Uint8Array): Promise<string> => {
-    const location = `w${files.length}.bin`;
-    files.push({ path: location, data });
-    return Promise.resolve(location);
-  };
+  const { files, put } = memoryFiles('w');
   return { ...(await streamWeights(opened, put, quantize)), files };
 }
