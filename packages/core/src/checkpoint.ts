@@ -2,7 +2,7 @@ import type { LoadProgress, ModelFiles } from './file-source.js';
 import { checkRepoPath, checkVariant } from './names.js';
 import type { ByteReader } from './safetensors/byte-reader.js';
 import { FLOAT_DTYPES, firstNonFinite, floatBytesToFloat32 } from './safetensors/dtypes.js';
-import { iterateTensorBytes, readHeader, type SafetensorsHeader } from './safetensors/reader.js';
+import { iterateTensorBytes, readHeader, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors/reader.js';
 
 /** Checkpoint keys to skip: exact names or patterns. */
 export type KeyFilter = readonly (string | RegExp)[];
@@ -200,17 +200,26 @@ export interface Float32Weight {
  * or infinite value is an error naming the tensor: it would otherwise turn every embedding into
  * NaN without a word. Each shard is closed once read.
  */
-export async function* iterateCheckpointFloat32(
+export function iterateCheckpointFloat32(checkpoint: OpenCheckpoint, expected: ReadonlyMap<string, readonly number[]>): AsyncGenerator<Float32Weight> {
+  return iterateCheckpoint(checkpoint, expected, (info, bytes, file) => {
+    const data = floatBytesToFloat32(info.dtype, bytes);
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw nonFiniteError(info.name, file, info.shape, bad, data[bad]!);
+    return { name: info.name, shape: info.shape, data };
+  });
+}
+
+/**
+ * The expected tensors' stored bytes, shard by shard in file order, each made into a `T` by
+ * `convert` as it arrives (one tensor's bytes alive at a time); each shard closed once read.
+ */
+export async function* iterateCheckpoint<T>(
   checkpoint: OpenCheckpoint,
   expected: ReadonlyMap<string, readonly number[]>,
-): AsyncGenerator<Float32Weight> {
+  convert: (info: SafetensorsTensorInfo, bytes: Uint8Array, file: string) => T,
+): AsyncGenerator<T> {
   for (const { reader, header } of checkpoint.shards) {
-    for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
-      const data = floatBytesToFloat32(info.dtype, bytes);
-      const bad = firstNonFinite(data);
-      if (bad >= 0) throw nonFiniteError(info.name, reader.name, info.shape, bad, data[bad]!);
-      yield { name: info.name, shape: info.shape, data };
-    }
+    for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) yield convert(info, bytes, reader.name);
     await reader.close();
   }
 }

@@ -1,5 +1,4 @@
-import { CheckpointError, nonFiniteError, type OpenCheckpoint } from './checkpoint.js';
-import { iterateTensorBytes } from './safetensors/reader.js';
+import { CheckpointError, iterateCheckpoint, nonFiniteError, type OpenCheckpoint } from './checkpoint.js';
 import { f8E4M3BytesToFloat32, f8E5M2BytesToFloat32, firstNonFinite, float32ToHalfBits, floatBytesToFloat32, type SafetensorsDtype } from './safetensors/dtypes.js';
 
 /**
@@ -112,11 +111,6 @@ export function toFloat32Weight(name: string, file: string, dtype: SafetensorsDt
  * iterateCheckpointFloat32's stream with each weight kept in its stored width (toStoredWeight):
  * the expected tensors shard by shard in file order, checked finite, one tensor's bytes at a time.
  */
-export async function* iterateCheckpointStored(checkpoint: OpenCheckpoint, expected: ReadonlyMap<string, readonly number[]>): AsyncGenerator<StoredWeight> {
-  for (const { reader, header } of checkpoint.shards) {
-    for await (const { info, bytes } of iterateTensorBytes(reader, header, (t) => expected.has(t.name))) {
-      yield toStoredWeight(info.name, reader.name, info.dtype, info.shape, bytes, null);
-    }
-    await reader.close();
-  }
+export function iterateCheckpointStored(checkpoint: OpenCheckpoint, expected: ReadonlyMap<string, readonly number[]>): AsyncGenerator<StoredWeight> {
+  return iterateCheckpoint(checkpoint, expected, (info, bytes, file) => toStoredWeight(info.name, file, info.dtype, info.shape, bytes, null));
 }
